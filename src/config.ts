@@ -1,0 +1,83 @@
+/**
+ * All configuration of the hub, read and validated in one place at start-up.
+ * A wrong value stops start-up with a message that names the variable.
+ */
+import path from 'node:path';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface Config {
+  /** `postgres://…` of a real PostgreSQL server; when absent the embedded PGlite database is used. */
+  databaseUrl: string | null;
+  /** Directory of the embedded database (ignored when `databaseUrl` is set). `:memory:` keeps it in memory. */
+  dataDir: string;
+  /** Interface the HTTP server binds to. Loopback by default: exposing the hub is a deliberate act. */
+  host: string;
+  /** TCP port of the HTTP server. 0 picks a free port (tests). */
+  port: number;
+  /** `development` enables introspection and the landing page's sandbox hints; anything else is production. */
+  env: 'development' | 'production' | 'test';
+  /** Log level for pino. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest accepted HTTP request body, in bytes (ingest payloads travel in the body). */
+  maxBodyBytes: number;
+  /** Rows written per statement when ingesting. */
+  ingestBatchSize: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl !== null) {
+    let url: URL;
+    try {
+      url = new URL(databaseUrl);
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user:password@host:port/database)');
+    }
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+      throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql://, got "${url.protocol}"`);
+    }
+  }
+  const dataDirRaw = env.DATA_DIR?.trim() || './data';
+  const dataDir = dataDirRaw === ':memory:' ? dataDirRaw : path.resolve(dataDirRaw);
+  const host = env.HOST?.trim() || '127.0.0.1';
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
+  return {
+    databaseUrl,
+    dataDir,
+    host,
+    port: intVar(env, 'PORT', 4000, 0, 65535),
+    env: oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    maxBodyBytes: intVar(env, 'MAX_BODY_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    ingestBatchSize: intVar(env, 'INGEST_BATCH_SIZE', 1000, 1, 50000),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * One code path over two databases: embedded PGlite (the default, in a data directory or in memory) and a
+ * real PostgreSQL server through `pg` when DATABASE_URL is set. Everything above this module sees a
+ * drizzle `PgDatabase` and a `Database` handle; nothing else knows which one it is.
+ */
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import fs from 'node:fs';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Logger } from 'drizzle-orm/logger';
+import type { SQL } from 'drizzle-orm';
+import * as schema from './schema.ts';
+
+export type Schema = typeof schema;
+export type Drizzle = PgDatabase<PgQueryResultHKT, Schema>;
+/** A drizzle handle inside a transaction (same API). */
+export type Tx = Parameters<Parameters<Drizzle['transaction']>[0]>[0];
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  /** The server URL (PostgreSQL only). */
+  readonly url: string | null;
+  readonly db: Drizzle;
+  /** Counts statements sent through drizzle (the N+1 tests read it). */
+  readonly stats: { statements: number };
+  close(): Promise<void>;
+  /** Human-readable server version, e.g. "PostgreSQL 15.18" or "PGlite 0.5 (PostgreSQL 17.5)". */
+  serverVersion(): Promise<string>;
+}
+
+export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+class CountingLogger implements Logger {
+  constructor(private readonly stats: { statements: number }) {}
+  logQuery(): void {
+    this.stats.statements++;
+  }
+}
+
+export interface OpenOptions {
+  databaseUrl: string | null;
+  /** Directory for PGlite; `:memory:` (or null) keeps it in memory. */
+  dataDir: string | null;
+  /** Pool size for PostgreSQL. */
+  maxConnections?: number;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  const stats = { statements: 0 };
+  const logger = new CountingLogger(stats);
+  if (opts.databaseUrl) {
+    const pg = (await import('pg')).default;
+    // bigint (int8) and numeric come back as strings; keep them exact and convert at the boundary.
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.maxConnections ?? 10 });
+    pool.on('error', () => {
+      /* an idle client lost its connection; the pool replaces it */
+    });
+    const { drizzle } = await import('drizzle-orm/node-postgres');
+    const db = drizzle(pool, { schema, logger }) as unknown as Drizzle;
+    return {
+      kind: 'postgres',
+      url: opts.databaseUrl,
+      db,
+      stats,
+      async close() {
+        await pool.end();
+      },
+      async serverVersion() {
+        const r = await pool.query('SHOW server_version');
+        return `PostgreSQL ${String(r.rows[0]?.server_version).split(' ')[0]}`;
+      },
+    };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const inMemory = !opts.dataDir || opts.dataDir === ':memory:';
+  if (!inMemory) fs.mkdirSync(opts.dataDir!, { recursive: true });
+  const client = inMemory ? new PGlite() : new PGlite(opts.dataDir!);
+  await client.waitReady;
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const db = drizzle(client, { schema, logger }) as unknown as Drizzle;
+  return {
+    kind: 'pglite',
+    url: null,
+    db,
+    stats,
+    async close() {
+      await client.close();
+    },
+    async serverVersion() {
+      const r = await client.query<{ v: string }>('SHOW server_version');
+      return `PGlite (PostgreSQL ${String(r.rows[0]?.v ?? (r.rows[0] as Record<string, unknown>)?.server_version).split(' ')[0]})`;
+    },
+  };
+}
+
+/**
+ * Runs a raw `sql` statement through drizzle (so it joins the caller's transaction) and returns its rows.
+ * Both drivers answer with `{ rows }`. Cast int8, numeric and date columns to text in such statements:
+ * the two drivers parse them differently, text is the same on both.
+ */
+export async function rows<T>(db: Drizzle | Tx, query: SQL): Promise<T[]> {
+  const res = (await db.execute(query)) as unknown as { rows: T[] };
+  return res.rows;
+}

@@ -1,0 +1,429 @@
+/**
+ * The canonical model (domain.md) as drizzle tables. Money is bigint fen, never floating point; calendar
+ * dates are `date` (China Standard Time calendar days); instants are `timestamptz`.
+ *
+ * Migrations in `migrations/` are generated from this file with `npm run db:generate` and committed.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const fen = (name: string) => bigint(name, { mode: 'bigint' });
+const id = (name: string) => bigint(name, { mode: 'number' });
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const day = (name: string) => date(name, { mode: 'string' });
+
+/* ----------------------------------------------------------------- provenance and ingestion */
+
+/** One delivery of one file (or pulled page set) by a source system. */
+export const ingestRuns = pgTable('ingest_runs', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  system: text('system').notNull(),
+  file: text('file').notNull(),
+  startedAt: at('started_at').notNull().defaultNow(),
+  finishedAt: at('finished_at'),
+  records: integer('records').notNull().default(0),
+  newCount: integer('new_count').notNull().default(0),
+  updatedCount: integer('updated_count').notNull().default(0),
+  unchangedCount: integer('unchanged_count').notNull().default(0),
+  quarantinedCount: integer('quarantined_count').notNull().default(0),
+  rejected: boolean('rejected').notNull().default(false),
+  reason: text('reason'),
+  message: text('message'),
+});
+
+/**
+ * Every distinct version of every source record as it was received: the raw text, where it stood in its
+ * file, and its content hash. A re-delivery with the same content adds no row.
+ */
+export const sourceRecords = pgTable(
+  'source_records',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    system: text('system').notNull(),
+    recordId: text('record_id').notNull(),
+    contentHash: text('content_hash').notNull(),
+    file: text('file').notNull(),
+    location: jsonb('location').notNull(),
+    raw: text('raw').notNull(),
+    ingestRunId: id('ingest_run_id').references(() => ingestRuns.id),
+    ingestedAt: at('ingested_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('source_records_version_uq').on(t.system, t.recordId, t.contentHash)],
+);
+
+/** Records that could not be used, with where they were and why. Never dropped. */
+export const quarantine = pgTable(
+  'quarantine',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    system: text('system').notNull(),
+    file: text('file').notNull(),
+    location: jsonb('location').notNull(),
+    recordId: text('record_id'),
+    reasonCode: text('reason_code').notNull(),
+    message: text('message').notNull(),
+    raw: text('raw').notNull(),
+    rawHash: text('raw_hash').notNull(),
+    ingestRunId: id('ingest_run_id').references(() => ingestRuns.id),
+    createdAt: at('created_at').notNull().defaultNow(),
+    /** Set when the record was re-processed (after its source fixed it) or superseded by a valid delivery. */
+    resolvedAt: at('resolved_at'),
+    resolution: text('resolution'),
+  },
+  (t) => [
+    uniqueIndex('quarantine_raw_uq').on(t.system, t.rawHash),
+    index('quarantine_system_idx').on(t.system, t.id),
+  ],
+);
+
+/** Where a pulled source (union-women) stopped: the last `updatedAt` applied. */
+export const syncWatermarks = pgTable('sync_watermarks', {
+  system: text('system').primaryKey(),
+  watermark: text('watermark').notNull(),
+  updatedAt: at('updated_at').notNull().defaultNow(),
+});
+
+/* ----------------------------------------------------------------- persons and households */
+
+/**
+ * A person. Real persons are keyed by the normalised 18-character identity number. Provisional persons
+ * (unidentified emergency patients, children known only through a guardian) have no identity number but
+ * a `provisional_key`; once merged, `merged_into` points at the person that absorbed them.
+ */
+export const persons = pgTable(
+  'persons',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    idNumber: text('id_number'),
+    provisionalKey: text('provisional_key'),
+    name: text('name'),
+    nameNormalized: text('name_normalized'),
+    sex: text('sex'),
+    birthDate: day('birth_date'),
+    /** County from the latest residence record of an agency, else the identity number's address code. */
+    countyCode: text('county_code'),
+    countyAsOf: day('county_as_of'),
+    /** For a child known through a guardian: the guardian's identity number. */
+    guardianIdNumber: text('guardian_id_number'),
+    mergedInto: id('merged_into'),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('persons_id_number_uq').on(t.idNumber),
+    uniqueIndex('persons_provisional_key_uq').on(t.provisionalKey),
+    index('persons_guardian_idx').on(t.guardianIdNumber),
+  ],
+);
+
+/** A recorded merge of a provisional person into another person; undoing adds `undone_at`, never deletes. */
+export const personMerges = pgTable('person_merges', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  fromPersonId: id('from_person_id').notNull(),
+  intoPersonId: id('into_person_id').notNull(),
+  reason: text('reason').notNull(),
+  evidence: jsonb('evidence'),
+  mergedAt: at('merged_at').notNull().defaultNow(),
+  undoneAt: at('undone_at'),
+  undoneBy: text('undone_by'),
+  undoReason: text('undo_reason'),
+});
+
+/** A household: from civil-affairs (householder) and rural-revitalization (户编号) records, else of one. */
+export const households = pgTable(
+  'households',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** `civil:<householder id number>`, `rural:<户编号>` or `single:<person id>`. */
+    key: text('key').notNull(),
+    sourceSystem: text('source_system').notNull(),
+    annualIncomeFen: fen('annual_income_fen'),
+    incomeAsOf: day('income_as_of'),
+    countyCode: text('county_code'),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('households_key_uq').on(t.key)],
+);
+
+export const householdMembers = pgTable(
+  'household_members',
+  {
+    householdId: id('household_id').notNull().references(() => households.id),
+    personId: id('person_id').notNull().references(() => persons.id),
+    /** 本人, 配偶, 子女, … as the source states it. */
+    relationship: text('relationship'),
+    sourceSystem: text('source_system').notNull(),
+    sourceRecordId: text('source_record_id'),
+    since: day('since'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.householdId, t.personId] }),
+    index('household_members_person_idx').on(t.personId),
+  ],
+);
+
+/** A recipient category held for a period (domain.md "Recipient categories"). */
+export const statuses = pgTable(
+  'statuses',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    personId: id('person_id').notNull().references(() => persons.id),
+    category: text('category').notNull(),
+    /** Source wording and extras: 监测类型, disability category and level, … */
+    detail: jsonb('detail'),
+    validFrom: day('valid_from').notNull(),
+    validTo: day('valid_to'),
+    countyCode: text('county_code'),
+    sourceSystem: text('source_system').notNull(),
+    sourceRecordId: text('source_record_id').notNull(),
+    sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
+  },
+  (t) => [
+    uniqueIndex('statuses_source_uq').on(t.sourceSystem, t.sourceRecordId),
+    index('statuses_person_idx').on(t.personId),
+  ],
+);
+
+/* ----------------------------------------------------------------- settlements and aid */
+
+/** A hospital stay settled by medical insurance (一站式结算). */
+export const settlements = pgTable(
+  'settlements',
+  {
+    settlementId: text('settlement_id').primaryKey(),
+    personId: id('person_id').notNull().references(() => persons.id),
+    insuredPersonNo: text('insured_person_no'),
+    hospitalCode: text('hospital_code'),
+    hospitalName: text('hospital_name'),
+    admittedOn: day('admitted_on'),
+    dischargedOn: day('discharged_on'),
+    diagnosisCode: text('diagnosis_code'),
+    totalFen: fen('total_fen').notNull(),
+    policyScopeFen: fen('policy_scope_fen').notNull(),
+    basicFen: fen('basic_fen').notNull(),
+    criticalFen: fen('critical_fen').notNull(),
+    supplementFen: fen('supplement_fen').notNull(),
+    assistanceFen: fen('assistance_fen').notNull(),
+    /** B = total − basic − critical − supplement − assistance. */
+    burdenFen: fen('burden_fen').notNull(),
+    settledAt: at('settled_at'),
+    /** Set when a refund line cancelled this settlement: it then no longer exists for links and totals. */
+    refundedBy: text('refunded_by'),
+    contentHash: text('content_hash').notNull(),
+    sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('settlements_person_idx').on(t.personId),
+    index('settlements_hospital_idx').on(t.personId, t.hospitalCode, t.dischargedOn),
+  ],
+);
+
+/** Refund lines of the settlement feed, kept even when their original has not arrived yet. */
+export const settlementRefunds = pgTable('settlement_refunds', {
+  refundId: text('refund_id').primaryKey(),
+  originalSettlementId: text('original_settlement_id').notNull(),
+  refundedAt: at('refunded_at'),
+  sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
+});
+
+/**
+ * An aid record: one payment or grant of an agency or social channel, current version. The columns under
+ * "derived" are recomputed from all records by the overlap rules and never typed in by hand.
+ */
+export const aidRecords = pgTable(
+  'aid_records',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    system: text('system').notNull(),
+    recordId: text('record_id').notNull(),
+    personId: id('person_id').notNull().references(() => persons.id),
+    program: text('program').notNull(),
+    fundCode: text('fund_code').notNull(),
+    amountFen: fen('amount_fen').notNull(),
+    approvedOn: day('approved_on'),
+    paidOn: day('paid_on'),
+    arrivedAt: at('arrived_at'),
+    voucher: text('voucher'),
+    voucherNormalized: text('voucher_normalized'),
+    /** The settlement id as the source named it (it may arrive before the settlement). */
+    settlementRef: text('settlement_ref'),
+    hospitalCode: text('hospital_code'),
+    /** APPROVED | PAID | ARRIVED | REVERSED */
+    status: text('status').notNull(),
+    /** What only this system knows (union card, case number, disability level, …), for its SDL fragment. */
+    details: jsonb('details'),
+    /** SOURCE (delivered by an agency) or API (recorded by a caseworker through recordAid). */
+    origin: text('origin').notNull().default('SOURCE'),
+    overrideReason: text('override_reason'),
+    version: integer('version').notNull().default(1),
+    contentHash: text('content_hash').notNull(),
+    sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
+    createdAt: at('created_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+    // derived
+    duplicateOf: id('duplicate_of'),
+    flags: text('flags').array().notNull().default(sql`'{}'::text[]`),
+    /** EXPLICIT | INFERRED | NONE */
+    linkKind: text('link_kind').notNull().default('NONE'),
+    linkedSettlementId: text('linked_settlement_id'),
+    excessFen: fen('excess_fen').notNull().default(sql`0`),
+  },
+  (t) => [
+    uniqueIndex('aid_records_source_uq').on(t.system, t.recordId),
+    index('aid_records_person_idx').on(t.personId),
+    index('aid_records_voucher_idx').on(t.voucherNormalized),
+    index('aid_records_settlement_ref_idx').on(t.settlementRef),
+    index('aid_records_linked_idx').on(t.linkedSettlementId),
+    index('aid_records_paid_idx').on(t.paidOn),
+  ],
+);
+
+/** Earlier versions of aid records, superseded by a later delivery with new content (rule 1). */
+export const aidRecordVersions = pgTable(
+  'aid_record_versions',
+  {
+    aidId: id('aid_id').notNull().references(() => aidRecords.id),
+    version: integer('version').notNull(),
+    content: jsonb('content').notNull(),
+    contentHash: text('content_hash').notNull(),
+    sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
+    supersededAt: at('superseded_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.aidId, t.version] })],
+);
+
+/* ----------------------------------------------------------------- fund pool (ledger) */
+
+/** An account: a program's fund (of its agency), an outside source (budget, donors) or the recipients. */
+export const fundAccounts = pgTable('fund_accounts', {
+  code: text('code').primaryKey(),
+  name: text('name').notNull(),
+  /** FUND | OUTSIDE | RECIPIENTS */
+  kind: text('kind').notNull(),
+  agency: text('agency'),
+  program: text('program'),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
+/** One movement of money; its postings sum to zero. Append only: a correction is a new transaction. */
+export const ledgerTransactions = pgTable(
+  'ledger_transactions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** ALLOCATION | DONATION | DISBURSEMENT | REVERSAL | ARRIVAL | CORRECTION */
+    kind: text('kind').notNull(),
+    occurredAt: at('occurred_at').notNull(),
+    description: text('description'),
+    aidId: id('aid_id').references(() => aidRecords.id),
+    sourceSystem: text('source_system'),
+    sourceRecordId: text('source_record_id'),
+    reversesTxId: id('reverses_tx_id'),
+    createdBy: text('created_by'),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('ledger_tx_source_uq').on(t.kind, t.sourceSystem, t.sourceRecordId),
+    index('ledger_tx_aid_idx').on(t.aidId),
+  ],
+);
+
+export const ledgerPostings = pgTable(
+  'ledger_postings',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    txId: id('tx_id').notNull().references(() => ledgerTransactions.id),
+    accountCode: text('account_code').notNull().references(() => fundAccounts.code),
+    /** Signed: positive credits the account's balance, negative debits it. */
+    amountFen: fen('amount_fen').notNull(),
+    personId: id('person_id').references(() => persons.id),
+  },
+  (t) => [index('ledger_postings_account_idx').on(t.accountCode, t.txId)],
+);
+
+/** Donations received by the social channels (red-cross, charity), as delivered. */
+export const donations = pgTable(
+  'donations',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    system: text('system').notNull(),
+    donationId: text('donation_id').notNull(),
+    donor: text('donor'),
+    amountFen: fen('amount_fen').notNull(),
+    receivedAt: at('received_at').notNull(),
+    fundCode: text('fund_code').notNull(),
+    contentHash: text('content_hash').notNull(),
+    sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
+  },
+  (t) => [uniqueIndex('donations_source_uq').on(t.system, t.donationId)],
+);
+
+/* ----------------------------------------------------------------- policy pool, warnings, access */
+
+/** A program rule or warning threshold, versioned with effective dates; a version is never rewritten. */
+export const policies = pgTable(
+  'policies',
+  {
+    code: text('code').notNull(),
+    version: integer('version').notNull(),
+    /** ELIGIBILITY | WARNING */
+    kind: text('kind').notNull(),
+    title: text('title').notNull(),
+    effectiveFrom: day('effective_from').notNull(),
+    effectiveTo: day('effective_to'),
+    definition: jsonb('definition').notNull(),
+    publishedAt: at('published_at').notNull().defaultNow(),
+    publishedBy: text('published_by'),
+  },
+  (t) => [primaryKey({ columns: [t.code, t.version] })],
+);
+
+/** An early warning (因病致贫 / 因病返贫 / missed assistance). Closed, never deleted, when it stops holding. */
+export const warnings = pgTable(
+  'warnings',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind').notNull(),
+    personId: id('person_id').references(() => persons.id),
+    householdId: id('household_id').references(() => households.id),
+    settlementId: text('settlement_id'),
+    countyCode: text('county_code'),
+    openedAt: at('opened_at').notNull().defaultNow(),
+    closedAt: at('closed_at'),
+    evidence: jsonb('evidence').notNull(),
+    policyCode: text('policy_code').notNull(),
+    policyVersion: integer('policy_version').notNull(),
+  },
+  (t) => [index('warnings_kind_idx').on(t.kind, t.closedAt), index('warnings_person_idx').on(t.personId)],
+);
+
+/** Append-only log of every read of personal data (who, when, whose record, which fields, why). */
+export const accessLog = pgTable(
+  'access_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: at('at').notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    actorRole: text('actor_role').notNull(),
+    actorAgency: text('actor_agency'),
+    actorCounty: text('actor_county'),
+    subjectPersonId: id('subject_person_id'),
+    subjectIdNumber: text('subject_id_number'),
+    operation: text('operation').notNull(),
+    fields: text('fields').array().notNull(),
+    purpose: text('purpose'),
+  },
+  (t) => [index('access_log_subject_idx').on(t.subjectIdNumber, t.at), index('access_log_actor_idx').on(t.actor, t.at)],
+);

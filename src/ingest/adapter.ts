@@ -1,0 +1,209 @@
+/**
+ * The one interface every source system's adapter satisfies (style.md "Adapters"). An adapter knows its
+ * format and nothing about the database: it reads bytes into located source records, and maps each record
+ * to canonical facts or to a quarantine reason. The ingest pipeline (src/ingest/pipeline.ts) does the rest:
+ * idempotence, provenance, person resolution, writing in batches.
+ *
+ * Adding a thirteenth system means one folder under adapters/ exporting one `Adapter`, and one line in
+ * adapters/index.ts.
+ */
+import type { Readable } from 'node:stream';
+import type { AidStatus, ReasonCode, RejectCode, StatusCategory } from '../codes.ts';
+import type { Fen } from '../identity/money.ts';
+
+/** Where a record stood in its source: enough for a person to find it in the original file. */
+export interface Location {
+  file: string;
+  /** 1-based line of a text format (CSV counts the header as line 1). */
+  line?: number;
+  /** XLSX sheet name and 1-based row. */
+  sheet?: string;
+  row?: number;
+  /** XML element path, e.g. `/MutualAidExport/Claim[17]`. */
+  element?: string;
+  /** 0-based index in a JSON array, with its path, e.g. `records[3]`, `pages[2].items[5]`. */
+  path?: string;
+}
+
+/** One record as read from the file: where it was, its text as received, and its parsed fields. */
+export interface SourceRecord<V = unknown> {
+  location: Location;
+  /** The record's raw text as received (a line, a row's cells as JSON, an XML element). */
+  raw: string;
+  value: V;
+}
+
+/** Bytes that can be read (again): a file on disk, a request body, a test fixture. */
+export interface ByteInput {
+  /** File name or label shown in provenance and quarantine. */
+  readonly name: string;
+  open(): Readable;
+}
+
+/** A file refused whole: nothing of it is applied. */
+export class FileRejectedError extends Error {
+  constructor(
+    readonly reason: RejectCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FileRejectedError';
+  }
+}
+
+export interface MapContext {
+  readonly system: string;
+  /** Today in China Standard Time (YYYY-MM-DD): dates after it are refused. */
+  readonly today: string;
+  readonly now: Date;
+}
+
+/**
+ * Who a record is about. At least one of `idNumber` (normalised, 18 characters) and `provisionalKey` is set.
+ * Both set means: the provisional person of that key *is* this real person (an emergency case whose patient
+ * became known; a child who now has an own number) and is merged into it.
+ */
+export interface PersonRef {
+  idNumber?: string | null;
+  /** Stable key of a provisional person, e.g. `health-emergency:case:JJ2026-000123`. */
+  provisionalKey?: string | null;
+  /** The name as received (kept) — compared after normalisation. */
+  name?: string | null;
+  /** For a provisional child: birth date and guardian, to match a household member recorded elsewhere. */
+  birthDate?: string | null;
+  guardianIdNumber?: string | null;
+}
+
+export interface ResidenceFact {
+  kind: 'residence';
+  person: PersonRef;
+  countyCode: string;
+  /** Date the residence was recorded (the status's start, the aid date). Latest wins. */
+  asOf: string;
+}
+
+export interface MembershipFact {
+  kind: 'membership';
+  /** `civil:<householder id number>` or `rural:<户编号>`. */
+  householdKey: string;
+  person: PersonRef;
+  relationship: string | null;
+  /** Household annual income as stated (civil affairs). */
+  annualIncomeFen?: Fen | null;
+  /** Per-capita net income (rural): the household's income is this × its members. */
+  perCapitaIncomeFen?: Fen | null;
+  asOf: string | null;
+  countyCode?: string | null;
+}
+
+export interface StatusFact {
+  kind: 'status';
+  person: PersonRef;
+  category: StatusCategory;
+  validFrom: string;
+  validTo: string | null;
+  countyCode?: string | null;
+  /** Source wording and extras (救助类别, 监测类型, disability category and level, …). */
+  detail?: Record<string, unknown>;
+}
+
+export interface SettlementFact {
+  kind: 'settlement';
+  person: PersonRef;
+  settlementId: string;
+  insuredPersonNo: string | null;
+  hospitalCode: string | null;
+  hospitalName: string | null;
+  admittedOn: string | null;
+  dischargedOn: string | null;
+  diagnosisCode: string | null;
+  totalFen: Fen;
+  policyScopeFen: Fen;
+  basicFen: Fen;
+  criticalFen: Fen;
+  supplementFen: Fen;
+  assistanceFen: Fen;
+  burdenFen: Fen;
+  settledAt: Date | null;
+}
+
+export interface RefundFact {
+  kind: 'refund';
+  refundId: string;
+  originalSettlementId: string;
+  at: Date | null;
+}
+
+export interface AidFact {
+  kind: 'aid';
+  person: PersonRef;
+  program: string;
+  amountFen: Fen;
+  approvedOn: string | null;
+  paidOn: string | null;
+  status: AidStatus;
+  voucher: string | null;
+  settlementRef: string | null;
+  hospitalCode: string | null;
+  /** What only this system knows, shown through its SDL fragment. JSON-serialisable. */
+  details?: Record<string, unknown>;
+}
+
+export interface DonationFact {
+  kind: 'donation';
+  donationId: string;
+  donor: string | null;
+  amountFen: Fen;
+  receivedAt: Date;
+}
+
+export type Fact = ResidenceFact | MembershipFact | StatusFact | SettlementFact | RefundFact | AidFact | DonationFact;
+
+export type MapOutcome =
+  | { ok: true; recordId: string; facts: Fact[] }
+  | { ok: false; recordId: string | null; reason: ReasonCode; message: string };
+
+export interface ProgramDef {
+  code: string;
+  /** The Chinese name caseworkers know it by. */
+  title: string;
+}
+
+export interface Adapter<V = unknown> {
+  /** System code of contract.md, e.g. `civil-affairs`. */
+  readonly code: string;
+  /** Agency code of contract.md, e.g. `civil-affairs`. */
+  readonly agency: string;
+  /** The system's name as its agency calls it. */
+  readonly title: string;
+  /** Programs this system pays from (each draws on fund `FUND:<program>`). */
+  readonly programs: readonly ProgramDef[];
+  /** One line on the format, for `relief-hub ingest --help` and the landing page. */
+  readonly format: string;
+  /** XLSX (binary) content arrives base64-encoded through the GraphQL `ingest` mutation. */
+  readonly binary?: boolean;
+  /**
+   * Reads the format into located source records, streaming. Throws `FileRejectedError` when the whole
+   * file is unusable (truncated XML, a trailer that does not match). A record that cannot even be parsed
+   * is still yielded, with a `value` the mapper refuses as UNPARSABLE, so it is quarantined with its place.
+   */
+  read(input: ByteInput): AsyncIterable<SourceRecord<V>>;
+  /**
+   * Checks the file's own integrity before anything is applied (trailer count and sum, well-formedness).
+   * Throws `FileRejectedError`. Formats without such a check omit it.
+   */
+  verify?(input: ByteInput): Promise<void>;
+  /** Maps one record to facts, or says why it is quarantined. Pure: no I/O. */
+  map(record: SourceRecord<V>, ctx: MapContext): MapOutcome;
+  /**
+   * SDL for what only this system knows, merged into the one schema (e.g. `extend type AidRecord { … }`).
+   * Its resolvers read the `details` the mapper stored.
+   */
+  readonly sdl?: string;
+  readonly resolvers?: Record<string, Record<string, unknown>>;
+}
+
+/** Helper for mappers: a quarantine outcome. */
+export function reject(recordId: string | null, reason: ReasonCode, message: string): MapOutcome {
+  return { ok: false, recordId, reason, message };
+}
