@@ -89,6 +89,7 @@ CREATE TABLE "households" (
 	"key" text NOT NULL,
 	"source_system" text NOT NULL,
 	"annual_income_fen" bigint,
+	"per_capita_income_fen" bigint,
 	"income_as_of" date,
 	"county_code" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -217,6 +218,17 @@ CREATE TABLE "settlements" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "source_heads" (
+	"system" text NOT NULL,
+	"record_id" text NOT NULL,
+	"content_hash" text NOT NULL,
+	"identity" text,
+	"version" integer DEFAULT 1 NOT NULL,
+	"source_record_ref" bigint,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "source_heads_system_record_id_pk" PRIMARY KEY("system","record_id")
+);
+--> statement-breakpoint
 CREATE TABLE "source_records" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"system" text NOT NULL,
@@ -277,6 +289,7 @@ ALTER TABLE "quarantine" ADD CONSTRAINT "quarantine_ingest_run_id_ingest_runs_id
 ALTER TABLE "settlement_refunds" ADD CONSTRAINT "settlement_refunds_source_record_ref_source_records_id_fk" FOREIGN KEY ("source_record_ref") REFERENCES "public"."source_records"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "settlements" ADD CONSTRAINT "settlements_person_id_persons_id_fk" FOREIGN KEY ("person_id") REFERENCES "public"."persons"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "settlements" ADD CONSTRAINT "settlements_source_record_ref_source_records_id_fk" FOREIGN KEY ("source_record_ref") REFERENCES "public"."source_records"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "source_heads" ADD CONSTRAINT "source_heads_source_record_ref_source_records_id_fk" FOREIGN KEY ("source_record_ref") REFERENCES "public"."source_records"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "source_records" ADD CONSTRAINT "source_records_ingest_run_id_ingest_runs_id_fk" FOREIGN KEY ("ingest_run_id") REFERENCES "public"."ingest_runs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "statuses" ADD CONSTRAINT "statuses_person_id_persons_id_fk" FOREIGN KEY ("person_id") REFERENCES "public"."persons"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "statuses" ADD CONSTRAINT "statuses_source_record_ref_source_records_id_fk" FOREIGN KEY ("source_record_ref") REFERENCES "public"."source_records"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

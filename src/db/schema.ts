@@ -64,6 +64,25 @@ export const sourceRecords = pgTable(
   (t) => [uniqueIndex('source_records_version_uq').on(t.system, t.recordId, t.contentHash)],
 );
 
+/**
+ * The current version of every source record: what a re-delivery is compared with (new, updated, unchanged).
+ * `identity` keeps the identity number once established for the record, so a later delivery that lacks
+ * it (an emergency case re-sent as unidentified) keeps its patient (domain.md rule 1).
+ */
+export const sourceHeads = pgTable(
+  'source_heads',
+  {
+    system: text('system').notNull(),
+    recordId: text('record_id').notNull(),
+    contentHash: text('content_hash').notNull(),
+    identity: text('identity'),
+    version: integer('version').notNull().default(1),
+    sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.system, t.recordId] })],
+);
+
 /** Records that could not be used, with where they were and why. Never dropped. */
 export const quarantine = pgTable(
   'quarantine',
@@ -149,7 +168,10 @@ export const households = pgTable(
     /** `civil:<householder id number>`, `rural:<户编号>` or `single:<person id>`. */
     key: text('key').notNull(),
     sourceSystem: text('source_system').notNull(),
+    /** Household annual income as a source stated it (civil affairs). */
     annualIncomeFen: fen('annual_income_fen'),
+    /** Per-capita net income (rural ledgers); the household's income is this × its members. */
+    perCapitaIncomeFen: fen('per_capita_income_fen'),
     incomeAsOf: day('income_as_of'),
     countyCode: text('county_code'),
     createdAt: at('created_at').notNull().defaultNow(),

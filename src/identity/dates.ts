@@ -34,7 +34,9 @@ export function todayCst(now: Date = new Date()): string {
 export function fromExcelSerial(serial: number): DateResult {
   if (!Number.isFinite(serial) || serial < 1 || serial > 2958465) return { ok: false, message: `Excel date serial ${serial} is out of range` };
   const days = Math.floor(serial);
-  const ms = Date.UTC(1899, 11, 30) + days * 86400000;
+  // Serial 60 is 1900-02-29, a day that never was (Lotus 1-2-3's leap-year bug, kept by Excel).
+  if (days === 60) return { ok: false, message: 'Excel date serial 60 is the non-existent 1900-02-29' };
+  const ms = (days < 60 ? Date.UTC(1899, 11, 31) : Date.UTC(1899, 11, 30)) + days * 86400000;
   const t = new Date(ms);
   return { ok: true, date: `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}` };
 }

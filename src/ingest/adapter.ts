@@ -10,6 +10,7 @@
 import type { Readable } from 'node:stream';
 import type { AidStatus, ReasonCode, RejectCode, StatusCategory } from '../codes.ts';
 import type { Fen } from '../identity/money.ts';
+import type { TextEncoding } from '../identity/text.ts';
 
 /** Where a record stood in its source: enough for a person to find it in the original file. */
 export interface Location {
@@ -182,6 +183,11 @@ export interface Adapter<V = unknown> {
   readonly format: string;
   /** XLSX (binary) content arrives base64-encoded through the GraphQL `ingest` mutation. */
   readonly binary?: boolean;
+  /**
+   * The text encoding of the system's files (default UTF-8). Text sent as TEXT through the `ingest` mutation
+   * is encoded back to it, so the adapter reads the same bytes as from a file.
+   */
+  readonly encoding?: TextEncoding;
   /**
    * Reads the format into located source records, streaming. Throws `FileRejectedError` when the whole
    * file is unusable (truncated XML, a trailer that does not match). A record that cannot even be parsed

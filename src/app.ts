@@ -1,0 +1,10 @@
+/** Opening the hub's database from configuration: connect, migrate. */
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/client.ts';
+import { migrate } from './db/migrate.ts';
+
+export async function openHubDatabase(config: Config): Promise<Database> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrate(database);
+  return database;
+}

@@ -1,0 +1,148 @@
+/**
+ * The `relief-hub` command line (contract.md "Command line"). Results go to stdout (ingest: one JSON object
+ * on its last line), logs to stderr.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { openHubDatabase } from '../app.ts';
+import { createLogger } from '../shared/log.ts';
+import { startServer } from '../server/http.ts';
+import { adapters } from '../../adapters/index.ts';
+import { ingestFile, UnknownSystemError } from '../ingest/service.ts';
+import { listQuarantine } from '../ingest/quarantine.ts';
+import { HubError } from '../shared/errors.ts';
+import { isEmpty, loadDemo } from '../demo.ts';
+
+const USAGE = `relief-hub <command> [options]
+
+Commands:
+  serve [--demo]                      serve GraphQL at http://$HOST:$PORT/graphql (--demo: load demo data into an empty database)
+  migrate                             apply database migrations and exit
+  ingest <system> <file>              ingest one export file; prints a JSON summary (exit 2 when the file is rejected whole)
+  quarantine [--system S] [--limit N] list quarantined records as JSON lines
+  demo [--persons N] [--seed S]       load a small synthetic province
+  generate --persons N --seed S --out DIR
+                                      write a synthetic province in the twelve formats and expected.json
+  systems                             list the source systems and their programs
+
+Configuration (environment): DATABASE_URL (PostgreSQL; else embedded PGlite in DATA_DIR, default ./data),
+HOST (127.0.0.1), PORT (4000), NODE_ENV, LOG_LEVEL, MAX_BODY_BYTES, INGEST_BATCH_SIZE.`;
+
+class UsageError extends Error {}
+
+function intOption(value: string | undefined, name: string, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback === undefined) throw new UsageError(`--${name} is required`);
+    return fallback;
+  }
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
+  return Number(value);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return command ? 0 : 1;
+  }
+  const config: Config = loadConfig();
+  const log = createLogger(config.logLevel);
+
+  switch (command) {
+    case 'systems': {
+      for (const a of adapters) process.stdout.write(`${a.code}\t${a.agency}\t${a.programs.map((p) => p.code).join(',') || '-'}\t${a.title}\n`);
+      return 0;
+    }
+    case 'generate': {
+      const { values } = parseArgs({ args: rest, options: { persons: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } } });
+      if (!values.out) throw new UsageError('--out is required');
+      const { generateProvince } = await import('../../bench/generator/index.ts');
+      const expected = await generateProvince({ persons: intOption(values.persons, 'persons'), seed: intOption(values.seed, 'seed', 1), out: values.out });
+      process.stdout.write(JSON.stringify({ out: values.out, persons: expected.persons, files: expected.files.length }) + '\n');
+      return 0;
+    }
+    case 'migrate': {
+      const database = await openHubDatabase(config);
+      await database.close();
+      process.stdout.write(`migrations applied (${database.kind})\n`);
+      return 0;
+    }
+    case 'ingest': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      const [system, file] = positionals;
+      if (!system || !file) {
+        throw new UsageError(`usage: relief-hub ingest <system> <file>\nknown systems: ${adapters.map((a) => a.code).join(', ')}`);
+      }
+      if (!adapters.some((a) => a.code === system)) throw new UnknownSystemError(system);
+      const database = await openHubDatabase(config);
+      try {
+        const summary = await ingestFile(database, system, file, { batchSize: config.ingestBatchSize });
+        const { runId: _r, message, ...printed } = summary;
+        process.stdout.write(JSON.stringify(summary.rejected ? { ...printed, message } : printed) + '\n');
+        return summary.rejected ? 2 : 0;
+      } finally {
+        await database.close();
+      }
+    }
+    case 'quarantine': {
+      const { values } = parseArgs({ args: rest, options: { system: { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' } } });
+      const database = await openHubDatabase(config);
+      try {
+        const r = await listQuarantine(database.db, { system: values.system, limit: intOption(values.limit, 'limit', 100), includeResolved: !!values.all });
+        for (const q of r.items) {
+          process.stdout.write(
+            JSON.stringify({ id: q.id, system: q.system, file: q.file, location: q.location, recordId: q.recordId, reason: q.reasonCode, message: q.message, raw: q.raw }) + '\n',
+          );
+        }
+        process.stderr.write(`${r.items.length} of ${r.total} quarantined records shown\n`);
+        return 0;
+      } finally {
+        await database.close();
+      }
+    }
+    case 'demo': {
+      const { values } = parseArgs({ args: rest, options: { persons: { type: 'string' }, seed: { type: 'string' } } });
+      const database = await openHubDatabase(config);
+      try {
+        const summaries = await loadDemo(database, { persons: intOption(values.persons, 'persons', 300), seed: intOption(values.seed, 'seed', 7) });
+        for (const s of summaries) process.stdout.write(JSON.stringify(s) + '\n');
+        return 0;
+      } finally {
+        await database.close();
+      }
+    }
+    case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' } } });
+      const database = await openHubDatabase(config);
+      if (values.demo && (await isEmpty(database))) {
+        log.info('empty database: loading demo data');
+        const summaries = await loadDemo(database);
+        log.info({ files: summaries.length, records: summaries.reduce((n, s) => n + s.records, 0) }, 'demo data loaded');
+      }
+      const server = await startServer(database, config, log);
+      log.info({ url: server.url, database: database.kind }, 'relief-hub serving');
+      process.stdout.write(`relief-hub serving GraphQL at ${server.url} (database: ${database.kind})\n`);
+      const stop = async () => {
+        await server.close();
+        await database.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return new Promise<number>(() => undefined);
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`configuration error: ${err.message}\n`);
+    else if (err instanceof UsageError) process.stderr.write(`${err.message}\n`);
+    else if (err instanceof HubError) process.stderr.write(`${err.code}: ${err.message}\n`);
+    else process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,12 @@
+/** The per-request context: the database and DataLoaders created fresh for every request. */
+import type { Database } from '../db/client.ts';
+import { createLoaders, type Loaders } from './loaders.ts';
+
+export interface HubContext {
+  database: Database;
+  loaders: Loaders;
+}
+
+export function createContext(database: Database): HubContext {
+  return { database, loaders: createLoaders(database) };
+}

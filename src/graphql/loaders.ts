@@ -1,0 +1,23 @@
+/**
+ * DataLoaders, one set per request (dataloader's README, "Creating a new DataLoader per request"). Every
+ * batch function answers in key order, one result per key.
+ */
+import DataLoader from 'dataloader';
+import type { Database } from '../db/client.ts';
+import * as recipients from '../recipients/store.ts';
+
+export function createLoaders(database: Database) {
+  const db = database.db;
+  return {
+    personById: new DataLoader((ids: readonly number[]) => recipients.personsByIds(db, ids)),
+    aidByPerson: new DataLoader((ids: readonly number[]) => recipients.aidByPersons(db, ids)),
+    settlementsByPerson: new DataLoader((ids: readonly number[]) => recipients.settlementsByPersons(db, ids)),
+    settlementById: new DataLoader((ids: readonly string[]) => recipients.settlementsByIds(db, ids)),
+    statusesByPerson: new DataLoader((ids: readonly number[]) => recipients.statusesByPersons(db, ids)),
+    householdByPerson: new DataLoader((ids: readonly number[]) => recipients.householdsOfPersons(db, ids)),
+    membersByHousehold: new DataLoader((ids: readonly number[]) => recipients.membersOfHouseholds(db, ids)),
+    aidBySettlement: new DataLoader((ids: readonly string[]) => recipients.aidBySettlements(db, ids)),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

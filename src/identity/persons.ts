@@ -1,0 +1,208 @@
+/**
+ * Person resolution (domain.md "Identity"): one person per normalised identity number across every system;
+ * provisional persons for those without one, merged into the real person once the identity is known —
+ * whichever file brings it, in whichever order the files arrive. Every merge is recorded.
+ */
+import { sql } from 'drizzle-orm';
+import { rows, type Tx } from '../db/client.ts';
+import type { PersonRef } from '../ingest/adapter.ts';
+import { addressCodeOf, birthDateOf, sexOf } from './id-number.ts';
+import { normalizeName } from './text.ts';
+
+export function refKey(ref: PersonRef): string {
+  if (ref.idNumber) return `id:${ref.idNumber}`;
+  if (ref.provisionalKey) return `pk:${ref.provisionalKey}`;
+  throw new Error('a person reference needs an identity number or a provisional key');
+}
+
+interface PersonRow {
+  id: string;
+  key: string;
+  merged_into: string | null;
+}
+
+/**
+ * Resolves a batch of references to person ids, creating persons as needed. Returns refKey → person id,
+ * already following merges.
+ */
+export async function resolvePersons(tx: Tx, refs: PersonRef[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const real = new Map<string, PersonRef>();
+  const provisional = new Map<string, PersonRef>();
+  const aliases: Array<{ key: string; idNumber: string; ref: PersonRef }> = [];
+  for (const ref of refs) {
+    if (ref.idNumber) {
+      if (!real.has(ref.idNumber)) real.set(ref.idNumber, ref);
+      if (ref.provisionalKey) aliases.push({ key: ref.provisionalKey, idNumber: ref.idNumber, ref });
+    } else if (ref.provisionalKey) {
+      if (!provisional.has(ref.provisionalKey)) provisional.set(ref.provisionalKey, ref);
+    }
+  }
+
+  if (real.size > 0) {
+    const ids = [...real.keys()];
+    const names = ids.map((i) => real.get(i)!.name ?? null);
+    const norm = names.map((n) => normalizeName(n));
+    const sexes = ids.map(sexOf);
+    const births = ids.map(birthDateOf);
+    const counties = ids.map(addressCodeOf);
+    // label: persons.upsert-real
+    await tx.execute(sql`
+      INSERT INTO persons (id_number, name, name_normalized, sex, birth_date, county_code)
+      SELECT * FROM unnest(${ids}::text[], ${names}::text[], ${norm}::text[], ${sexes}::text[], ${births}::date[], ${counties}::text[])
+      ON CONFLICT (id_number) DO UPDATE SET name = COALESCE(persons.name, EXCLUDED.name),
+        name_normalized = COALESCE(persons.name_normalized, EXCLUDED.name_normalized)
+      WHERE persons.name IS NULL AND EXCLUDED.name IS NOT NULL`);
+    // label: persons.by-id-number
+    const found = await rows<PersonRow>(
+      tx,
+      sql`SELECT id::text AS id, id_number AS key, merged_into::text AS merged_into FROM persons WHERE id_number = ANY(${ids}::text[])`,
+    );
+    for (const r of found) out.set(`id:${r.key}`, Number(r.id));
+  }
+
+  // A provisional key that now comes with its identity: the provisional person (existing or not yet seen)
+  // is this real person. Creating the alias row, already merged, makes later provisional-only deliveries
+  // of the same key land on the real person too.
+  for (const a of aliases) {
+    const realId = out.get(`id:${a.idNumber}`)!;
+    const existing = await rows<{ id: string; merged_into: string | null }>(
+      tx,
+      sql`SELECT id::text AS id, merged_into::text AS merged_into FROM persons WHERE provisional_key = ${a.key}`,
+    );
+    if (existing.length === 0) {
+      const created = await rows<{ id: string }>(
+        tx,
+        sql`INSERT INTO persons (provisional_key, name, name_normalized, birth_date, guardian_id_number, merged_into)
+            VALUES (${a.key}, ${a.ref.name ?? null}, ${normalizeName(a.ref.name)}, ${a.ref.birthDate ?? null}, ${a.ref.guardianIdNumber ?? null}, ${realId})
+            RETURNING id::text AS id`,
+      );
+      await recordMerge(tx, Number(created[0]!.id), realId, 'IDENTITY_KNOWN', { provisionalKey: a.key, idNumber: a.idNumber, moved: {} });
+    } else if (existing[0]!.merged_into === null) {
+      await mergePerson(tx, Number(existing[0]!.id), realId, 'IDENTITY_KNOWN', { provisionalKey: a.key, idNumber: a.idNumber });
+    }
+    out.set(`pk:${a.key}`, realId);
+  }
+
+  if (provisional.size > 0) {
+    const keys = [...provisional.keys()];
+    // A child known only through a guardian is first matched to a household member recorded elsewhere.
+    for (const key of keys) {
+      const ref = provisional.get(key)!;
+      if (!ref.guardianIdNumber) continue;
+      const match = await findChildInGuardianHousehold(tx, ref.guardianIdNumber, normalizeName(ref.name), ref.birthDate ?? null);
+      if (match !== null) {
+        const existing = await rows<{ id: string; merged_into: string | null }>(
+          tx,
+          sql`SELECT id::text AS id, merged_into::text AS merged_into FROM persons WHERE provisional_key = ${key}`,
+        );
+        if (existing[0] && existing[0].merged_into === null) {
+          await mergePerson(tx, Number(existing[0].id), match, 'GUARDIAN_HOUSEHOLD_MATCH', { provisionalKey: key });
+        }
+        out.set(`pk:${key}`, match);
+        provisional.delete(key);
+      }
+    }
+    const rest = [...provisional.keys()];
+    if (rest.length > 0) {
+      const names = rest.map((k) => provisional.get(k)!.name ?? null);
+      const norm = names.map((n) => normalizeName(n));
+      const births = rest.map((k) => provisional.get(k)!.birthDate ?? null);
+      const guardians = rest.map((k) => provisional.get(k)!.guardianIdNumber ?? null);
+      // label: persons.upsert-provisional
+      await tx.execute(sql`
+        INSERT INTO persons (provisional_key, name, name_normalized, birth_date, guardian_id_number)
+        SELECT * FROM unnest(${rest}::text[], ${names}::text[], ${norm}::text[], ${births}::date[], ${guardians}::text[])
+        ON CONFLICT (provisional_key) DO NOTHING`);
+      const found = await rows<PersonRow>(
+        tx,
+        sql`SELECT id::text AS id, provisional_key AS key, merged_into::text AS merged_into FROM persons WHERE provisional_key = ANY(${rest}::text[])`,
+      );
+      for (const r of found) out.set(`pk:${r.key}`, await followMerges(tx, Number(r.id), r.merged_into));
+    }
+  }
+  return out;
+}
+
+async function followMerges(tx: Tx, id: number, mergedInto: string | null): Promise<number> {
+  let current = id;
+  let next = mergedInto;
+  for (let hops = 0; next !== null && hops < 10; hops++) {
+    current = Number(next);
+    const r = await rows<{ merged_into: string | null }>(tx, sql`SELECT merged_into::text AS merged_into FROM persons WHERE id = ${current}`);
+    next = r[0]?.merged_into ?? null;
+  }
+  return current;
+}
+
+async function findChildInGuardianHousehold(tx: Tx, guardianIdNumber: string, nameNormalized: string | null, birthDate: string | null): Promise<number | null> {
+  if (nameNormalized === null || birthDate === null) return null;
+  // label: persons.child-in-guardian-household
+  const r = await rows<{ id: string }>(
+    tx,
+    sql`SELECT DISTINCT c.id::text AS id
+        FROM persons g
+        JOIN household_members gm ON gm.person_id = g.id
+        JOIN household_members cm ON cm.household_id = gm.household_id
+        JOIN persons c ON c.id = cm.person_id
+        WHERE g.id_number = ${guardianIdNumber} AND c.id_number IS NOT NULL
+          AND c.name_normalized = ${nameNormalized} AND c.birth_date = ${birthDate}::date`,
+  );
+  return r.length === 1 ? Number(r[0]!.id) : null;
+}
+
+/**
+ * After household memberships arrive: provisional children whose guardian's household now lists a member
+ * of the same name and birth date are that member. Returns the number of merges made.
+ */
+export async function matchProvisionalChildren(tx: Tx): Promise<number> {
+  // label: persons.match-provisional-children
+  const pairs = await rows<{ prov: string; real: string }>(
+    tx,
+    sql`SELECT p.id::text AS prov, min(c.id)::text AS real, count(DISTINCT c.id) AS n
+        FROM persons p
+        JOIN persons g ON g.id_number = p.guardian_id_number
+        JOIN household_members gm ON gm.person_id = g.id
+        JOIN household_members cm ON cm.household_id = gm.household_id
+        JOIN persons c ON c.id = cm.person_id AND c.id_number IS NOT NULL
+        WHERE p.id_number IS NULL AND p.merged_into IS NULL AND p.guardian_id_number IS NOT NULL
+          AND c.name_normalized = p.name_normalized AND c.birth_date = p.birth_date
+        GROUP BY p.id HAVING count(DISTINCT c.id) = 1`,
+  );
+  for (const p of pairs) await mergePerson(tx, Number(p.prov), Number(p.real), 'GUARDIAN_HOUSEHOLD_MATCH', {});
+  return pairs.length;
+}
+
+async function recordMerge(tx: Tx, from: number, into: number, reason: string, evidence: Record<string, unknown>): Promise<void> {
+  // label: persons.record-merge
+  await tx.execute(
+    sql`INSERT INTO person_merges (from_person_id, into_person_id, reason, evidence) VALUES (${from}, ${into}, ${reason}, ${JSON.stringify(evidence)}::jsonb)`,
+  );
+}
+
+/**
+ * Merges a provisional person into another: everything that belonged to it follows, and the merge records
+ * what moved so that the platform can undo a wrong one.
+ */
+export async function mergePerson(tx: Tx, from: number, into: number, reason: string, evidence: Record<string, unknown>): Promise<void> {
+  if (from === into) return;
+  const aid = await rows<{ id: string }>(tx, sql`UPDATE aid_records SET person_id = ${into} WHERE person_id = ${from} RETURNING id::text AS id`);
+  const st = await rows<{ id: string }>(tx, sql`UPDATE statuses SET person_id = ${into} WHERE person_id = ${from} RETURNING id::text AS id`);
+  const setl = await rows<{ id: string }>(
+    tx,
+    sql`UPDATE settlements SET person_id = ${into} WHERE person_id = ${from} RETURNING settlement_id AS id`,
+  );
+  const hm = await rows<{ id: string }>(
+    tx,
+    sql`INSERT INTO household_members (household_id, person_id, relationship, source_system, source_record_id, since)
+        SELECT household_id, ${into}, relationship, source_system, source_record_id, since FROM household_members WHERE person_id = ${from}
+        ON CONFLICT DO NOTHING RETURNING household_id::text AS id`,
+  );
+  await tx.execute(sql`DELETE FROM household_members WHERE person_id = ${from}`);
+  await tx.execute(sql`UPDATE persons SET merged_into = ${into} WHERE id = ${from}`);
+  await tx.execute(sql`UPDATE persons SET merged_into = ${into} WHERE merged_into = ${from}`);
+  await recordMerge(tx, from, into, reason, {
+    ...evidence,
+    moved: { aid: aid.map((r) => r.id), statuses: st.map((r) => r.id), settlements: setl.map((r) => r.id), households: hm.map((r) => r.id) },
+  });
+}

@@ -1,0 +1,251 @@
+/**
+ * The ingest pipeline: one file (or byte stream) of one system → source records → facts or quarantine →
+ * the canonical tables. Streaming with bounded memory (records are handled in batches), idempotent per
+ * (system, record id), and all-or-nothing per file: a file whose integrity check fails applies nothing.
+ */
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Database, Tx } from '../db/client.ts';
+import { rows } from '../db/client.ts';
+import { todayCst } from '../identity/dates.ts';
+import { matchProvisionalChildren, refKey, resolvePersons } from '../identity/persons.ts';
+import { fundCodeOf, type RejectCode } from '../codes.ts';
+import {
+  FileRejectedError,
+  type Adapter,
+  type ByteInput,
+  type Fact,
+  type MapContext,
+  type MapOutcome,
+  type PersonRef,
+  type SourceRecord,
+} from './adapter.ts';
+import * as store from './store.ts';
+
+/** The summary `relief-hub ingest` prints and the `ingest` mutation returns (contract.md). */
+export interface IngestSummary {
+  system: string;
+  file: string;
+  records: number;
+  new: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+  rejected: boolean;
+  reason: RejectCode | null;
+  message: string | null;
+  ms: number;
+  runId: number;
+}
+
+export interface IngestOptions {
+  batchSize?: number;
+  /** The clock; tests pin it. Dates after today (CST) are refused. */
+  now?: Date;
+}
+
+/** JSON with bigint as text and dates as ISO, keys in a fixed order: the basis of content hashes. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
+      const o = v as Record<string, unknown>;
+      return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+    }
+    return v;
+  });
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function personsOf(facts: Fact[]): PersonRef[] {
+  const out: PersonRef[] = [];
+  for (const f of facts) {
+    if ('person' in f) {
+      out.push(f.person);
+      // A guardian named on a child's record is a real, identified person too.
+      if (f.person.guardianIdNumber) out.push({ idNumber: f.person.guardianIdNumber });
+    }
+  }
+  return out;
+}
+
+/** An identity once established for a record is never lost to a later delivery that lacks it (rule 1). */
+function carryIdentity(facts: Fact[], identity: string | null): void {
+  if (identity === null) return;
+  for (const f of facts) {
+    if ('person' in f && !f.person.idNumber && f.person.provisionalKey) f.person = { ...f.person, idNumber: identity };
+  }
+}
+
+function identityOf(facts: Fact[]): string | null {
+  for (const f of facts) if ('person' in f && f.person.idNumber) return f.person.idNumber;
+  return null;
+}
+
+interface Counters {
+  records: number;
+  new: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+}
+
+async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: number, ctx: MapContext, batch: SourceRecord[], c: Counters): Promise<void> {
+  const system = adapter.code;
+  const quarantined: store.QuarantineRow[] = [];
+  const good: Array<{ rec: SourceRecord; out: Extract<MapOutcome, { ok: true }> }> = [];
+  for (const rec of batch) {
+    let out: MapOutcome;
+    try {
+      out = adapter.map(rec, ctx);
+    } catch (e) {
+      // An adapter fault must not lose the record: it is quarantined with the fault as its message.
+      out = { ok: false, recordId: null, reason: 'UNPARSABLE', message: `record could not be read: ${(e as Error).message}` };
+    }
+    if (out.ok) good.push({ rec, out });
+    else quarantined.push({ recordId: out.recordId, location: rec.location, reason: out.reason, message: out.message, raw: rec.raw, rawHash: sha256(rec.raw) });
+  }
+  c.records += batch.length;
+  c.quarantined += quarantined.length;
+  await store.storeQuarantine(tx, system, file, runId, quarantined);
+  if (good.length === 0) return;
+
+  const heads = await store.loadHeads(tx, system, [...new Set(good.map((g) => g.out.recordId))]);
+  const seen = new Map<string, string>();
+  for (const [id, h] of heads) seen.set(id, h.contentHash);
+  // The last delivery of a record in the batch is the one applied; `updated` tracks which existed before.
+  const apply = new Map<string, { rec: SourceRecord; facts: Fact[]; hash: string }>();
+  const updated = new Set<string>();
+  for (const { rec, out } of good) {
+    carryIdentity(out.facts, heads.get(out.recordId)?.identity ?? null);
+    const hash = sha256(stableJson(out.facts));
+    const before = seen.get(out.recordId);
+    if (before === hash) {
+      c.unchanged++;
+      continue;
+    }
+    if (before === undefined) c.new++;
+    else {
+      c.updated++;
+      updated.add(out.recordId);
+    }
+    seen.set(out.recordId, hash);
+    apply.set(out.recordId, { rec, facts: out.facts, hash });
+  }
+  if (apply.size === 0) return;
+
+  const entries = [...apply.entries()];
+  const refs = await store.storeVersions(
+    tx,
+    system,
+    file,
+    runId,
+    entries.map(([recordId, a]) => ({ recordId, contentHash: a.hash, identity: identityOf(a.facts), location: a.rec.location, raw: a.rec.raw })),
+  );
+  const personIds = await resolvePersons(tx, entries.flatMap(([, a]) => personsOf(a.facts)));
+  const pid = (p: PersonRef) => personIds.get(refKey(p))!;
+
+  const residences: Parameters<typeof store.applyResidences>[1] = [];
+  const memberships: Parameters<typeof store.applyMemberships>[2] = [];
+  const statuses: Parameters<typeof store.applyStatuses>[2] = [];
+  const settlements: Parameters<typeof store.applySettlements>[1] = [];
+  const settlementHashes: string[] = [];
+  const refunds: Array<Extract<Fact, { kind: 'refund' }> & { sourceRef: number }> = [];
+  const aid: Parameters<typeof store.applyAid>[2] = [];
+  const aidHashes: string[] = [];
+  const donations: Parameters<typeof store.applyDonations>[3] = [];
+  const donationHashes: string[] = [];
+  for (const [recordId, a] of entries) {
+    const sourceRef = refs.get(recordId)!;
+    for (const f of a.facts) {
+      switch (f.kind) {
+        case 'residence':
+          residences.push({ ...f, personId: pid(f.person), recordId, sourceRef });
+          break;
+        case 'membership':
+          memberships.push({ ...f, personId: pid(f.person), recordId, sourceRef });
+          break;
+        case 'status':
+          statuses.push({ ...f, personId: pid(f.person), recordId, sourceRef });
+          break;
+        case 'settlement':
+          settlements.push({ ...f, personId: pid(f.person), recordId, sourceRef });
+          settlementHashes.push(a.hash);
+          break;
+        case 'refund':
+          refunds.push({ ...f, sourceRef });
+          break;
+        case 'aid':
+          aid.push({ ...f, personId: pid(f.person), recordId, sourceRef });
+          aidHashes.push(a.hash);
+          break;
+        case 'donation':
+          donations.push({ ...f, recordId, sourceRef });
+          donationHashes.push(a.hash);
+          break;
+      }
+    }
+  }
+  await store.applyResidences(tx, residences);
+  await store.applyMemberships(tx, system, memberships);
+  await store.applyStatuses(tx, system, statuses);
+  await store.applySettlements(tx, settlements, settlementHashes);
+  await store.applyRefunds(tx, refunds);
+  await store.applyAid(tx, system, aid, aidHashes, updated);
+  const fund = adapter.programs[0] ? fundCodeOf(adapter.programs[0].code) : `FUND:${system}`;
+  await store.applyDonations(tx, system, fund, donations, donationHashes);
+  await store.resolveQuarantineFor(tx, system, entries.map(([r]) => r));
+}
+
+/** Ingests one input of one system and returns its summary. Never throws for bad data; throws for I/O faults. */
+export async function ingest(database: Database, adapter: Adapter, input: ByteInput, opts: IngestOptions = {}): Promise<IngestSummary> {
+  const started = Date.now();
+  const now = opts.now ?? new Date();
+  const ctx: MapContext = { system: adapter.code, now, today: todayCst(now) };
+  const batchSize = opts.batchSize ?? 1000;
+  const c: Counters = { records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0 };
+  const run = await rows<{ id: string }>(
+    database.db,
+    sql`INSERT INTO ingest_runs (system, file) VALUES (${adapter.code}, ${input.name}) RETURNING id::text AS id`,
+  );
+  const runId = Number(run[0]!.id);
+  let rejected: FileRejectedError | null = null;
+  try {
+    if (adapter.verify) await adapter.verify(input);
+    await database.db.transaction(async (tx) => {
+      let batch: SourceRecord[] = [];
+      for await (const rec of adapter.read(input)) {
+        batch.push(rec);
+        if (batch.length >= batchSize) {
+          await processBatch(tx, adapter, input.name, runId, ctx, batch, c);
+          batch = [];
+        }
+      }
+      if (batch.length > 0) await processBatch(tx, adapter, input.name, runId, ctx, batch, c);
+      await matchProvisionalChildren(tx);
+    });
+  } catch (e) {
+    if (!(e instanceof FileRejectedError)) throw e;
+    rejected = e;
+    Object.assign(c, { records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0 });
+  }
+  const summary: IngestSummary = {
+    system: adapter.code,
+    file: input.name,
+    ...c,
+    rejected: rejected !== null,
+    reason: rejected?.reason ?? null,
+    message: rejected?.message ?? null,
+    ms: Date.now() - started,
+    runId,
+  };
+  await database.db.execute(sql`
+    UPDATE ingest_runs SET finished_at = now(), records = ${summary.records}, new_count = ${summary.new}, updated_count = ${summary.updated},
+      unchanged_count = ${summary.unchanged}, quarantined_count = ${summary.quarantined}, rejected = ${summary.rejected},
+      reason = ${summary.reason}, message = ${summary.message}
+    WHERE id = ${runId}`);
+  return summary;
+}

@@ -1,0 +1,66 @@
+/** Ingest entry points shared by the CLI and the GraphQL mutation. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import iconv from 'iconv-lite';
+import { adapterFor, adapters, systemCodes } from '../../adapters/index.ts';
+import type { Database } from '../db/client.ts';
+import { HubError, ErrorCode } from '../shared/errors.ts';
+import type { Adapter, ByteInput } from './adapter.ts';
+import { ingest, type IngestOptions, type IngestSummary } from './pipeline.ts';
+
+export class UnknownSystemError extends HubError {
+  constructor(system: string) {
+    super(ErrorCode.UNKNOWN_SYSTEM, `unknown source system "${system}"; known systems: ${systemCodes.join(', ')}`, {
+      system,
+      knownSystems: [...systemCodes],
+    });
+  }
+}
+
+export function requireAdapter(system: string): Adapter {
+  const a = adapterFor(system);
+  if (!a) throw new UnknownSystemError(system);
+  return a;
+}
+
+export function fileInput(file: string): ByteInput {
+  const name = path.basename(file);
+  return { name, open: () => fs.createReadStream(file) };
+}
+
+export function bufferInput(name: string, buf: Buffer): ByteInput {
+  return { name, open: () => Readable.from([buf]) };
+}
+
+export async function ingestFile(database: Database, system: string, file: string, opts: IngestOptions = {}): Promise<IngestSummary> {
+  const adapter = requireAdapter(system);
+  if (!fs.existsSync(file)) throw new HubError(ErrorCode.NOT_FOUND, `no such file: ${file}`);
+  return ingest(database, adapter, fileInput(file), opts);
+}
+
+/** Content of the `ingest` mutation: text (re-encoded to the system's encoding) or base64 bytes. */
+export async function ingestContent(
+  database: Database,
+  system: string,
+  content: string,
+  encoding: 'TEXT' | 'BASE64',
+  fileName: string | null,
+  opts: IngestOptions = {},
+): Promise<IngestSummary> {
+  const adapter = requireAdapter(system);
+  let buf: Buffer;
+  if (encoding === 'BASE64') {
+    if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(content)) throw new HubError(ErrorCode.INVALID_CONTENT, 'content is not valid base64');
+    buf = Buffer.from(content, 'base64');
+  } else {
+    if (adapter.binary) throw new HubError(ErrorCode.INVALID_CONTENT, `${system} files are binary (XLSX): send them with encoding BASE64`);
+    buf = adapter.encoding === 'gb18030' ? iconv.encode(content, 'gb18030') : Buffer.from(content, 'utf8');
+  }
+  const name = fileName?.trim() || `graphql-${new Date().toISOString()}`;
+  return ingest(database, adapter, bufferInput(name, buf), opts);
+}
+
+export function describeSystems() {
+  return adapters.map((a) => ({ code: a.code, agency: a.agency, title: a.title, format: a.format, programs: a.programs }));
+}

@@ -1,0 +1,179 @@
+/**
+ * The HTTP server: Apollo Server 5 on Node's own http module. `/graphql` (GraphQL over HTTP), `/healthz`
+ * (a database ping) and `/` (a landing page with no external assets). Stateless between requests: every
+ * request gets its own context and loaders, so several instances can serve one PostgreSQL server.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database } from '../db/client.ts';
+import type { Config } from '../config.ts';
+import { createContext, type HubContext } from '../graphql/context.ts';
+import { buildSchema } from '../graphql/schema.ts';
+import { HubError, ErrorCode } from '../shared/errors.ts';
+import { landingPage } from './landing.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(new BodyTooLarge());
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function errorBody(code: string, message: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
+/** Unexpected errors reach clients as INTERNAL_SERVER_ERROR without internals; coded ones pass as they are. */
+export function formatError(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof HubError) return { ...formatted, message: original.message, extensions: { ...original.extensions } };
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+      const { stacktrace: _s, ...ext } = formatted.extensions ?? {};
+      return { ...formatted, extensions: ext };
+    }
+    log.error({ err: original }, 'unexpected error in a request');
+    return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}
+
+export async function startServer(database: Database, config: Config, log: Logger): Promise<RunningServer> {
+  const apollo = new ApolloServer<HubContext>({
+    schema: buildSchema(),
+    introspection: config.env !== 'production',
+    includeStacktraceInErrorResponses: false,
+    formatError: formatError(log),
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // GET requests execute queries only; a browser form cannot post JSON. Preflight headers are not required
+    // of GET so that plain GraphQL-over-HTTP clients work; mutations are refused over GET by Apollo itself.
+    csrfPrevention: { requestHeaders: ['content-type', 'x-apollo-operation-name', 'apollo-require-preflight'] },
+  });
+  await apollo.start();
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
+      else res.end();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/healthz') {
+      try {
+        await database.db.execute(sql`SELECT 1`);
+        sendJson(res, 200, { status: 'ok', database: database.kind });
+      } catch {
+        sendJson(res, 503, { status: 'unavailable', database: database.kind });
+      }
+      return;
+    }
+    if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const html = landingPage();
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
+      res.end(req.method === 'HEAD' ? undefined : html);
+      return;
+    }
+    if (url.pathname !== '/graphql') {
+      sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, `no route ${url.pathname}; GraphQL is served at /graphql`));
+      return;
+    }
+    let bodyText = '';
+    if (req.method === 'POST') {
+      try {
+        bodyText = await readBody(req, config.maxBodyBytes);
+      } catch (e) {
+        if (e instanceof BodyTooLarge) {
+          sendJson(res, 413, errorBody(ErrorCode.PAYLOAD_TOO_LARGE, `request body exceeds ${config.maxBodyBytes} bytes`), { connection: 'close' });
+          return;
+        }
+        throw e;
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    }
+    let body: unknown = undefined;
+    const contentType = headers.get('content-type') ?? '';
+    if (req.method === 'POST' && /application\/(graphql-response\+)?json/i.test(contentType)) {
+      try {
+        body = bodyText === '' ? undefined : JSON.parse(bodyText);
+      } catch {
+        sendJson(res, 400, errorBody(ErrorCode.BAD_USER_INPUT, 'request body is not valid JSON'));
+        return;
+      }
+    } else if (req.method === 'POST') {
+      body = bodyText;
+    }
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body };
+    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => createContext(database) });
+    const outHeaders: Record<string, string> = {};
+    for (const [k, v] of result.headers) outHeaders[k] = v;
+    res.statusCode = result.status ?? 200;
+    for (const [k, v] of Object.entries(outHeaders)) res.setHeader(k, v);
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await apollo.stop();
+    },
+  };
+}

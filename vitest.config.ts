@@ -1,0 +1,49 @@
+/**
+ * `npm test`: unit tests once, then the integration suite on embedded PGlite and again on a throwaway real
+ * PostgreSQL cluster whenever the server binaries are installed (test/support/global-postgres.ts starts it).
+ * The summary reporter says which databases the suite ran on.
+ */
+import { defineConfig } from 'vitest/config';
+import { findPgBinDir } from './test/support/pg-cluster.ts';
+
+const integration = ['test/integration/**/*.test.ts'];
+const pgBin = findPgBinDir();
+
+export default defineConfig({
+  test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    maxWorkers: 2,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'adapters/**/*.test.ts', 'bench/**/*.test.ts', 'test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'pglite',
+          include: integration,
+          env: { RELIEF_TEST_DB: 'pglite' },
+          // One PGlite per worker, shared by the files it runs (test/support/db.ts).
+          isolate: false,
+        },
+      },
+      ...(pgBin
+        ? [
+            {
+              test: {
+                name: 'postgres',
+                include: integration,
+                env: { RELIEF_TEST_DB: 'postgres' },
+                isolate: false,
+                globalSetup: ['./test/support/global-postgres.ts'],
+              },
+            },
+          ]
+        : []),
+    ],
+  },
+});
