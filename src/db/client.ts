@@ -8,7 +8,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Logger } from 'drizzle-orm/logger';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -101,4 +101,12 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 export async function rows<T>(db: Drizzle | Tx, query: SQL): Promise<T[]> {
   const res = (await db.execute(query)) as unknown as { rows: T[] };
   return res.rows;
+}
+
+/**
+ * One array parameter (drizzle would otherwise spread a JS array into a list of parameters). Use it with an
+ * explicit array cast: `${A(ids)}::text[]`. bigint values travel as text.
+ */
+export function A(values: readonly unknown[]): SQL {
+  return sql`${sql.param(values.map((v) => (typeof v === 'bigint' ? v.toString() : v)))}`;
 }

@@ -4,7 +4,7 @@
  * whichever file brings it, in whichever order the files arrive. Every merge is recorded.
  */
 import { sql } from 'drizzle-orm';
-import { rows, type Tx } from '../db/client.ts';
+import { A, rows, type Tx } from '../db/client.ts';
 import type { PersonRef } from '../ingest/adapter.ts';
 import { addressCodeOf, birthDateOf, sexOf } from './id-number.ts';
 import { normalizeName } from './text.ts';
@@ -49,14 +49,14 @@ export async function resolvePersons(tx: Tx, refs: PersonRef[]): Promise<Map<str
     // label: persons.upsert-real
     await tx.execute(sql`
       INSERT INTO persons (id_number, name, name_normalized, sex, birth_date, county_code)
-      SELECT * FROM unnest(${ids}::text[], ${names}::text[], ${norm}::text[], ${sexes}::text[], ${births}::date[], ${counties}::text[])
+      SELECT * FROM unnest(${A(ids)}::text[], ${A(names)}::text[], ${A(norm)}::text[], ${A(sexes)}::text[], ${A(births)}::date[], ${A(counties)}::text[])
       ON CONFLICT (id_number) DO UPDATE SET name = COALESCE(persons.name, EXCLUDED.name),
         name_normalized = COALESCE(persons.name_normalized, EXCLUDED.name_normalized)
       WHERE persons.name IS NULL AND EXCLUDED.name IS NOT NULL`);
     // label: persons.by-id-number
     const found = await rows<PersonRow>(
       tx,
-      sql`SELECT id::text AS id, id_number AS key, merged_into::text AS merged_into FROM persons WHERE id_number = ANY(${ids}::text[])`,
+      sql`SELECT id::text AS id, id_number AS key, merged_into::text AS merged_into FROM persons WHERE id_number = ANY(${A(ids)}::text[])`,
     );
     for (const r of found) out.set(`id:${r.key}`, Number(r.id));
   }
@@ -112,11 +112,11 @@ export async function resolvePersons(tx: Tx, refs: PersonRef[]): Promise<Map<str
       // label: persons.upsert-provisional
       await tx.execute(sql`
         INSERT INTO persons (provisional_key, name, name_normalized, birth_date, guardian_id_number)
-        SELECT * FROM unnest(${rest}::text[], ${names}::text[], ${norm}::text[], ${births}::date[], ${guardians}::text[])
+        SELECT * FROM unnest(${A(rest)}::text[], ${A(names)}::text[], ${A(norm)}::text[], ${A(births)}::date[], ${A(guardians)}::text[])
         ON CONFLICT (provisional_key) DO NOTHING`);
       const found = await rows<PersonRow>(
         tx,
-        sql`SELECT id::text AS id, provisional_key AS key, merged_into::text AS merged_into FROM persons WHERE provisional_key = ANY(${rest}::text[])`,
+        sql`SELECT id::text AS id, provisional_key AS key, merged_into::text AS merged_into FROM persons WHERE provisional_key = ANY(${A(rest)}::text[])`,
       );
       for (const r of found) out.set(`pk:${r.key}`, await followMerges(tx, Number(r.id), r.merged_into));
     }

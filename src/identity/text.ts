@@ -32,22 +32,29 @@ export function clean(input: unknown): string | null {
 export type TextEncoding = 'utf8' | 'gb18030';
 
 /**
- * Decodes a byte stream to text: GB18030 through iconv-lite (which also takes the GBK/GB2312 subset), UTF-8
- * natively; a leading byte-order mark is dropped in either case.
+ * Decodes a byte stream to text: GB18030 (which also takes the GBK/GB2312 subset) or UTF-8; a leading
+ * byte-order mark is dropped in either case. The WHATWG decoder is used rather than iconv-lite's stream:
+ * iconv-lite drops the low surrogate of a four-byte GB18030 character (a rare name character outside the
+ * BMP) when the write that completes it is short.
  */
 export function decodeStream(input: Readable, encoding: TextEncoding): Readable {
-  const decoded = encoding === 'gb18030' ? input.pipe(iconv.decodeStream('gb18030')) : input.pipe(iconv.decodeStream('utf8'));
+  const decoder = new TextDecoder(encoding === 'gb18030' ? 'gb18030' : 'utf-8', { ignoreBOM: true });
   let first = true;
-  return decoded.pipe(
+  const emit = (s: string): string => {
+    if (first && s !== '') {
+      first = false;
+      if (s.charCodeAt(0) === 0xfeff) return s.slice(1);
+    }
+    return s;
+  };
+  return input.pipe(
     new Transform({
       readableObjectMode: false,
       transform(chunk: Buffer | string, _enc, cb) {
-        let s = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-        if (first) {
-          first = false;
-          if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
-        }
-        cb(null, s);
+        cb(null, emit(decoder.decode(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, { stream: true })));
+      },
+      flush(cb) {
+        cb(null, emit(decoder.decode()));
       },
     }),
   );

@@ -106,6 +106,12 @@ export interface StatusFact {
   countyCode?: string | null;
   /** Source wording and extras (救助类别, 监测类型, disability category and level, …). */
   detail?: Record<string, unknown>;
+  /**
+   * For a status a source implies through its payments rather than certifies (a veteran, a poor worker, a
+   * disability of a given level): one status per key, `derived:<CATEGORY>:<id>[:…]`, in force from the
+   * earliest payment that shows it, whatever the order the payments arrive in.
+   */
+  derivedKey?: string;
 }
 
 export interface SettlementFact {

@@ -1,8 +1,9 @@
 import { describe, it, expect } from 'vitest';
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { FileRejectedError, type ByteInput } from './adapter.ts';
-import { bufferInput, fileInput, isUnparsable, readCsvRecords, readLines, type CsvValue } from './readers.ts';
+import { bufferInput, isUnparsable, readCsvRecords, readLines, type CsvValue } from './readers.ts';
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -54,7 +55,8 @@ describe('readLines', () => {
   });
 
   it('fails (does not hang) when the file cannot be opened', async () => {
-    await expect(all(readLines(fileInput('/nonexistent/relief-hub.txt'), 'utf8'))).rejects.toThrow(/ENOENT/);
+    const missing: ByteInput = { name: 'missing.txt', open: () => createReadStream('/nonexistent/relief-hub.txt') };
+    await expect(all(readLines(missing, 'utf8'))).rejects.toThrow(/ENOENT/);
   });
 
   it('refuses a line that never ends as MALFORMED', async () => {

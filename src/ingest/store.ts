@@ -3,7 +3,7 @@
  * Multi-row statements per batch; each carries a label comment.
  */
 import { sql } from 'drizzle-orm';
-import { rows, type Tx } from '../db/client.ts';
+import { A, rows, type Tx } from '../db/client.ts';
 import { fundCodeOf } from '../codes.ts';
 import { normalizeVoucher } from '../identity/text.ts';
 import type { AidFact, DonationFact, Location, MembershipFact, RefundFact, ResidenceFact, SettlementFact, StatusFact } from './adapter.ts';
@@ -20,7 +20,7 @@ export async function loadHeads(tx: Tx, system: string, recordIds: string[]): Pr
   // label: ingest.load-heads
   const r = await rows<{ record_id: string; content_hash: string; identity: string | null; version: number }>(
     tx,
-    sql`SELECT record_id, content_hash, identity, version FROM source_heads WHERE system = ${system} AND record_id = ANY(${recordIds}::text[])`,
+    sql`SELECT record_id, content_hash, identity, version FROM source_heads WHERE system = ${system} AND record_id = ANY(${A(recordIds)}::text[])`,
   );
   for (const h of r) out.set(h.record_id, { contentHash: h.content_hash, identity: h.identity, version: Number(h.version) });
   return out;
@@ -47,7 +47,7 @@ export async function storeVersions(tx: Tx, system: string, file: string, runId:
   const inserted = await rows<{ id: string; record_id: string }>(
     tx,
     sql`INSERT INTO source_records (system, record_id, content_hash, file, location, raw, ingest_run_id)
-        SELECT ${system}, r, h, ${file}, l::jsonb, w, ${runId} FROM unnest(${ids}::text[], ${hashes}::text[], ${locs}::text[], ${raws}::text[]) AS t(r, h, l, w)
+        SELECT ${system}, r, h, ${file}, l::jsonb, w, ${runId} FROM unnest(${A(ids)}::text[], ${A(hashes)}::text[], ${A(locs)}::text[], ${A(raws)}::text[]) AS t(r, h, l, w)
         ON CONFLICT (system, record_id, content_hash) DO UPDATE SET ingested_at = source_records.ingested_at
         RETURNING id::text AS id, record_id`,
   );
@@ -56,7 +56,7 @@ export async function storeVersions(tx: Tx, system: string, file: string, runId:
   // label: ingest.upsert-heads
   await tx.execute(sql`
     INSERT INTO source_heads (system, record_id, content_hash, identity, version, source_record_ref)
-    SELECT ${system}, r, h, i, 1, s FROM unnest(${ids}::text[], ${hashes}::text[], ${identities}::text[], ${refs}::bigint[]) AS t(r, h, i, s)
+    SELECT ${system}, r, h, i, 1, s FROM unnest(${A(ids)}::text[], ${A(hashes)}::text[], ${A(identities)}::text[], ${A(refs)}::bigint[]) AS t(r, h, i, s)
     ON CONFLICT (system, record_id) DO UPDATE SET content_hash = EXCLUDED.content_hash,
       identity = COALESCE(source_heads.identity, EXCLUDED.identity), version = source_heads.version + 1,
       source_record_ref = EXCLUDED.source_record_ref, updated_at = now()`);
@@ -79,9 +79,9 @@ export async function storeQuarantine(tx: Tx, system: string, file: string, runI
   await tx.execute(sql`
     INSERT INTO quarantine (system, file, location, record_id, reason_code, message, raw, raw_hash, ingest_run_id)
     SELECT ${system}, ${file}, l::jsonb, r, c, m, w, h, ${runId}
-    FROM unnest(${items.map((i) => JSON.stringify(i.location))}::text[], ${items.map((i) => i.recordId)}::text[],
-                ${items.map((i) => i.reason)}::text[], ${items.map((i) => i.message)}::text[], ${items.map((i) => i.raw)}::text[],
-                ${items.map((i) => i.rawHash)}::text[]) AS t(l, r, c, m, w, h)
+    FROM unnest(${A(items.map((i) => JSON.stringify(i.location)))}::text[], ${A(items.map((i) => i.recordId))}::text[],
+                ${A(items.map((i) => i.reason))}::text[], ${A(items.map((i) => i.message))}::text[], ${A(items.map((i) => i.raw))}::text[],
+                ${A(items.map((i) => i.rawHash))}::text[]) AS t(l, r, c, m, w, h)
     ON CONFLICT (system, raw_hash) DO NOTHING`);
 }
 
@@ -91,7 +91,7 @@ export async function resolveQuarantineFor(tx: Tx, system: string, recordIds: st
   // label: ingest.resolve-quarantine
   await tx.execute(sql`
     UPDATE quarantine SET resolved_at = now(), resolution = 'SUPERSEDED'
-    WHERE system = ${system} AND resolved_at IS NULL AND record_id = ANY(${recordIds}::text[])`);
+    WHERE system = ${system} AND resolved_at IS NULL AND record_id = ANY(${A(recordIds)}::text[])`);
 }
 
 type WithPerson<F> = F & { personId: number; recordId: string; sourceRef: number };
@@ -117,7 +117,7 @@ export async function applyMemberships(tx: Tx, system: string, facts: WithPerson
   await tx.execute(sql`
     INSERT INTO households (key, source_system, annual_income_fen, per_capita_income_fen, income_as_of, county_code)
     SELECT DISTINCT ON (k) k, ${system}, i, p, a, c
-    FROM unnest(${keys}::text[], ${incomes}::bigint[], ${perCapita}::bigint[], ${asOf}::date[], ${counties}::text[]) AS t(k, i, p, a, c)
+    FROM unnest(${A(keys)}::text[], ${A(incomes)}::bigint[], ${A(perCapita)}::bigint[], ${A(asOf)}::date[], ${A(counties)}::text[]) AS t(k, i, p, a, c)
     ORDER BY k, a DESC NULLS LAST, i DESC NULLS LAST, p DESC NULLS LAST
     ON CONFLICT (key) DO UPDATE SET
       annual_income_fen = CASE WHEN households.income_as_of IS NULL OR (EXCLUDED.income_as_of, COALESCE(EXCLUDED.annual_income_fen, -1), COALESCE(EXCLUDED.per_capita_income_fen, -1)) > (households.income_as_of, COALESCE(households.annual_income_fen, -1), COALESCE(households.per_capita_income_fen, -1)) THEN EXCLUDED.annual_income_fen ELSE households.annual_income_fen END,
@@ -131,7 +131,7 @@ export async function applyMemberships(tx: Tx, system: string, facts: WithPerson
   await tx.execute(sql`
     INSERT INTO household_members (household_id, person_id, relationship, source_system, source_record_id, since)
     SELECT DISTINCT ON (h.id, t.p) h.id, t.p, t.r, ${system}, t.s, t.a
-    FROM unnest(${keys}::text[], ${persons}::bigint[], ${rels}::text[], ${recIds}::text[], ${asOf}::date[]) AS t(k, p, r, s, a)
+    FROM unnest(${A(keys)}::text[], ${A(persons)}::bigint[], ${A(rels)}::text[], ${A(recIds)}::text[], ${A(asOf)}::date[]) AS t(k, p, r, s, a)
     JOIN households h ON h.key = t.k
     ORDER BY h.id, t.p, t.a DESC NULLS LAST
     ON CONFLICT (household_id, person_id) DO UPDATE SET relationship = EXCLUDED.relationship,
@@ -144,17 +144,19 @@ export async function applyStatuses(tx: Tx, system: string, facts: WithPerson<St
   await tx.execute(sql`
     INSERT INTO statuses (person_id, category, detail, valid_from, valid_to, county_code, source_system, source_record_id, source_record_ref)
     SELECT p, c, d::jsonb, f, t, k, ${system}, r, s
-    FROM unnest(${facts.map((f) => f.personId)}::bigint[], ${facts.map((f) => f.category)}::text[], ${facts.map((f) => JSON.stringify(f.detail ?? {}))}::text[],
-                ${facts.map((f) => f.validFrom)}::date[], ${facts.map((f) => f.validTo)}::date[], ${facts.map((f) => f.countyCode ?? null)}::text[],
-                ${facts.map((f) => statusRecordId(f))}::text[], ${facts.map((f) => f.sourceRef)}::bigint[]) AS x(p, c, d, f, t, k, r, s)
+    FROM unnest(${A(facts.map((f) => f.personId))}::bigint[], ${A(facts.map((f) => f.category))}::text[], ${A(facts.map((f) => JSON.stringify(f.detail ?? {})))}::text[],
+                ${A(facts.map((f) => f.validFrom))}::date[], ${A(facts.map((f) => f.validTo))}::date[], ${A(facts.map((f) => f.countyCode ?? null))}::text[],
+                ${A(facts.map((f) => statusRecordId(f)))}::text[], ${A(facts.map((f) => f.sourceRef))}::bigint[]) AS x(p, c, d, f, t, k, r, s)
     ON CONFLICT (source_system, source_record_id) DO UPDATE SET person_id = EXCLUDED.person_id, category = EXCLUDED.category,
-      detail = EXCLUDED.detail, valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, county_code = EXCLUDED.county_code,
-      source_record_ref = EXCLUDED.source_record_ref`);
+      detail = EXCLUDED.detail,
+      valid_from = CASE WHEN statuses.source_record_id LIKE 'derived:%' THEN LEAST(statuses.valid_from, EXCLUDED.valid_from) ELSE EXCLUDED.valid_from END,
+      valid_to = EXCLUDED.valid_to, county_code = EXCLUDED.county_code,
+      source_record_ref = CASE WHEN statuses.source_record_id LIKE 'derived:%' AND statuses.valid_from <= EXCLUDED.valid_from THEN statuses.source_record_ref ELSE EXCLUDED.source_record_ref END`);
 }
 
-/** A record that is an aid payment and also states a status (disabled-rehab) keys the status apart. */
+/** A status implied by payments is keyed by its derived key, so the person holds it once. */
 function statusRecordId(f: WithPerson<StatusFact>): string {
-  return f.recordId;
+  return f.derivedKey ?? f.recordId;
 }
 
 const F = (v: bigint) => v.toString();
@@ -167,12 +169,12 @@ export async function applySettlements(tx: Tx, facts: WithPerson<SettlementFact>
       total_fen, policy_scope_fen, basic_fen, critical_fen, supplement_fen, assistance_fen, burden_fen, settled_at, content_hash, source_record_ref,
       refunded_by)
     SELECT x.*, (SELECT min(refund_id) FROM settlement_refunds r WHERE r.original_settlement_id = x.sid)
-    FROM unnest(${facts.map((f) => f.settlementId)}::text[], ${facts.map((f) => f.personId)}::bigint[], ${facts.map((f) => f.insuredPersonNo)}::text[],
-      ${facts.map((f) => f.hospitalCode)}::text[], ${facts.map((f) => f.hospitalName)}::text[], ${facts.map((f) => f.admittedOn)}::date[],
-      ${facts.map((f) => f.dischargedOn)}::date[], ${facts.map((f) => f.diagnosisCode)}::text[], ${facts.map((f) => F(f.totalFen))}::bigint[],
-      ${facts.map((f) => F(f.policyScopeFen))}::bigint[], ${facts.map((f) => F(f.basicFen))}::bigint[], ${facts.map((f) => F(f.criticalFen))}::bigint[],
-      ${facts.map((f) => F(f.supplementFen))}::bigint[], ${facts.map((f) => F(f.assistanceFen))}::bigint[], ${facts.map((f) => F(f.burdenFen))}::bigint[],
-      ${facts.map((f) => (f.settledAt ? f.settledAt.toISOString() : null))}::timestamptz[], ${hashes}::text[], ${facts.map((f) => f.sourceRef)}::bigint[])
+    FROM unnest(${A(facts.map((f) => f.settlementId))}::text[], ${A(facts.map((f) => f.personId))}::bigint[], ${A(facts.map((f) => f.insuredPersonNo))}::text[],
+      ${A(facts.map((f) => f.hospitalCode))}::text[], ${A(facts.map((f) => f.hospitalName))}::text[], ${A(facts.map((f) => f.admittedOn))}::date[],
+      ${A(facts.map((f) => f.dischargedOn))}::date[], ${A(facts.map((f) => f.diagnosisCode))}::text[], ${A(facts.map((f) => F(f.totalFen)))}::bigint[],
+      ${A(facts.map((f) => F(f.policyScopeFen)))}::bigint[], ${A(facts.map((f) => F(f.basicFen)))}::bigint[], ${A(facts.map((f) => F(f.criticalFen)))}::bigint[],
+      ${A(facts.map((f) => F(f.supplementFen)))}::bigint[], ${A(facts.map((f) => F(f.assistanceFen)))}::bigint[], ${A(facts.map((f) => F(f.burdenFen)))}::bigint[],
+      ${A(facts.map((f) => (f.settledAt ? f.settledAt.toISOString() : null)))}::timestamptz[], ${A(hashes)}::text[], ${A(facts.map((f) => f.sourceRef))}::bigint[])
       AS x(sid, pid, psn, hc, hn, ad, dd, dc, tot, pol, bas, cri, sup, ass, bur, sat, ch, sr)
     ON CONFLICT (settlement_id) DO UPDATE SET person_id = EXCLUDED.person_id, insured_person_no = EXCLUDED.insured_person_no,
       hospital_code = EXCLUDED.hospital_code, hospital_name = EXCLUDED.hospital_name, admitted_on = EXCLUDED.admitted_on,
@@ -187,13 +189,13 @@ export async function applyRefunds(tx: Tx, facts: WithPerson<RefundFact>[] | Arr
   // label: ingest.insert-refunds
   await tx.execute(sql`
     INSERT INTO settlement_refunds (refund_id, original_settlement_id, refunded_at, source_record_ref)
-    SELECT * FROM unnest(${facts.map((f) => f.refundId)}::text[], ${facts.map((f) => f.originalSettlementId)}::text[],
-      ${facts.map((f) => (f.at ? f.at.toISOString() : null))}::timestamptz[], ${facts.map((f) => f.sourceRef)}::bigint[])
+    SELECT * FROM unnest(${A(facts.map((f) => f.refundId))}::text[], ${A(facts.map((f) => f.originalSettlementId))}::text[],
+      ${A(facts.map((f) => (f.at ? f.at.toISOString() : null)))}::timestamptz[], ${A(facts.map((f) => f.sourceRef))}::bigint[])
     ON CONFLICT (refund_id) DO UPDATE SET original_settlement_id = EXCLUDED.original_settlement_id, refunded_at = EXCLUDED.refunded_at`);
   // label: ingest.cancel-refunded-settlements
   await tx.execute(sql`
     UPDATE settlements s SET refunded_by = r.refund_id FROM settlement_refunds r
-    WHERE r.original_settlement_id = s.settlement_id AND r.refund_id = ANY(${facts.map((f) => f.refundId)}::text[])
+    WHERE r.original_settlement_id = s.settlement_id AND r.refund_id = ANY(${A(facts.map((f) => f.refundId))}::text[])
       AND (s.refunded_by IS NULL OR s.refunded_by > r.refund_id)`);
 }
 
@@ -206,18 +208,18 @@ export async function applyAid(tx: Tx, system: string, facts: WithPerson<AidFact
     await tx.execute(sql`
       INSERT INTO aid_record_versions (aid_id, version, content, content_hash, source_record_ref)
       SELECT a.id, a.version, to_jsonb(a) - 'flags' - 'duplicate_of' - 'excess_fen' - 'link_kind' - 'linked_settlement_id', a.content_hash, a.source_record_ref
-      FROM aid_records a WHERE a.system = ${system} AND a.record_id = ANY(${changed}::text[])
+      FROM aid_records a WHERE a.system = ${system} AND a.record_id = ANY(${A(changed)}::text[])
       ON CONFLICT DO NOTHING`);
   }
   // label: ingest.upsert-aid
   await tx.execute(sql`
     INSERT INTO aid_records (system, record_id, person_id, program, fund_code, amount_fen, approved_on, paid_on, voucher, voucher_normalized,
       settlement_ref, hospital_code, status, details, content_hash, source_record_ref)
-    SELECT ${system}, x.* FROM unnest(${recIds}::text[], ${facts.map((f) => f.personId)}::bigint[], ${facts.map((f) => f.program)}::text[],
-      ${facts.map((f) => fundCodeOf(f.program))}::text[], ${facts.map((f) => F(f.amountFen))}::bigint[], ${facts.map((f) => f.approvedOn)}::date[],
-      ${facts.map((f) => f.paidOn)}::date[], ${facts.map((f) => f.voucher)}::text[], ${facts.map((f) => normalizeVoucher(f.voucher))}::text[],
-      ${facts.map((f) => f.settlementRef)}::text[], ${facts.map((f) => f.hospitalCode)}::text[], ${facts.map((f) => f.status)}::text[],
-      ${facts.map((f) => JSON.stringify(f.details ?? {}))}::jsonb[], ${hashes}::text[], ${facts.map((f) => f.sourceRef)}::bigint[])
+    SELECT ${system}, x.* FROM unnest(${A(recIds)}::text[], ${A(facts.map((f) => f.personId))}::bigint[], ${A(facts.map((f) => f.program))}::text[],
+      ${A(facts.map((f) => fundCodeOf(f.program)))}::text[], ${A(facts.map((f) => F(f.amountFen)))}::bigint[], ${A(facts.map((f) => f.approvedOn))}::date[],
+      ${A(facts.map((f) => f.paidOn))}::date[], ${A(facts.map((f) => f.voucher))}::text[], ${A(facts.map((f) => normalizeVoucher(f.voucher)))}::text[],
+      ${A(facts.map((f) => f.settlementRef))}::text[], ${A(facts.map((f) => f.hospitalCode))}::text[], ${A(facts.map((f) => f.status))}::text[],
+      ${A(facts.map((f) => JSON.stringify(f.details ?? {})))}::jsonb[], ${A(hashes)}::text[], ${A(facts.map((f) => f.sourceRef))}::bigint[])
       AS x(r, p, pg, fc, am, ap, pa, v, vn, sr, hc, st, d, ch, src)
     ON CONFLICT (system, record_id) DO UPDATE SET person_id = EXCLUDED.person_id, program = EXCLUDED.program, fund_code = EXCLUDED.fund_code,
       amount_fen = EXCLUDED.amount_fen, approved_on = EXCLUDED.approved_on, paid_on = EXCLUDED.paid_on, voucher = EXCLUDED.voucher,
@@ -233,9 +235,9 @@ export async function applyDonations(tx: Tx, system: string, fundCode: string, f
   // label: ingest.upsert-donations
   await tx.execute(sql`
     INSERT INTO donations (system, donation_id, donor, amount_fen, received_at, fund_code, content_hash, source_record_ref)
-    SELECT ${system}, x.d, x.n, x.a, x.r, ${fundCode}, x.h, x.s FROM unnest(${facts.map((f) => f.donationId)}::text[], ${facts.map((f) => f.donor)}::text[],
-      ${facts.map((f) => F(f.amountFen))}::bigint[], ${facts.map((f) => f.receivedAt.toISOString())}::timestamptz[], ${hashes}::text[],
-      ${facts.map((f) => f.sourceRef)}::bigint[]) AS x(d, n, a, r, h, s)
+    SELECT ${system}, x.d, x.n, x.a, x.r, ${fundCode}, x.h, x.s FROM unnest(${A(facts.map((f) => f.donationId))}::text[], ${A(facts.map((f) => f.donor))}::text[],
+      ${A(facts.map((f) => F(f.amountFen)))}::bigint[], ${A(facts.map((f) => f.receivedAt.toISOString()))}::timestamptz[], ${A(hashes)}::text[],
+      ${A(facts.map((f) => f.sourceRef))}::bigint[]) AS x(d, n, a, r, h, s)
     ON CONFLICT (system, donation_id) DO UPDATE SET donor = EXCLUDED.donor, amount_fen = EXCLUDED.amount_fen, received_at = EXCLUDED.received_at,
       content_hash = EXCLUDED.content_hash, source_record_ref = EXCLUDED.source_record_ref`);
 }

@@ -1,0 +1,129 @@
+/**
+ * `red-cross` — 红十字医疗救助筹款绿色通道 (Red Cross Society), sources.md §11: one JSON document with the
+ * donations that flowed into the Red Cross fund and the grants that flowed out of it to patients, streamed
+ * item by item.
+ */
+import type { Adapter, ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
+import {
+  nameAsReceived,
+  objectOf,
+  optionalText,
+  quarantine,
+  requiredIdNumber,
+  requiredInstant,
+  requiredText,
+  requiredYuan,
+  verifyJsonDocument,
+  walkJson,
+  type JsonShape,
+} from '../../src/ingest/json-readers.ts';
+import { detailsOf } from '../../src/ingest/readers.ts';
+import { cstDate, formatCstDateTime } from '../../src/identity/dates.ts';
+
+const PROGRAM = 'RED_CROSS_MEDICAL';
+const SHAPE: JsonShape = { root: 'object', arrays: [['donations'], ['grants']] };
+
+export interface RedCrossItem {
+  kind: 'donation' | 'grant';
+  item: unknown;
+}
+
+async function* readDocument(input: ByteInput): AsyncGenerator<SourceRecord<RedCrossItem>> {
+  for await (const hit of walkJson(input, SHAPE, [['donations', '*'], ['grants', '*']])) {
+    const list = hit.path[0] as 'donations' | 'grants';
+    yield {
+      location: { file: input.name, path: `${list}[${hit.path[1]}]` },
+      raw: JSON.stringify(hit.value) ?? 'null',
+      value: { kind: list === 'donations' ? 'donation' : 'grant', item: hit.value },
+    };
+  }
+}
+
+function mapDonation(item: unknown, where: string, ctx: MapContext): MapOutcome {
+  let recordId: string | null = null;
+  try {
+    const d = objectOf(item, where);
+    const donationId = requiredText(d.donationId, 'donationId');
+    recordId = `donation:${donationId}`;
+    return {
+      ok: true,
+      recordId,
+      facts: [
+        {
+          kind: 'donation',
+          donationId,
+          donor: optionalText(d.donor, 'donor'),
+          amountFen: requiredYuan(d.amount, 'amount'),
+          receivedAt: requiredInstant(d.receivedAt, 'receivedAt', ctx.now),
+        },
+      ],
+    };
+  } catch (e) {
+    return quarantine(recordId, e);
+  }
+}
+
+function mapGrant(item: unknown, where: string, ctx: MapContext): MapOutcome {
+  let recordId: string | null = null;
+  try {
+    const g = objectOf(item, where);
+    recordId = requiredText(g.grantId, 'grantId');
+    const idNumber = requiredIdNumber(g.patientIdNo, 'patientIdNo', ctx.today);
+    const amountFen = requiredYuan(g.amount, 'amount');
+    const grantedAt = requiredInstant(g.grantedAt, 'grantedAt', ctx.now);
+    return {
+      ok: true,
+      recordId,
+      facts: [
+        {
+          kind: 'aid',
+          person: { idNumber, name: nameAsReceived(g.patientName) },
+          program: PROGRAM,
+          amountFen,
+          approvedOn: null,
+          paidOn: cstDate(grantedAt),
+          status: 'PAID',
+          voucher: optionalText(g.voucherNo, 'voucherNo'),
+          settlementRef: optionalText(g.settlementId, 'settlementId'),
+          hospitalCode: null,
+          details: { grantedAt: formatCstDateTime(grantedAt) },
+        },
+      ],
+    };
+  } catch (e) {
+    return quarantine(recordId, e);
+  }
+}
+
+const sdl = /* GraphQL */ `
+  extend type AidRecord {
+    """
+    The Red Cross green-channel grant (红十字医疗救助) behind this aid; null for aid of other systems.
+    """
+    redCross: RedCrossGrantDetail
+  }
+
+  """A grant of the Red Cross medical assistance fundraising green channel (红十字医疗救助筹款绿色通道)."""
+  type RedCrossGrantDetail {
+    """When the Red Cross granted the aid (拨付时间); the payment day is its day in China Standard Time."""
+    grantedAt: DateTime!
+  }
+`;
+
+export const redCross: Adapter<RedCrossItem> = {
+  code: 'red-cross',
+  agency: 'red-cross',
+  title: '红十字医疗救助筹款绿色通道',
+  programs: [{ code: PROGRAM, title: '红十字医疗救助' }],
+  format: 'JSON document: {"donations": [...] into the Red Cross fund, "grants": [...] out of it to patients}',
+  verify: (input) => verifyJsonDocument(input, SHAPE),
+  read: readDocument,
+  map: (rec, ctx) =>
+    rec.value.kind === 'donation' ? mapDonation(rec.value.item, rec.location.path ?? 'donation', ctx) : mapGrant(rec.value.item, rec.location.path ?? 'grant', ctx),
+  sdl,
+  resolvers: {
+    AidRecord: {
+      redCross: detailsOf('red-cross'),
+    },
+  },
+};

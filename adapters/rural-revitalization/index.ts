@@ -1,0 +1,232 @@
+/**
+ * `rural-revitalization` — 农村低收入人口帮扶 (Rural Revitalization Bureau): one XLSX workbook per county
+ * (sources.md §4). Sheet 监测对象 lists the monitored households and their members; sheet 帮扶记录 the aid paid.
+ * Row 1 of each sheet is a merged title, row 2 the header, data from row 3.
+ *
+ * The workbook is read with exceljs's streaming reader, one row at a time, so a large county's ledger never
+ * sits in memory whole. A workbook that cannot be unzipped or lacks a sheet's columns is refused whole
+ * (MALFORMED) while it is read: the pipeline applies a file in one transaction, so nothing of it is kept.
+ * There is no separate verify(): an XLSX carries no integrity check of its own, and a second full unzip
+ * would double the cost of the slowest format.
+ */
+import { PassThrough } from 'node:stream';
+import ExcelJS from 'exceljs';
+import type { Adapter, ByteInput, Fact, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
+import { FileRejectedError } from '../../src/ingest/adapter.ts';
+import {
+  nameAsReceived,
+  optionalDay,
+  optionalText,
+  optionalYuan,
+  quarantine,
+  requiredDay,
+  requiredIdNumber,
+  requiredText,
+  requiredYuan,
+} from '../../src/ingest/json-readers.ts';
+import { detailsOf, normalizeHeader, refuse } from '../../src/ingest/readers.ts';
+import { toHalfWidth } from '../../src/identity/id-number.ts';
+
+const PROGRAM = 'RURAL_MEDICAL_SUPPORT';
+
+export const MONITORED_SHEET = '监测对象';
+export const AID_SHEET = '帮扶记录';
+
+const MONITORED_COLUMNS = ['户编号', '身份证号', '姓名', '与户主关系', '监测类型', '纳入日期', '风险消除日期', '家庭人均纯收入(元)', '县(市、区)代码'] as const;
+const AID_COLUMNS = ['记录ID', '身份证号', '姓名', '帮扶项目', '金额(元)', '发放日期', '凭证号', '备注'] as const;
+
+const SHEETS: Record<string, readonly string[]> = { [MONITORED_SHEET]: MONITORED_COLUMNS, [AID_SHEET]: AID_COLUMNS };
+
+const MONITORING_TYPES = new Set(['脱贫不稳定户', '边缘易致贫户', '突发严重困难户']);
+
+/** A cell as the mapper sees it: exceljs's rich text, formulas and hyperlinks reduced to their value. */
+export type Cell = string | number | boolean | Date | null;
+
+export interface RuralRow {
+  sheet: typeof MONITORED_SHEET | typeof AID_SHEET;
+  /** Cells by the canonical header of their column. */
+  fields: Record<string, Cell>;
+}
+
+function cellOf(v: unknown): Cell {
+  if (v == null) return null;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) return v;
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (Array.isArray(o.richText)) return (o.richText as Array<{ text?: unknown }>).map((r) => String(r.text ?? '')).join('');
+    if ('formula' in o || 'sharedFormula' in o) return cellOf(o.result);
+    if ('hyperlink' in o && 'text' in o) return cellOf(o.text);
+    if ('error' in o) return String(o.error);
+  }
+  return String(v);
+}
+
+function isEmpty(c: Cell): boolean {
+  return c === null || (typeof c === 'string' && c.trim() === '');
+}
+
+async function* readWorkbook(input: ByteInput): AsyncGenerator<SourceRecord<RuralRow>> {
+  const malformed = (message: string) => new FileRejectedError('MALFORMED', `${input.name}: ${message}`);
+  // exceljs pipes its input into the unzipper, and pipe() drops a source error (a file that vanished): the
+  // unzipper would wait forever. Ending our own pass-through instead lets exceljs stop, and the fault is
+  // rethrown as what it is.
+  const source = input.open();
+  const bytes = new PassThrough();
+  let failure: Error | null = null;
+  source.once('error', (err) => {
+    failure = err;
+    bytes.end();
+  });
+  source.pipe(bytes);
+  // styles are cached because exceljs only turns date-formatted numeric cells into Dates when it knows the style.
+  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(bytes, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
+  let known = 0;
+  try {
+    for await (const worksheet of workbook) {
+      const sheetName = (worksheet as unknown as { name: string }).name;
+      const expected = SHEETS[sheetName];
+      let columns: Map<string, number> | null = null;
+      for await (const row of worksheet) {
+        // Other sheets (notes, pivot summaries) are drained unread: the zip stream cannot skip ahead.
+        if (!expected || row.number === 1) continue;
+        const values = (row.values as unknown[]).slice(1).map(cellOf);
+        if (!columns) {
+          if (row.number !== 2) throw malformed(`sheet ${sheetName} has no header in row 2`);
+          // Headers are matched after the usual drift: full-width brackets, stray spaces.
+          columns = new Map(values.map((v, i) => [normalizeHeader(String(v ?? '')), i] as const));
+          const missing = expected.filter((h) => !columns!.has(normalizeHeader(h)));
+          if (missing.length > 0) throw malformed(`sheet ${sheetName} lacks column(s) ${missing.join(', ')}`);
+          continue;
+        }
+        if (values.every(isEmpty)) continue;
+        const fields: Record<string, Cell> = {};
+        for (const h of expected) fields[h] = values[columns.get(normalizeHeader(h))!] ?? null;
+        yield {
+          location: { file: input.name, sheet: sheetName, row: row.number },
+          raw: JSON.stringify(values),
+          value: { sheet: sheetName as RuralRow['sheet'], fields },
+        };
+      }
+      if (expected) {
+        known++;
+        if (!columns) throw malformed(`sheet ${sheetName} has no header in row 2`);
+      }
+    }
+  } catch (e) {
+    if (failure) throw failure;
+    if (e instanceof FileRejectedError) throw e;
+    throw malformed(`not a readable XLSX workbook: ${(e as Error).message}`);
+  } finally {
+    source.destroy();
+  }
+  if (failure) throw failure;
+  if (known === 0) throw malformed(`the workbook has neither sheet ${MONITORED_SHEET} nor sheet ${AID_SHEET}`);
+}
+
+/** The settlement id lives only in 备注 free text: `住院救助 结算单号:H46010200001-2026-000123` (either colon). */
+export function settlementIdInRemark(remark: string | null): string | null {
+  if (remark === null) return null;
+  const m = /结算单号\s*:?\s*([0-9A-Za-z][0-9A-Za-z-]*)/.exec(toHalfWidth(remark));
+  return m ? m[1]! : null;
+}
+
+function mapMonitored(f: Record<string, Cell>, ctx: MapContext): MapOutcome {
+  let recordId: string | null = null;
+  try {
+    const household = requiredText(f['户编号'], '户编号');
+    const idNumber = requiredIdNumber(f['身份证号'], '身份证号', ctx.today);
+    const validFrom = requiredDay(f['纳入日期'], '纳入日期', ctx.today);
+    recordId = `monitor:${household}:${idNumber}:${validFrom}`;
+    const monitoringType = requiredText(f['监测类型'], '监测类型');
+    if (!MONITORING_TYPES.has(monitoringType)) refuse('BAD_VALUE', `监测类型 "${monitoringType}" is not one of ${[...MONITORING_TYPES].join(', ')}`);
+    const validTo = optionalDay(f['风险消除日期'], '风险消除日期', ctx.today);
+    if (validTo !== null && validTo < validFrom) refuse('BAD_DATE', `风险消除日期 ${validTo} is before 纳入日期 ${validFrom}`);
+    const perCapitaIncomeFen = optionalYuan(f['家庭人均纯收入(元)'], '家庭人均纯收入(元)');
+    const countyCode = optionalText(f['县(市、区)代码'], '县(市、区)代码');
+    if (countyCode !== null && !/^\d{6}$/.test(countyCode)) refuse('BAD_VALUE', `县(市、区)代码 "${countyCode}" is not a 6-digit county code`);
+    const person: PersonRef = { idNumber, name: nameAsReceived(f['姓名']) };
+    const facts: Fact[] = [
+      {
+        kind: 'membership',
+        householdKey: `rural:${household}`,
+        person,
+        relationship: optionalText(f['与户主关系'], '与户主关系'),
+        perCapitaIncomeFen,
+        asOf: validFrom,
+        countyCode,
+      },
+      { kind: 'status', person, category: 'RURAL_MONITORED', validFrom, validTo, countyCode, detail: { 监测类型: monitoringType } },
+    ];
+    if (countyCode !== null) facts.push({ kind: 'residence', person, countyCode, asOf: validFrom });
+    return { ok: true, recordId, facts };
+  } catch (e) {
+    return quarantine(recordId, e);
+  }
+}
+
+function mapAid(f: Record<string, Cell>, ctx: MapContext): MapOutcome {
+  let recordId: string | null = null;
+  try {
+    recordId = requiredText(f['记录ID'], '记录ID');
+    const idNumber = requiredIdNumber(f['身份证号'], '身份证号', ctx.today);
+    const amountFen = requiredYuan(f['金额(元)'], '金额(元)');
+    const paidOn = requiredDay(f['发放日期'], '发放日期', ctx.today);
+    const remark = optionalText(f['备注'], '备注');
+    return {
+      ok: true,
+      recordId,
+      facts: [
+        {
+          kind: 'aid',
+          person: { idNumber, name: nameAsReceived(f['姓名']) },
+          program: PROGRAM,
+          amountFen,
+          approvedOn: null,
+          paidOn,
+          status: 'PAID',
+          voucher: optionalText(f['凭证号'], '凭证号'),
+          settlementRef: settlementIdInRemark(remark),
+          hospitalCode: null,
+          details: { project: optionalText(f['帮扶项目'], '帮扶项目'), remark },
+        },
+      ],
+    };
+  } catch (e) {
+    return quarantine(recordId, e);
+  }
+}
+
+const sdl = /* GraphQL */ `
+  extend type AidRecord {
+    """
+    The rural revitalization ledger entry (帮扶记录) behind this aid, when it was paid as rural medical support;
+    null for aid of other systems.
+    """
+    ruralRevitalization: RuralSupportDetail
+  }
+
+  """An entry of a county's rural low-income population support ledger (农村低收入人口帮扶台账)."""
+  type RuralSupportDetail {
+    """The support item (帮扶项目) as the county wrote it, e.g. 住院救助."""
+    project: String
+    """The remark (备注) as written; the settlement id, when known, was read from it."""
+    remark: String
+  }
+`;
+
+export const ruralRevitalization: Adapter<RuralRow> = {
+  code: 'rural-revitalization',
+  agency: 'rural-revitalization',
+  title: '农村低收入人口帮扶',
+  programs: [{ code: PROGRAM, title: '农村低收入人口医疗帮扶' }],
+  format: 'XLSX workbook per county: sheets 监测对象 (monitored households) and 帮扶记录 (aid paid); title row, header row 2',
+  binary: true,
+  read: readWorkbook,
+  map: (rec, ctx) => (rec.value.sheet === MONITORED_SHEET ? mapMonitored(rec.value.fields, ctx) : mapAid(rec.value.fields, ctx)),
+  sdl,
+  resolvers: {
+    AidRecord: {
+      ruralRevitalization: detailsOf('rural-revitalization'),
+    },
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * `veterans` — 困难退役军人帮扶援助 of the Department of Veterans Affairs (sources.md §8).
+ * CSV in UTF-8 with a byte-order mark; amounts carry thousands separators, dates read `2026年3月5日`.
+ */
+import type { Adapter, AidFact, StatusFact } from '../../src/ingest/adapter.ts';
+import { normalizeVoucher } from '../../src/identity/text.ts';
+import { Fields, detailsOf, mapRow, readCsvRecords, type CsvValue } from '../../src/ingest/readers.ts';
+
+const PROGRAM = 'VETERAN_ASSISTANCE';
+
+const HEADER = ['序号', '姓名', '公民身份号码', '优待证号', '帮扶类型', '帮扶金额', '审批时间', '发放时间', '凭证号', '结算单号'] as const;
+
+/** What only veterans affairs records about a payment, shown as `AidRecord.veterans`. */
+export type VeteransAidDetail = { preferentialCardNo: string | null; assistanceType: string | null };
+
+export const veterans: Adapter<CsvValue> = {
+  code: 'veterans',
+  agency: 'veterans-affairs',
+  title: '困难退役军人帮扶援助',
+  programs: [{ code: PROGRAM, title: '困难退役军人帮扶援助' }],
+  format: 'CSV (UTF-8 with BOM, header row); amounts with thousands separators, dates as 2026年3月5日',
+  read: (input) => readCsvRecords(input, { encoding: 'utf8', headers: [HEADER] }),
+  map(record, ctx) {
+    return mapRow(
+      record.value,
+      (row) => normalizeVoucher(row['凭证号']),
+      (row) => {
+        const f = new Fields(row, ctx);
+        const idNumber = f.idNumber('公民身份号码');
+        const amountFen = f.yuan('帮扶金额');
+        const approvedOn = f.date('审批时间');
+        const paidOn = f.optionalDate('发放时间');
+        const voucher = f.text('凭证号');
+        // 序号 only numbers the rows of one export; without a voucher the payment is known by who, when, how much.
+        const recordId = normalizeVoucher(voucher) ?? `${idNumber}|${approvedOn}|${amountFen}`;
+        const details: VeteransAidDetail = { preferentialCardNo: f.text('优待证号'), assistanceType: f.text('帮扶类型') };
+        const aid: AidFact = {
+          kind: 'aid',
+          person: { idNumber, name: f.asReceived('姓名') },
+          program: PROGRAM,
+          amountFen,
+          approvedOn,
+          paidOn,
+          status: paidOn === null ? 'APPROVED' : 'PAID',
+          voucher,
+          settlementRef: f.text('结算单号'),
+          hospitalCode: null,
+          details,
+        };
+        // Only veterans affairs knows who is a veteran: its payments are the evidence of the VETERAN status.
+        const status: StatusFact = {
+          kind: 'status',
+          person: aid.person,
+          category: 'VETERAN',
+          validFrom: approvedOn,
+          validTo: null,
+          detail: { preferentialCardNo: details.preferentialCardNo },
+          derivedKey: `derived:VETERAN:${idNumber}`,
+        };
+        return { recordId, facts: [aid, status] };
+      },
+    );
+  },
+  sdl: /* GraphQL */ `
+    extend type AidRecord {
+      "Veterans affairs' own data on this payment (困难退役军人帮扶援助); null for aid of other systems."
+      veterans: VeteransAidDetail
+    }
+
+    "A payment of the hardship veterans' assistance (困难退役军人帮扶援助) as veterans affairs records it."
+    type VeteransAidDetail {
+      "优待证号: the number of the recipient's veteran preferential-treatment card."
+      preferentialCardNo: String
+      "帮扶类型: the kind of assistance, in veterans affairs' wording."
+      assistanceType: String
+    }
+  `,
+  resolvers: {
+    AidRecord: {
+      veterans: detailsOf('veterans'),
+    },
+  },
+};

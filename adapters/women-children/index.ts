@@ -1,0 +1,167 @@
+/**
+ * `women-children` — 困难妇女儿童救助 (Women's Federation), sources.md §9: one JSON document per batch,
+ * `{"batch":…,"records":[…]}`, streamed record by record so a large batch is never loaded whole.
+ *
+ * A child without an own identity number is known by its guardian's number, its name and its birth date:
+ * that triple is the provisional person's key, so the pipeline can match the child to a member of the
+ * guardian's household recorded elsewhere, or merge it once the child's own number arrives.
+ */
+import type { Adapter, ByteInput, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
+import {
+  findTopLevelValue,
+  nameAsReceived,
+  objectOf,
+  optionalDay,
+  optionalIdNumber,
+  optionalText,
+  quarantine,
+  requiredDay,
+  requiredIdNumber,
+  requiredText,
+  requiredYuan,
+  verifyJsonDocument,
+  walkJson,
+  type JsonShape,
+} from '../../src/ingest/json-readers.ts';
+import { detailsOf, refuse } from '../../src/ingest/readers.ts';
+import { birthDateOf, maskIdNumber } from '../../src/identity/id-number.ts';
+import { normalizeName } from '../../src/identity/text.ts';
+
+const PROGRAMS = { 两癌救助: 'WOMEN_TWO_CANCERS', 儿童大病救助: 'CHILD_SERIOUS_ILLNESS' } as const;
+const SHAPE: JsonShape = { root: 'object', arrays: [['records']] };
+
+export interface BatchRecord {
+  /** The batch the record came in (the document's `batch`), null when the document names none. */
+  batch: string | null;
+  record: unknown;
+}
+
+export function childKey(guardianIdNumber: string, normalizedName: string, birthDate: string): string {
+  return `child:${guardianIdNumber}|${normalizedName}|${birthDate}`;
+}
+
+function batchOf(v: unknown): string | null {
+  return typeof v === 'string' || typeof v === 'number' ? String(v).trim() || null : null;
+}
+
+async function* readBatch(input: ByteInput): AsyncGenerator<SourceRecord<BatchRecord>> {
+  let batch: string | null | undefined;
+  for await (const hit of walkJson(input, SHAPE, [['batch'], ['records', '*']])) {
+    if (hit.path[0] === 'batch') {
+      batch = batchOf(hit.value);
+      continue;
+    }
+    // `batch` normally leads the document; when it trails the records, one more pass finds it first.
+    if (batch === undefined) batch = batchOf(await findTopLevelValue(input, SHAPE, 'batch'));
+    yield { location: { file: input.name, path: `records[${hit.path[1]}]` }, raw: JSON.stringify(hit.value) ?? 'null', value: { batch, record: hit.value } };
+  }
+}
+
+function childPerson(b: Record<string, unknown>, ctx: MapContext): { person: PersonRef; guardianIdNumber: string | null } {
+  const name = nameAsReceived(b.name);
+  const own = optionalIdNumber(b.idNumber, 'beneficiary.idNumber', ctx.today);
+  if (own === null) {
+    const guardianIdNumber = requiredIdNumber(b.guardianIdNumber, 'beneficiary.guardianIdNumber', ctx.today);
+    const birthDate = requiredDay(b.birthDate, 'beneficiary.birthDate', ctx.today);
+    const normalized = normalizeName(name);
+    if (normalized === null) refuse('MISSING_FIELD', 'beneficiary.name is missing for a child without an own identity number');
+    return { person: { provisionalKey: childKey(guardianIdNumber, normalized, birthDate), name, birthDate, guardianIdNumber }, guardianIdNumber };
+  }
+  // With an own number and the guardian too, the key ties this child to an earlier provisional one.
+  const guardianIdNumber = optionalIdNumber(b.guardianIdNumber, 'beneficiary.guardianIdNumber', ctx.today);
+  const birthDate = optionalDay(b.birthDate, 'beneficiary.birthDate', ctx.today) ?? birthDateOf(own);
+  const normalized = normalizeName(name);
+  if (guardianIdNumber === null || normalized === null) return { person: { idNumber: own, name }, guardianIdNumber };
+  return {
+    person: { idNumber: own, provisionalKey: childKey(guardianIdNumber, normalized, birthDate), name, birthDate, guardianIdNumber },
+    guardianIdNumber,
+  };
+}
+
+function mapRecord(rec: SourceRecord<BatchRecord>, ctx: MapContext): MapOutcome {
+  let recordId: string | null = null;
+  try {
+    const r = objectOf(rec.value.record, rec.location.path ?? 'record');
+    recordId = requiredText(r.recordNo, 'recordNo');
+    if (r.beneficiary == null) refuse('MISSING_FIELD', 'beneficiary is missing');
+    const b = objectOf(r.beneficiary, 'beneficiary', 'BAD_VALUE');
+    const type = requiredText(b.type, 'beneficiary.type');
+    if (type !== 'WOMAN' && type !== 'CHILD') refuse('BAD_VALUE', `beneficiary.type "${type}" is neither WOMAN nor CHILD`);
+    const project = requiredText(r.project, 'project');
+    const program = PROGRAMS[project as keyof typeof PROGRAMS];
+    if (!program) refuse('BAD_VALUE', `project "${project}" is neither 两癌救助 nor 儿童大病救助`);
+    const { person, guardianIdNumber } =
+      type === 'CHILD'
+        ? childPerson(b, ctx)
+        : { person: { idNumber: requiredIdNumber(b.idNumber, 'beneficiary.idNumber', ctx.today), name: nameAsReceived(b.name) }, guardianIdNumber: null };
+    const amountFen = requiredYuan(r.amount, 'amount');
+    const grantDate = requiredDay(r.grantDate, 'grantDate', ctx.today);
+    return {
+      ok: true,
+      recordId,
+      facts: [
+        {
+          kind: 'aid',
+          person,
+          program,
+          amountFen,
+          approvedOn: null,
+          paidOn: grantDate,
+          status: 'PAID',
+          voucher: optionalText(r.voucherNo, 'voucherNo'),
+          settlementRef: optionalText(r.settlementId, 'settlementId'),
+          hospitalCode: null,
+          details: { batch: rec.value.batch, beneficiaryType: type, guardianIdNumber },
+        },
+        { kind: 'status', person, category: 'WOMAN_CHILD_HARDSHIP', validFrom: grantDate, validTo: null },
+      ],
+    };
+  } catch (e) {
+    return quarantine(recordId, e);
+  }
+}
+
+const sdl = /* GraphQL */ `
+  extend type AidRecord {
+    """
+    The Women's Federation grant (困难妇女儿童救助) behind this aid: its batch and beneficiary; null for aid of
+    other systems.
+    """
+    womenChildren: WomenChildrenGrantDetail
+  }
+
+  """A grant of the Women's Federation to a woman in hardship or a seriously ill child (困难妇女儿童救助)."""
+  type WomenChildrenGrantDetail {
+    """The delivery batch (批次) the grant came in, e.g. FL-2026-Q1-03."""
+    batch: String
+    """WOMAN (妇女) or CHILD (儿童)."""
+    beneficiaryType: String!
+    """
+    The guardian's identity number (监护人身份证号) of a child, masked (460102********123X); null for a woman.
+    """
+    guardianIdNumber: String
+  }
+`;
+
+export const womenChildren: Adapter<BatchRecord> = {
+  code: 'women-children',
+  agency: 'womens-federation',
+  title: '困难妇女儿童救助',
+  programs: [
+    { code: 'WOMEN_TWO_CANCERS', title: '两癌救助' },
+    { code: 'CHILD_SERIOUS_ILLNESS', title: '儿童大病救助' },
+  ],
+  format: 'JSON document per batch: {"batch", "records": [...]}; children without an own number known through their guardian',
+  verify: (input) => verifyJsonDocument(input, SHAPE),
+  read: readBatch,
+  map: mapRecord,
+  sdl,
+  resolvers: {
+    AidRecord: {
+      womenChildren: detailsOf('women-children'),
+    },
+    WomenChildrenGrantDetail: {
+      guardianIdNumber: (d: { guardianIdNumber?: unknown }) => (typeof d.guardianIdNumber === 'string' ? maskIdNumber(d.guardianIdNumber) : null),
+    },
+  },
+};

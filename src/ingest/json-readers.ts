@@ -1,0 +1,367 @@
+/**
+ * Streaming readers for the JSON formats: NDJSON (one record per line) and whole JSON documents whose
+ * records sit in arrays (`records[i]`, `pages[n].items[i]`). Both keep memory bounded by one record.
+ *
+ * The two differ on damage: a bad NDJSON line is one record's problem (it is yielded, and its mapper
+ * quarantines it as UNPARSABLE), while a JSON document that does not parse as a whole is a truncated or
+ * corrupt delivery and is refused with `FileRejectedError('MALFORMED')`.
+ *
+ * Also the field readers of the mappers whose values are not all text (JSON numbers and objects, XLSX
+ * dates, XML attributes): they refuse with readers.ts's `Refusal`, like the text formats' `Fields`.
+ */
+import type { Readable } from 'node:stream';
+import streamJson from 'stream-json';
+import type { ReasonCode } from '../codes.ts';
+import { parseDate, parseInstant } from '../identity/dates.ts';
+import { normalizeIdNumber } from '../identity/id-number.ts';
+import { parseFen, parseYuan, type Fen } from '../identity/money.ts';
+import { clean, decodeStream } from '../identity/text.ts';
+import { FileRejectedError, reject, type ByteInput, type MapOutcome, type SourceRecord } from './adapter.ts';
+import { readLines, Refusal } from './readers.ts';
+
+/**
+ * The UTF-8 text of an input as a stream. `pipe()` does not forward an error of the source (a file that
+ * vanished): it is forwarded here, or reading would wait forever; `failure()` then tells an I/O fault
+ * from a parse error.
+ */
+export function openText(input: ByteInput): { source: Readable; text: Readable; failure: () => Error | null } {
+  const source = input.open();
+  const text = decodeStream(source, 'utf8');
+  let failure: Error | null = null;
+  source.once('error', (err) => {
+    failure = err;
+    text.destroy(err);
+  });
+  return { source, text, failure: () => failure };
+}
+
+/* ----------------------------------------------------------------- NDJSON */
+
+/** One NDJSON line: its parsed value, or why it did not parse (the mapper turns that into UNPARSABLE). */
+export type JsonLine = { parsed: true; data: unknown } | { parsed: false; error: string };
+
+/**
+ * Reads UTF-8 NDJSON (BOM tolerated, CRLF tolerated). Blank lines are not records. Each record's location
+ * is its 1-based line; `raw` is the line as received.
+ */
+export async function* readJsonLines(input: ByteInput): AsyncGenerator<SourceRecord<JsonLine>> {
+  for await (const rec of readLines(input, 'utf8')) {
+    let value: JsonLine;
+    try {
+      value = { parsed: true, data: JSON.parse(rec.raw) as unknown };
+    } catch (e) {
+      value = { parsed: false, error: `line ${rec.location.line} is not JSON: ${(e as Error).message}` };
+    }
+    yield { location: rec.location, raw: rec.raw, value };
+  }
+}
+
+/* ----------------------------------------------------------------- JSON documents */
+
+/** A step of a path inside a JSON document: an object key or an array index. */
+export type JsonPathStep = string | number;
+/** A path pattern: keys match themselves, `'*'` matches any array index. */
+export type JsonPathPattern = readonly (string | '*')[];
+
+export interface JsonShape {
+  /** What the document's top level must be. */
+  root: 'object' | 'array';
+  /** Paths that, when present, must hold arrays (a `records` that is an object is a malformed batch). */
+  arrays?: readonly JsonPathPattern[];
+  /** Paths that, when present, must hold objects (each page of a saved pull). */
+  objects?: readonly JsonPathPattern[];
+}
+
+export interface JsonHit {
+  path: readonly JsonPathStep[];
+  value: unknown;
+}
+
+type Token = { name: string; value?: string };
+
+interface Frame {
+  kind: 'object' | 'array';
+  path: JsonPathStep[];
+  key: string | null;
+  index: number;
+}
+
+function matches(path: readonly JsonPathStep[], pattern: JsonPathPattern): boolean {
+  if (path.length !== pattern.length) return false;
+  for (let i = 0; i < path.length; i++) {
+    const p = pattern[i]!;
+    const s = path[i]!;
+    if (p === '*' ? typeof s !== 'number' : p !== s) return false;
+  }
+  return true;
+}
+
+/** `records[3]`, `pages[2].items[5]` */
+export function formatJsonPath(path: readonly JsonPathStep[]): string {
+  let out = '';
+  for (const s of path) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
+  return out;
+}
+
+/** Builds one selected value from the token stream, without holding anything else of the document. */
+class ValueBuilder {
+  private readonly stack: { container: unknown[] | Record<string, unknown>; key: string }[] = [];
+  result: unknown = undefined;
+  done = false;
+
+  push(t: Token): void {
+    switch (t.name) {
+      case 'startObject':
+        return this.open({});
+      case 'startArray':
+        return this.open([]);
+      case 'endObject':
+      case 'endArray': {
+        const top = this.stack.pop()!;
+        if (this.stack.length === 0) this.finish(top.container);
+        return;
+      }
+      case 'keyValue':
+        this.stack[this.stack.length - 1]!.key = t.value!;
+        return;
+      case 'stringValue':
+        return this.add(t.value!);
+      case 'numberValue':
+        return this.add(Number(t.value!));
+      case 'nullValue':
+        return this.add(null);
+      case 'trueValue':
+        return this.add(true);
+      case 'falseValue':
+        return this.add(false);
+    }
+  }
+
+  private open(container: unknown[] | Record<string, unknown>): void {
+    if (this.stack.length > 0) this.attach(container);
+    this.stack.push({ container, key: '' });
+  }
+
+  private add(v: unknown): void {
+    if (this.stack.length === 0) this.finish(v);
+    else this.attach(v);
+  }
+
+  private finish(v: unknown): void {
+    this.result = v;
+    this.done = true;
+  }
+
+  private attach(v: unknown): void {
+    const top = this.stack[this.stack.length - 1]!;
+    if (Array.isArray(top.container)) top.container.push(v);
+    // defineProperty, as JSON.parse does: a key "__proto__" in a source file must stay plain data.
+    else Object.defineProperty(top.container, top.key, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+}
+
+/**
+ * Streams a UTF-8 JSON document and yields every value whose path matches one of `select`, in document
+ * order, each built whole (and nothing else is kept). The whole document is parsed as it goes: a syntax
+ * error, a truncated end or a wrong shape throws `FileRejectedError('MALFORMED')`, possibly after hits were
+ * yielded — so run `verifyJsonDocument` first when nothing may be applied from a broken file.
+ */
+export async function* walkJson(input: ByteInput, shape: JsonShape, select: readonly JsonPathPattern[]): AsyncGenerator<JsonHit> {
+  const { source, text, failure } = openText(input);
+  const tokens = text.pipe(streamJson.parser({ streamValues: false }));
+  text.once('error', (err) => tokens.destroy(err));
+  const stack: Frame[] = [];
+  let builder: ValueBuilder | null = null;
+  let builderPath: JsonPathStep[] = [];
+  let sawRoot = false;
+
+  const malformed = (message: string) => new FileRejectedError('MALFORMED', `${input.name}: ${message}`);
+
+  try {
+    for await (const t of tokens as AsyncIterable<Token>) {
+      if (!builder) {
+        if (t.name === 'keyValue') {
+          stack[stack.length - 1]!.key = t.value!;
+          continue;
+        }
+        if (t.name === 'endObject' || t.name === 'endArray') {
+          stack.pop();
+          closeValue(stack);
+          continue;
+        }
+        // Any other token begins a value.
+        const path = valuePath(stack);
+        if (!sawRoot) {
+          sawRoot = true;
+          const kind = t.name === 'startObject' ? 'object' : t.name === 'startArray' ? 'array' : 'scalar';
+          if (kind !== shape.root) throw malformed(`the document is a JSON ${kind}, not an ${shape.root}`);
+        }
+        if (t.name !== 'startArray' && shape.arrays?.some((p) => matches(path, p))) {
+          throw malformed(`${formatJsonPath(path)} is not an array`);
+        }
+        if (t.name !== 'startObject' && shape.objects?.some((p) => matches(path, p))) {
+          throw malformed(`${formatJsonPath(path)} is not an object`);
+        }
+        if (!select.some((p) => matches(path, p))) {
+          if (t.name === 'startObject' || t.name === 'startArray') {
+            stack.push({ kind: t.name === 'startObject' ? 'object' : 'array', path, key: null, index: 0 });
+          } else {
+            closeValue(stack);
+          }
+          continue;
+        }
+        builder = new ValueBuilder();
+        builderPath = path;
+      }
+      builder.push(t);
+      if (builder.done) {
+        const hit: JsonHit = { path: builderPath, value: builder.result };
+        builder = null;
+        closeValue(stack);
+        yield hit;
+      }
+    }
+  } catch (e) {
+    if (e instanceof FileRejectedError) throw e;
+    const io = failure();
+    if (io) throw io;
+    throw malformed(`not well-formed JSON: ${(e as Error).message}`);
+  } finally {
+    // A caller that stops early (findTopLevelValue) must not leave the file open.
+    source.destroy();
+  }
+  if (!sawRoot) throw malformed('the document is empty');
+}
+
+function valuePath(stack: Frame[]): JsonPathStep[] {
+  const top = stack[stack.length - 1];
+  if (!top) return [];
+  return [...top.path, top.kind === 'array' ? top.index : top.key!];
+}
+
+/** After a value in an array ends, the next one has the next index. */
+function closeValue(stack: Frame[]): void {
+  const top = stack[stack.length - 1];
+  if (top && top.kind === 'array') top.index++;
+}
+
+/** Streams the whole document through the parser and its shape checks; yields nothing, keeps nothing. */
+export async function verifyJsonDocument(input: ByteInput, shape: JsonShape): Promise<void> {
+  for await (const _ of walkJson(input, shape, [])) {
+    // nothing is selected: the walk is the check
+  }
+}
+
+/** The first top-level scalar under `key`, reading only as far as needed. */
+export async function findTopLevelValue(input: ByteInput, shape: JsonShape, key: string): Promise<unknown> {
+  for await (const hit of walkJson(input, shape, [[key]])) return hit.value;
+  return undefined;
+}
+
+/* ----------------------------------------------------------------- field readers for mappers */
+// The mappers of the JSON, XML and XLSX adapters read values that are not all text: a missing required
+// field, an identity number, yuan or fen, a day or an instant, each failing with the contract's reason code.
+// They throw readers.ts's `Refusal`, and the mapper turns it into its outcome with `quarantine()`, so a
+// mapper reads as a list of fields instead of a ladder of early returns.
+
+/** The outcome for a `Refusal` thrown while mapping; anything else is a fault and is rethrown. */
+export function quarantine(recordId: string | null, e: unknown): MapOutcome {
+  if (e instanceof Refusal) return reject(recordId, e.reason, e.message);
+  throw e;
+}
+
+function isBlank(v: unknown): boolean {
+  return v == null || (typeof v === 'string' && clean(v) === null);
+}
+
+/** A plain JSON object, or a Refusal with `reason` (a record that is an array or a number is unusable). */
+export function objectOf(v: unknown, what: string, reason: ReasonCode = 'UNPARSABLE'): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Refusal(reason, `${what} is not an object`);
+  return v as Record<string, unknown>;
+}
+
+/** Trimmed text of a scalar field, null when absent or blank. */
+export function optionalText(v: unknown, field: string): string | null {
+  if (isBlank(v)) return null;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return clean(String(v));
+  throw new Refusal('BAD_VALUE', `${field} is not text`);
+}
+
+export function requiredText(v: unknown, field: string): string {
+  const s = optionalText(v, field);
+  if (s === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
+  return s;
+}
+
+/** A name as received (names are compared after normalisation elsewhere, and kept as they came). */
+export function nameAsReceived(v: unknown): string | null {
+  return typeof v === 'string' && clean(v) !== null ? v : null;
+}
+
+export function optionalIdNumber(v: unknown, field: string, today: string): string | null {
+  if (isBlank(v)) return null;
+  const r = normalizeIdNumber(typeof v === 'string' ? v : String(v), today);
+  if (!r.ok) throw new Refusal(r.reason === 'MISSING' ? 'MISSING_FIELD' : 'INVALID_ID', `${field}: ${r.message}`);
+  return r.idNumber;
+}
+
+export function requiredIdNumber(v: unknown, field: string, today: string): string {
+  const id = optionalIdNumber(v, field, today);
+  if (id === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
+  return id;
+}
+
+function amountInput(v: unknown, field: string): string | number | bigint {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') return v;
+  throw new Refusal('BAD_AMOUNT', `${field} is not an amount`);
+}
+
+export function optionalYuan(v: unknown, field: string): Fen | null {
+  if (isBlank(v)) return null;
+  const r = parseYuan(amountInput(v, field));
+  if (!r.ok) throw new Refusal('BAD_AMOUNT', `${field}: ${r.message}`);
+  return r.fen;
+}
+
+export function requiredYuan(v: unknown, field: string): Fen {
+  const f = optionalYuan(v, field);
+  if (f === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
+  return f;
+}
+
+export function requiredFen(v: unknown, field: string): Fen {
+  if (isBlank(v)) throw new Refusal('MISSING_FIELD', `${field} is missing`);
+  const r = parseFen(amountInput(v, field));
+  if (!r.ok) throw new Refusal('BAD_AMOUNT', `${field}: ${r.message}`);
+  return r.fen;
+}
+
+/** A calendar day (text, an Excel serial or a spreadsheet Date), not after `today`. */
+export function optionalDay(v: unknown, field: string, today: string): string | null {
+  if (isBlank(v)) return null;
+  if (!(typeof v === 'string' || typeof v === 'number' || v instanceof Date)) throw new Refusal('BAD_DATE', `${field} is not a date`);
+  const r = parseDate(v, { today });
+  if (!r.ok) throw new Refusal('BAD_DATE', `${field}: ${r.message}`);
+  return r.date;
+}
+
+export function requiredDay(v: unknown, field: string, today: string): string {
+  const d = optionalDay(v, field, today);
+  if (d === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
+  return d;
+}
+
+/** An ISO 8601 timestamp with offset, not after `now`. */
+export function optionalInstant(v: unknown, field: string, now: Date): Date | null {
+  if (isBlank(v)) return null;
+  if (typeof v !== 'string') throw new Refusal('BAD_DATE', `${field} is not a timestamp`);
+  const r = parseInstant(v, { now });
+  if (!r.ok) throw new Refusal('BAD_DATE', `${field}: ${r.message}`);
+  return r.at;
+}
+
+export function requiredInstant(v: unknown, field: string, now: Date): Date {
+  const at = optionalInstant(v, field, now);
+  if (at === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
+  return at;
+}

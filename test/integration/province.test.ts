@@ -1,0 +1,77 @@
+/**
+ * Issue 3's acceptance: a generated province ingested file by file, in an order other than the natural one,
+ * gives exactly the persons and quarantine counts of its expected.json; re-ingesting changes nothing.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { generateProvince, type Expected } from '../../bench/generator/index.ts';
+import { rows, type Database } from '../../src/db/client.ts';
+import { ingestFile } from '../../src/ingest/service.ts';
+import type { IngestSummary } from '../../src/ingest/pipeline.ts';
+import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
+import { deliveryOrder } from '../support/order.ts';
+
+const PERSONS = 2000;
+let dir: string;
+let expected: Expected;
+let database: Database;
+let first: IngestSummary[];
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-province-'));
+  expected = await generateProvince({ persons: PERSONS, seed: 1, out: dir });
+  database = await testDatabase();
+  await resetDatabase(database);
+  const now = new Date('2026-11-01T00:00:00+08:00');
+  first = [];
+  for (const f of deliveryOrder(expected, 42)) first.push(await ingestFile(database, f.system, path.join(dir, f.file), { now }));
+}, 600_000);
+
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe(`a generated province of ${PERSONS} persons (${testDbKind})`, () => {
+  it('has exactly the expected persons', async () => {
+    const r = await rows<{ n: string }>(database.db, sql`SELECT count(*)::text AS n FROM persons WHERE merged_into IS NULL`);
+    expect(Number(r[0]!.n)).toBe(expected.persons);
+  });
+
+  it('quarantines exactly the expected records, by reason and by system', async () => {
+    const byReason = await rows<{ k: string; n: string }>(database.db, sql`SELECT reason_code AS k, count(*)::text AS n FROM quarantine GROUP BY 1`);
+    expect(Object.fromEntries(byReason.map((r) => [r.k, Number(r.n)]))).toEqual(expected.quarantined.byReason);
+    const bySystem = await rows<{ k: string; n: string }>(database.db, sql`SELECT system AS k, count(*)::text AS n FROM quarantine GROUP BY 1`);
+    expect(Object.fromEntries(bySystem.map((r) => [r.k, Number(r.n)]))).toEqual(expected.quarantined.bySystem);
+  });
+
+  it('reads every file with the expected record count and rejects exactly the corrupted files', () => {
+    for (const f of expected.files) {
+      const s = first.find((x) => x.file === path.basename(f.file) && x.system === f.system)!;
+      expect(s, f.file).toBeDefined();
+      expect({ file: f.file, rejected: s.rejected, reason: s.reason ?? undefined }).toEqual({ file: f.file, rejected: f.rejected, reason: f.reason ?? undefined });
+      if (!f.rejected) expect({ file: f.file, records: s.records }).toEqual({ file: f.file, records: f.records });
+    }
+  });
+
+  it('re-ingesting every file changes nothing', async () => {
+    const snapshot = async () =>
+      rows<{ t: string; n: string }>(
+        database.db,
+        sql`SELECT 'persons' AS t, count(*)::text AS n FROM persons UNION ALL SELECT 'aid', count(*)::text FROM aid_records
+            UNION ALL SELECT 'versions', count(*)::text FROM aid_record_versions UNION ALL SELECT 'settlements', count(*)::text FROM settlements
+            UNION ALL SELECT 'statuses', count(*)::text FROM statuses UNION ALL SELECT 'members', count(*)::text FROM household_members
+            UNION ALL SELECT 'quarantine', count(*)::text FROM quarantine UNION ALL SELECT 'sources', count(*)::text FROM source_records
+            UNION ALL SELECT 'merges', count(*)::text FROM person_merges UNION ALL SELECT 'amount', COALESCE(sum(amount_fen), 0)::text FROM aid_records`,
+      );
+    const before = await snapshot();
+    const now = new Date('2026-11-01T00:00:00+08:00');
+    for (const f of deliveryOrder(expected, 7)) {
+      const s = await ingestFile(database, f.system, path.join(dir, f.file), { now });
+      expect({ file: f.file, new: s.new, updated: s.updated }).toEqual({ file: f.file, new: 0, updated: 0 });
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+});
