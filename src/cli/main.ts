@@ -19,6 +19,7 @@ Commands:
   serve [--demo]                      serve GraphQL at http://$HOST:$PORT/graphql (--demo: load demo data into an empty database)
   migrate                             apply database migrations and exit
   ingest <system> <file>              ingest one export file; prints a JSON summary (exit 2 when the file is rejected whole)
+  pull union-women --base URL         pull the women workers' claims API from the stored watermark (exit 1 if it gave up)
   quarantine [--system S] [--limit N] list quarantined records as JSON lines
   demo [--persons N] [--seed S]       load a small synthetic province
   generate --persons N --seed S --out DIR
@@ -80,6 +81,21 @@ async function main(argv: string[]): Promise<number> {
         const { runId: _r, message, ...printed } = summary;
         process.stdout.write(JSON.stringify(summary.rejected ? { ...printed, message } : printed) + '\n');
         return summary.rejected ? 2 : 0;
+      } finally {
+        await database.close();
+      }
+    }
+    case 'pull': {
+      const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { base: { type: 'string' }, 'max-tries': { type: 'string' } } });
+      if (positionals[0] !== 'union-women') throw new UsageError('usage: relief-hub pull union-women --base URL (only union-women is pulled; the others deliver files)');
+      if (!values.base || !/^https?:\/\//.test(values.base)) throw new UsageError('--base must be the http(s) URL of the claims API');
+      const database = await openHubDatabase(config);
+      try {
+        const { pullUnionWomen } = await import('../ingest/pull.ts');
+        const summary = await pullUnionWomen(database, { base: values.base, maxTries: intOption(values['max-tries'], 'max-tries', 5), ingest: { batchSize: config.ingestBatchSize } });
+        process.stdout.write(JSON.stringify(summary) + '\n');
+        if (summary.error) process.stderr.write(`${summary.error.code}: ${summary.error.message} (kept ${summary.pages} applied pages)\n`);
+        return summary.error ? 1 : 0;
       } finally {
         await database.close();
       }

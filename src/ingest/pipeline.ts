@@ -200,8 +200,27 @@ async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: numbe
   await store.resolveQuarantineFor(tx, system, entries.map(([r]) => r));
 }
 
+/** Where the records of one ingest come from: a file's reader, or records already at hand (a pulled page). */
+export interface RecordSource {
+  /** Label shown in provenance and quarantine (file name, `pull:<base>#<page>`). */
+  name: string;
+  /** The whole-file integrity check, run before anything is applied. */
+  verify?: () => Promise<void>;
+  records: () => AsyncIterable<SourceRecord>;
+}
+
 /** Ingests one input of one system and returns its summary. Never throws for bad data; throws for I/O faults. */
-export async function ingest(database: Database, adapter: Adapter, input: ByteInput, opts: IngestOptions = {}): Promise<IngestSummary> {
+export function ingest(database: Database, adapter: Adapter, input: ByteInput, opts: IngestOptions = {}): Promise<IngestSummary> {
+  return ingestSource(
+    database,
+    adapter,
+    { name: input.name, verify: adapter.verify ? () => adapter.verify!(input) : undefined, records: () => adapter.read(input) },
+    opts,
+  );
+}
+
+/** Ingests records of one system, all or nothing, in batches. */
+export async function ingestSource(database: Database, adapter: Adapter, source: RecordSource, opts: IngestOptions = {}): Promise<IngestSummary> {
   const started = Date.now();
   const now = opts.now ?? new Date();
   const ctx: MapContext = { system: adapter.code, now, today: todayCst(now) };
@@ -209,22 +228,22 @@ export async function ingest(database: Database, adapter: Adapter, input: ByteIn
   const c: Counters = { records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0 };
   const run = await rows<{ id: string }>(
     database.db,
-    sql`INSERT INTO ingest_runs (system, file) VALUES (${adapter.code}, ${input.name}) RETURNING id::text AS id`,
+    sql`INSERT INTO ingest_runs (system, file) VALUES (${adapter.code}, ${source.name}) RETURNING id::text AS id`,
   );
   const runId = Number(run[0]!.id);
   let rejected: FileRejectedError | null = null;
   try {
-    if (adapter.verify) await adapter.verify(input);
+    if (source.verify) await source.verify();
     await database.db.transaction(async (tx) => {
       let batch: SourceRecord[] = [];
-      for await (const rec of adapter.read(input)) {
+      for await (const rec of source.records()) {
         batch.push(rec);
         if (batch.length >= batchSize) {
-          await processBatch(tx, adapter, input.name, runId, ctx, batch, c);
+          await processBatch(tx, adapter, source.name, runId, ctx, batch, c);
           batch = [];
         }
       }
-      if (batch.length > 0) await processBatch(tx, adapter, input.name, runId, ctx, batch, c);
+      if (batch.length > 0) await processBatch(tx, adapter, source.name, runId, ctx, batch, c);
       await matchProvisionalChildren(tx);
     });
   } catch (e) {
@@ -234,7 +253,7 @@ export async function ingest(database: Database, adapter: Adapter, input: ByteIn
   }
   const summary: IngestSummary = {
     system: adapter.code,
-    file: input.name,
+    file: source.name,
     ...c,
     rejected: rejected !== null,
     reason: rejected?.reason ?? null,
