@@ -181,6 +181,7 @@ CREATE TABLE "quarantine" (
 	"reason_code" text NOT NULL,
 	"message" text NOT NULL,
 	"raw" text NOT NULL,
+	"value" jsonb,
 	"raw_hash" text NOT NULL,
 	"ingest_run_id" bigint,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,

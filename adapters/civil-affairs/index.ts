@@ -101,6 +101,7 @@ const isPayment = (row: Readonly<Record<string, string>>) => Object.hasOwn(row, 
 export const civilAffairs: Adapter<CsvValue> = {
   code: 'civil-affairs',
   agency: 'civil-affairs',
+  encoding: 'gb18030',
   title: '临时救助及救助对象认定',
   programs: [{ code: PROGRAM, title: '临时救助' }],
   format: 'CSV (GB18030, header row): 对象认定 status file or 临时救助发放 payment file, told apart by the header',

@@ -85,6 +85,7 @@ async function verify(input: ByteInput): Promise<void> {
 export const unionHardship: Adapter<CsvValue> = {
   code: 'union-hardship',
   agency: 'trade-unions',
+  encoding: 'gb18030',
   title: '城市困难职工医疗保障',
   programs: [{ code: PROGRAM, title: '城市困难职工医疗保障' }],
   format: 'Pipe-delimited text (GB18030): H header, D data lines (amounts in fen), T trailer with count and sum',

@@ -95,6 +95,8 @@ export const quarantine = pgTable(
     reasonCode: text('reason_code').notNull(),
     message: text('message').notNull(),
     raw: text('raw').notNull(),
+    /** The record's parsed fields as the adapter read them: what re-processing maps again (with corrections). */
+    value: jsonb('value'),
     rawHash: text('raw_hash').notNull(),
     ingestRunId: id('ingest_run_id').references(() => ingestRuns.id),
     createdAt: at('created_at').notNull().defaultNow(),

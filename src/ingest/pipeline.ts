@@ -106,7 +106,17 @@ async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: numbe
       out = { ok: false, recordId: null, reason: 'UNPARSABLE', message: `record could not be read: ${(e as Error).message}` };
     }
     if (out.ok) good.push({ rec, out });
-    else quarantined.push({ recordId: out.recordId, location: rec.location, reason: out.reason, message: out.message, raw: rec.raw, rawHash: sha256(rec.raw) });
+    else {
+      quarantined.push({
+        recordId: out.recordId,
+        location: rec.location,
+        reason: out.reason,
+        message: out.message,
+        raw: rec.raw,
+        value: stableJson(rec.value ?? null),
+        rawHash: sha256(rec.raw),
+      });
+    }
   }
   c.records += batch.length;
   c.quarantined += quarantined.length;

@@ -4,6 +4,8 @@ import { decodeCursor, encodeCursor, pageSize } from '../shared/connection.ts';
 import { fundCodeOf } from '../codes.ts';
 import { describeSystems, ingestContent } from './service.ts';
 import { listQuarantine, type QuarantineRow } from './quarantine.ts';
+import { reprocessQuarantined } from './reprocess.ts';
+import { HubError, ErrorCode } from '../shared/errors.ts';
 
 export const ingestResolvers = {
   Query: {
@@ -26,6 +28,10 @@ export const ingestResolvers = {
       args: { system: string; content: string; encoding?: 'TEXT' | 'BASE64' | null; fileName?: string | null },
       ctx: HubContext,
     ) => ingestContent(ctx.database, args.system, args.content, args.encoding ?? 'TEXT', args.fileName ?? null),
+    reprocessQuarantined: (_: unknown, args: { id: string; corrections?: unknown }, ctx: HubContext) => {
+      if (!/^\d{1,18}$/.test(args.id)) throw new HubError(ErrorCode.BAD_USER_INPUT, 'quarantine id is not valid', { argument: 'id' });
+      return reprocessQuarantined(ctx.database, Number(args.id), args.corrections ?? null);
+    },
   },
   Program: {
     fundCode: (p: { code: string }) => fundCodeOf(p.code),

@@ -69,6 +69,8 @@ export interface QuarantineRow {
   reason: string;
   message: string;
   raw: string;
+  /** The parsed fields, as stable JSON. */
+  value: string;
   rawHash: string;
 }
 
@@ -77,11 +79,11 @@ export async function storeQuarantine(tx: Tx, system: string, file: string, runI
   if (items.length === 0) return;
   // label: ingest.insert-quarantine
   await tx.execute(sql`
-    INSERT INTO quarantine (system, file, location, record_id, reason_code, message, raw, raw_hash, ingest_run_id)
-    SELECT ${system}, ${file}, l::jsonb, r, c, m, w, h, ${runId}
+    INSERT INTO quarantine (system, file, location, record_id, reason_code, message, raw, value, raw_hash, ingest_run_id)
+    SELECT ${system}, ${file}, l::jsonb, r, c, m, w, v::jsonb, h, ${runId}
     FROM unnest(${A(items.map((i) => JSON.stringify(i.location)))}::text[], ${A(items.map((i) => i.recordId))}::text[],
                 ${A(items.map((i) => i.reason))}::text[], ${A(items.map((i) => i.message))}::text[], ${A(items.map((i) => i.raw))}::text[],
-                ${A(items.map((i) => i.rawHash))}::text[]) AS t(l, r, c, m, w, h)
+                ${A(items.map((i) => i.rawHash))}::text[], ${A(items.map((i) => i.value))}::text[]) AS t(l, r, c, m, w, h, v)
     ON CONFLICT (system, raw_hash) DO NOTHING`);
 }
 
