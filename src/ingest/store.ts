@@ -142,15 +142,16 @@ export async function applyMemberships(tx: Tx, system: string, facts: WithPerson
 
 export async function applyStatuses(tx: Tx, system: string, facts: WithPerson<StatusFact>[]): Promise<void> {
   if (facts.length === 0) return;
-  // label: ingest.upsert-statuses
+  // label: ingest.upsert-statuses — one row per key in a batch (derived statuses share keys): the earliest.
   await tx.execute(sql`
     INSERT INTO statuses (person_id, category, detail, valid_from, valid_to, county_code, source_system, source_record_id, source_record_ref)
-    SELECT p, c, d::jsonb, f, t, k, ${system}, r, s
+    SELECT DISTINCT ON (r) p, c, d::jsonb, f, t, k, ${system}, r, s
     FROM unnest(${A(facts.map((f) => f.personId))}::bigint[], ${A(facts.map((f) => f.category))}::text[], ${A(facts.map((f) => JSON.stringify(f.detail ?? {})))}::text[],
                 ${A(facts.map((f) => f.validFrom))}::date[], ${A(facts.map((f) => f.validTo))}::date[], ${A(facts.map((f) => f.countyCode ?? null))}::text[],
                 ${A(facts.map((f) => statusRecordId(f)))}::text[], ${A(facts.map((f) => f.sourceRef))}::bigint[]) AS x(p, c, d, f, t, k, r, s)
+    ORDER BY r, f, s
     ON CONFLICT (source_system, source_record_id) DO UPDATE SET person_id = EXCLUDED.person_id, category = EXCLUDED.category,
-      detail = EXCLUDED.detail,
+      detail = CASE WHEN statuses.source_record_id LIKE 'derived:%' AND statuses.valid_from <= EXCLUDED.valid_from THEN statuses.detail ELSE EXCLUDED.detail END,
       valid_from = CASE WHEN statuses.source_record_id LIKE 'derived:%' THEN LEAST(statuses.valid_from, EXCLUDED.valid_from) ELSE EXCLUDED.valid_from END,
       valid_to = EXCLUDED.valid_to, county_code = EXCLUDED.county_code,
       source_record_ref = CASE WHEN statuses.source_record_id LIKE 'derived:%' AND statuses.valid_from <= EXCLUDED.valid_from THEN statuses.source_record_ref ELSE EXCLUDED.source_record_ref END`);
