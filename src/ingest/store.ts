@@ -99,13 +99,13 @@ export async function resolveQuarantineFor(tx: Tx, system: string, recordIds: st
 type WithPerson<F> = F & { personId: number; recordId: string; sourceRef: number };
 
 export async function applyResidences(tx: Tx, facts: WithPerson<ResidenceFact>[]): Promise<void> {
-  // Latest residence wins; ties are broken by county code so that delivery order never matters.
-  for (const f of facts) {
-    // label: ingest.residence
-    await tx.execute(sql`
-      UPDATE persons SET county_code = ${f.countyCode}, county_as_of = ${f.asOf}::date
-      WHERE id = ${f.personId} AND (county_as_of IS NULL OR (county_as_of, county_code) < (${f.asOf}::date, ${f.countyCode}))`);
-  }
+  if (facts.length === 0) return;
+  // label: ingest.residence — the latest residence wins; ties go to the larger county code, so order never matters.
+  await tx.execute(sql`
+    UPDATE persons p SET county_code = x.c, county_as_of = x.a
+    FROM (SELECT DISTINCT ON (pid) pid, c, a FROM unnest(${A(facts.map((f) => f.personId))}::bigint[], ${A(facts.map((f) => f.countyCode))}::text[],
+            ${A(facts.map((f) => f.asOf))}::date[]) AS t(pid, c, a) ORDER BY pid, a DESC, c DESC) x
+    WHERE p.id = x.pid AND (p.county_as_of IS NULL OR (p.county_as_of, p.county_code) < (x.a, x.c))`);
 }
 
 export async function applyMemberships(tx: Tx, system: string, facts: WithPerson<MembershipFact>[]): Promise<void> {
