@@ -1,19 +1,10 @@
 /** Files in the charity format for the shared contract suite and this adapter's tests. */
-import type { ReasonCode } from '../../src/codes.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
+import { type ContractFixture, idOf, wrongCheckOf, utf8 } from '../../src/ingest/contract-fixture.ts';
+export { type ContractFixture, idOf, wrongCheckOf, utf8 };
 
-export interface ContractFixture {
-  name: string;
-  content: Buffer;
-  /** Records read from the file (valid and quarantined). */
-  records: number;
-  quarantined: Partial<Record<ReasonCode, number>>;
-  rejected?: { name: string; content: Buffer; reason: 'INTEGRITY' | 'MALFORMED' };
-}
 
-export const idOf = (first17: string): string => first17 + checkCharacter(first17);
-export const wrongCheckOf = (first17: string): string => first17 + (checkCharacter(first17) === '1' ? '2' : '1');
-export const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
+
 
 export const HEADER = '类型,编号,对方名称,身份证号,金额,日期,凭证号,结算单号,项目';
 

@@ -1,19 +1,10 @@
 /** Files in the disabled-rehab format for the shared contract suite and this adapter's tests. */
-import type { ReasonCode } from '../../src/codes.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
+import { type ContractFixture, idOf, wrongCheckOf, utf8 } from '../../src/ingest/contract-fixture.ts';
+export { type ContractFixture, idOf, wrongCheckOf, utf8 };
 
-export interface ContractFixture {
-  name: string;
-  content: Buffer;
-  /** Records read from the file (valid and quarantined). */
-  records: number;
-  quarantined: Partial<Record<ReasonCode, number>>;
-  rejected?: { name: string; content: Buffer; reason: 'INTEGRITY' | 'MALFORMED' };
-}
 
-export const idOf = (first17: string): string => first17 + checkCharacter(first17);
-export const wrongCheckOf = (first17: string): string => first17 + (checkCharacter(first17) === '1' ? '2' : '1');
-export const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
+
 
 export const HEADER = '残疾人证号,姓名,残疾类别,残疾等级,救助项目,救助金额(元),救助日期,凭证号,结算单号,县区代码';
 

@@ -2,8 +2,8 @@
  * A small emergency-case feed for the contract suite: identified and unidentified patients, an approved
  * case not yet paid, and one line for every reason code this format can produce.
  */
-import type { ReasonCode } from '../../src/codes.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
+import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 
@@ -22,13 +22,7 @@ export function caseLine(overrides: Record<string, unknown> = {}, patient: Recor
   };
 }
 
-export async function contractFixture(): Promise<{
-  name: string;
-  content: Buffer;
-  records: number;
-  quarantined: Partial<Record<ReasonCode, number>>;
-  rejected?: { name: string; content: Buffer; reason: 'INTEGRITY' | 'MALFORMED' };
-}> {
+export async function contractFixture(): Promise<ContractFixture> {
   const lines = [
     JSON.stringify(caseLine()),
     JSON.stringify(caseLine({ caseNo: 'JJ2026-000124', settlementId: null, voucherNo: null }, { idNo: null, name: null, unidentified: true, approxAge: 60 })),

@@ -2,8 +2,8 @@
  * A small settlement feed for the contract suite: valid stays, a refund, and one line for every reason code
  * this format can produce.
  */
-import type { ReasonCode } from '../../src/codes.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
+import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 
@@ -31,13 +31,7 @@ export function settlementLine(overrides: Record<string, unknown> = {}): Record<
   };
 }
 
-export async function contractFixture(): Promise<{
-  name: string;
-  content: Buffer;
-  records: number;
-  quarantined: Partial<Record<ReasonCode, number>>;
-  rejected?: { name: string; content: Buffer; reason: 'INTEGRITY' | 'MALFORMED' };
-}> {
+export async function contractFixture(): Promise<ContractFixture> {
   const lines = [
     JSON.stringify(settlementLine()),
     JSON.stringify(settlementLine({ setl_id: 'H46010200001-2026-000002', certno: id('46020019750505222'), psn_name: '阿依·木拉提' })),

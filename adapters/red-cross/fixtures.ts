@@ -2,8 +2,8 @@
  * Red Cross documents, and the contract suite's fixture: donations and grants, one item per reason code this
  * format can produce, and a document cut off mid-grant.
  */
-import type { ReasonCode } from '../../src/codes.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
+import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 
@@ -30,13 +30,7 @@ export function documentJson(donations: unknown[], grants: unknown[]): string {
   return JSON.stringify({ donations, grants }, null, 1);
 }
 
-export async function contractFixture(): Promise<{
-  name: string;
-  content: Buffer;
-  records: number;
-  quarantined: Partial<Record<ReasonCode, number>>;
-  rejected?: { name: string; content: Buffer; reason: 'INTEGRITY' | 'MALFORMED' };
-}> {
+export async function contractFixture(): Promise<ContractFixture> {
   const content = Buffer.from(
     documentJson(
       [donation(), donation({ donationId: 'HZ-D-2026-0002', donor: null, amount: 500 }), donation({ donationId: 'HZ-D-2026-0003', amount: '-1.00' }), donation({ donationId: null })],

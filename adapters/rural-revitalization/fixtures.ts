@@ -3,8 +3,8 @@
  * date text, numeric amount cells), and the contract suite's fixture.
  */
 import ExcelJS from 'exceljs';
-import type { ReasonCode } from '../../src/codes.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
+import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 
@@ -78,13 +78,7 @@ export function aidRow(overrides: Partial<Record<(typeof AID_HEADER)[number], Fi
   return AID_HEADER.map((h) => base[h] ?? null);
 }
 
-export async function contractFixture(): Promise<{
-  name: string;
-  content: Buffer;
-  records: number;
-  quarantined: Partial<Record<ReasonCode, number>>;
-  rejected?: { name: string; content: Buffer; reason: 'INTEGRITY' | 'MALFORMED' };
-}> {
+export async function contractFixture(): Promise<ContractFixture> {
   const content = await ruralWorkbook({
     monitored: [
       monitoredRow(),

@@ -1,19 +1,11 @@
 /** Files in the union-hardship format for the shared contract suite and this adapter's tests. */
 import iconv from 'iconv-lite';
-import type { ReasonCode } from '../../src/codes.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
+import { type ContractFixture, idOf, wrongCheckOf } from '../../src/ingest/contract-fixture.ts';
+export { type ContractFixture, idOf, wrongCheckOf };
 
-export interface ContractFixture {
-  name: string;
-  content: Buffer;
-  /** Records read from the file (valid and quarantined); H and T lines are not records. */
-  records: number;
-  quarantined: Partial<Record<ReasonCode, number>>;
-  rejected?: { name: string; content: Buffer; reason: 'INTEGRITY' | 'MALFORMED' };
-}
 
-export const idOf = (first17: string): string => first17 + checkCharacter(first17);
-export const wrongCheckOf = (first17: string): string => first17 + (checkCharacter(first17) === '1' ? '2' : '1');
+
 export const gb = (text: string): Buffer => iconv.encode(text, 'gb18030');
 
 const A = idOf('46010219800101123');

@@ -2,8 +2,8 @@
  * Mutual-aid exports built as the union delivers them, and the contract suite's fixture: valid claims of
  * each status, one claim per reason code this format can produce, and a truncated export.
  */
-import type { ReasonCode } from '../../src/codes.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
+import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 
@@ -50,13 +50,7 @@ export function exportXml(claims: string[]): string {
   ].join('\n');
 }
 
-export async function contractFixture(): Promise<{
-  name: string;
-  content: Buffer;
-  records: number;
-  quarantined: Partial<Record<ReasonCode, number>>;
-  rejected?: { name: string; content: Buffer; reason: 'INTEGRITY' | 'MALFORMED' };
-}> {
+export async function contractFixture(): Promise<ContractFixture> {
   const member = (over: Record<string, string>) => ({ cardNo: 'HNGH0012345', idNo: MEMBER_ID, name: '王小明', employer: '海南橡胶集团', ...over });
   const benefit = (over: Record<string, string>) => ({ amount: '1200.00', approved: '2026-02-01', paid: '2026-02-10', voucher: 'PZ2026000123', ...over });
   const claims = [

@@ -2,8 +2,8 @@
  * Saved pages of the claims API, and the contract suite's fixture: valid claims over two pages, one item per
  * reason code this format can produce, and a file cut off mid-page.
  */
-import type { ReasonCode } from '../../src/codes.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
+import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 
@@ -23,13 +23,7 @@ export function claimItem(overrides: Record<string, unknown> = {}, insured: Reco
   };
 }
 
-export async function contractFixture(): Promise<{
-  name: string;
-  content: Buffer;
-  records: number;
-  quarantined: Partial<Record<ReasonCode, number>>;
-  rejected?: { name: string; content: Buffer; reason: 'INTEGRITY' | 'MALFORMED' };
-}> {
+export async function contractFixture(): Promise<ContractFixture> {
   const pages = [
     {
       items: [

@@ -1,18 +1,10 @@
 /** Files in the veterans format for the shared contract suite and this adapter's tests. */
-import type { ReasonCode } from '../../src/codes.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
+import { type ContractFixture, idOf, wrongCheckOf } from '../../src/ingest/contract-fixture.ts';
+export { type ContractFixture, idOf, wrongCheckOf };
 
-export interface ContractFixture {
-  name: string;
-  content: Buffer;
-  /** Records read from the file (valid and quarantined). */
-  records: number;
-  quarantined: Partial<Record<ReasonCode, number>>;
-  rejected?: { name: string; content: Buffer; reason: 'INTEGRITY' | 'MALFORMED' };
-}
 
-export const idOf = (first17: string): string => first17 + checkCharacter(first17);
-export const wrongCheckOf = (first17: string): string => first17 + (checkCharacter(first17) === '1' ? '2' : '1');
+
 /** UTF-8 with the byte-order mark the veterans system writes. */
 export const withBom = (text: string): Buffer => Buffer.from('\ufeff' + text, 'utf8');
 

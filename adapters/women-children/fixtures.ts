@@ -2,8 +2,8 @@
  * Women's Federation batches, and the contract suite's fixture: a woman, a child known only through her
  * guardian, a child with an own number, and one record per reason code this format can produce.
  */
-import type { ReasonCode } from '../../src/codes.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
+import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 
@@ -41,13 +41,7 @@ export function batchJson(records: unknown[], batch: string | null = 'FL-2026-Q1
   return JSON.stringify(batch === null ? { records } : { batch, records });
 }
 
-export async function contractFixture(): Promise<{
-  name: string;
-  content: Buffer;
-  records: number;
-  quarantined: Partial<Record<ReasonCode, number>>;
-  rejected?: { name: string; content: Buffer; reason: 'INTEGRITY' | 'MALFORMED' };
-}> {
+export async function contractFixture(): Promise<ContractFixture> {
   const content = Buffer.from(
     batchJson([
       womanRecord(),

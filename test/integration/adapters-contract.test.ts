@@ -12,16 +12,10 @@ import { ingest } from '../../src/ingest/pipeline.ts';
 import { bufferInput } from '../../src/ingest/service.ts';
 import { normalizeIdNumber } from '../../src/identity/id-number.ts';
 import { buildSchema } from '../../src/graphql/schema.ts';
-import type { ReasonCode } from '../../src/codes.ts';
+import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 
-interface ContractFixture {
-  name: string;
-  content: Buffer;
-  records: number;
-  quarantined: Partial<Record<ReasonCode, number>>;
-  rejected?: { name: string; content: Buffer; reason: 'INTEGRITY' | 'MALFORMED' };
-}
+
 
 async function fixtureOf(code: string): Promise<ContractFixture> {
   const mod = (await import(`../../adapters/${code}/fixtures.ts`)) as { contractFixture: ContractFixture | (() => Promise<ContractFixture>) };
