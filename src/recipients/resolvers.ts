@@ -3,7 +3,8 @@ import type { HubContext } from '../graphql/context.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { normalizeIdNumber } from '../identity/id-number.ts';
 import { sliceConnection } from '../shared/connection.ts';
-import type { AidRow, HouseholdRow, MemberRow, PersonRow, SettlementRow, StatusRow } from './store.ts';
+import type { AidRow, HouseholdRow, PersonRow, SettlementRow, StatusRow } from './store.ts';
+import { cityOf, HAINAN_COUNTIES } from '../identity/regions.ts';
 import * as store from './store.ts';
 
 interface AidFilter {
@@ -34,6 +35,51 @@ export function countedAmount(aid: AidRow[]): bigint {
   return sum;
 }
 
+/** A household as the view shows it: a recorded one, or the household of one of a person seen only elsewhere. */
+export interface HouseholdView {
+  id: string;
+  key: string;
+  system: string | null;
+  recorded: HouseholdRow | null;
+  soloPersonId: number | null;
+}
+
+interface MemberView {
+  personId: number;
+  relationship: string | null;
+}
+
+const recordedView = (h: HouseholdRow): HouseholdView => ({ id: String(h.id), key: h.key, system: h.sourceSystem, recorded: h, soloPersonId: null });
+const soloView = (personId: number): HouseholdView => ({ id: `S${personId}`, key: `single:${personId}`, system: null, recorded: null, soloPersonId: personId });
+
+async function membersOf(h: HouseholdView, ctx: HubContext): Promise<MemberView[]> {
+  if (h.recorded) return ctx.loaders.membersByHousehold.load(h.recorded.id);
+  return [{ personId: h.soloPersonId!, relationship: '本人' }];
+}
+
+function byPayment(a: AidRow, b: AidRow): number {
+  return (a.paidOn ?? '9999').localeCompare(b.paidOn ?? '9999') || a.system.localeCompare(b.system) || a.recordId.localeCompare(b.recordId);
+}
+
+async function householdAid(h: HouseholdView, ctx: HubContext): Promise<AidRow[]> {
+  const members = await membersOf(h, ctx);
+  const lists = await Promise.all(members.map((m) => ctx.loaders.aidByPerson.load(m.personId)));
+  return lists.flat().sort(byPayment);
+}
+
+async function householdSettlements(h: HouseholdView, ctx: HubContext): Promise<SettlementRow[]> {
+  const members = await membersOf(h, ctx);
+  const lists = await Promise.all(members.map((m) => ctx.loaders.settlementsByPerson.load(m.personId)));
+  return lists
+    .flat()
+    .sort((a, b) => (a.dischargedOn ?? '').localeCompare(b.dischargedOn ?? '') || a.settlementId.localeCompare(b.settlementId));
+}
+
+function aidConnection(all: AidRow[], args: { first?: number | null; after?: string | null; filter?: AidFilter | null }) {
+  const matching = filterAid(all, args.filter);
+  return { totalCount: matching.length, totalAmount: countedAmount(matching), ...sliceConnection('aid', matching, (a) => a.id, args.first, args.after) };
+}
+
 async function lookupPerson(ctx: HubContext, raw: string): Promise<PersonRow | null> {
   const id = normalizeIdNumber(raw);
   if (!id.ok) throw new HubError(ErrorCode.INVALID_ID_NUMBER, id.message, { argument: 'idNumber' });
@@ -45,9 +91,16 @@ async function lookupPerson(ctx: HubContext, raw: string): Promise<PersonRow | n
 export const recipientResolvers = {
   Query: {
     person: (_: unknown, args: { idNumber: string }, ctx: HubContext) => lookupPerson(ctx, args.idNumber),
-    household: async (_: unknown, args: { id: string }, ctx: HubContext) => {
+    household: async (_: unknown, args: { id: string }, ctx: HubContext): Promise<HouseholdView | null> => {
+      const solo = /^S(\d{1,18})$/.exec(args.id);
+      if (solo) {
+        const personId = Number(solo[1]);
+        const [person, recorded] = await Promise.all([ctx.loaders.personById.load(personId), ctx.loaders.householdByPerson.load(personId)]);
+        return person && person.mergedInto === null && !recorded ? soloView(personId) : null;
+      }
       if (!/^\d{1,18}$/.test(args.id)) throw new HubError(ErrorCode.BAD_USER_INPUT, 'household id is not valid', { argument: 'id' });
-      return store.householdById(ctx.database.db, Number(args.id));
+      const h = await store.householdById(ctx.database.db, Number(args.id));
+      return h ? recordedView(h) : null;
     },
     settlement: (_: unknown, args: { settlementId: string }, ctx: HubContext) => ctx.loaders.settlementById.load(args.settlementId.trim()),
   },
@@ -55,40 +108,42 @@ export const recipientResolvers = {
     id: (p: PersonRow) => String(p.id),
     provisional: (p: PersonRow) => p.idNumber === null,
     county: (p: PersonRow) => p.countyCode,
+    countyName: (p: PersonRow) => (p.countyCode ? (HAINAN_COUNTIES[p.countyCode] ?? null) : null),
+    city: (p: PersonRow) => cityOf(p.countyCode),
     statuses: async (p: PersonRow, args: { asOf?: string | null }, ctx: HubContext) => {
       const all = await ctx.loaders.statusesByPerson.load(p.id);
       if (!args.asOf) return all;
       const d = args.asOf;
       return all.filter((s) => s.validFrom <= d && (s.validTo === null || s.validTo >= d));
     },
-    household: (p: PersonRow, _: unknown, ctx: HubContext) => ctx.loaders.householdByPerson.load(p.id),
-    settlements: (p: PersonRow, _: unknown, ctx: HubContext) => ctx.loaders.settlementsByPerson.load(p.id),
-    aid: async (p: PersonRow, args: { first?: number | null; after?: string | null; filter?: AidFilter | null }, ctx: HubContext) => {
-      const matching = filterAid(await ctx.loaders.aidByPerson.load(p.id), args.filter);
-      return {
-        totalCount: matching.length,
-        totalAmount: countedAmount(matching),
-        ...sliceConnection('aid', matching, (a) => a.id, args.first, args.after),
-      };
+    household: async (p: PersonRow, _: unknown, ctx: HubContext): Promise<HouseholdView> => {
+      const h = await ctx.loaders.householdByPerson.load(p.id);
+      return h ? recordedView(h) : soloView(p.id);
     },
+    settlements: (p: PersonRow, _: unknown, ctx: HubContext) => ctx.loaders.settlementsByPerson.load(p.id),
+    aid: async (p: PersonRow, args: { first?: number | null; after?: string | null; filter?: AidFilter | null }, ctx: HubContext) =>
+      aidConnection(await ctx.loaders.aidByPerson.load(p.id), args),
   },
   Status: {
     system: (s: StatusRow) => s.sourceSystem,
     county: (s: StatusRow) => s.countyCode,
   },
   Household: {
-    id: (h: HouseholdRow) => String(h.id),
-    system: (h: HouseholdRow) => h.sourceSystem,
-    members: (h: HouseholdRow, _: unknown, ctx: HubContext) => ctx.loaders.membersByHousehold.load(h.id),
-    annualIncome: async (h: HouseholdRow, _: unknown, ctx: HubContext) => {
-      if (h.annualIncomeFen !== null) return h.annualIncomeFen;
-      if (h.perCapitaIncomeFen === null) return null;
-      const members = await ctx.loaders.membersByHousehold.load(h.id);
-      return h.perCapitaIncomeFen * BigInt(members.length);
+    members: (h: HouseholdView, _: unknown, ctx: HubContext) => membersOf(h, ctx),
+    annualIncome: async (h: HouseholdView, _: unknown, ctx: HubContext) => {
+      const r = h.recorded;
+      if (!r) return null;
+      if (r.annualIncomeFen !== null) return r.annualIncomeFen;
+      if (r.perCapitaIncomeFen === null) return null;
+      return r.perCapitaIncomeFen * BigInt((await membersOf(h, ctx)).length);
     },
+    settlements: (h: HouseholdView, _: unknown, ctx: HubContext) => householdSettlements(h, ctx),
+    burden: async (h: HouseholdView, _: unknown, ctx: HubContext) => (await householdSettlements(h, ctx)).reduce((sum, s) => sum + s.burdenFen, 0n),
+    aid: async (h: HouseholdView, args: { first?: number | null; after?: string | null; filter?: AidFilter | null }, ctx: HubContext) =>
+      aidConnection(await householdAid(h, ctx), args),
   },
   HouseholdMember: {
-    person: (m: MemberRow, _: unknown, ctx: HubContext) => ctx.loaders.personById.load(m.personId),
+    person: (m: MemberView, _: unknown, ctx: HubContext) => ctx.loaders.personById.load(m.personId),
   },
   AidRecord: {
     id: (a: AidRow) => String(a.id),
