@@ -16,7 +16,8 @@ import { isEmpty, loadDemo } from '../demo.ts';
 const USAGE = `relief-hub <command> [options]
 
 Commands:
-  serve [--demo]                      serve GraphQL at http://$HOST:$PORT/graphql (--demo: load demo data into an empty database)
+  serve [--demo] [--subgraph]         serve GraphQL at http://$HOST:$PORT/graphql (--demo: load demo data into an
+                                      empty database; --subgraph: as an Apollo Federation 2 subgraph)
   migrate                             apply database migrations and exit
   ingest <system> <file>              ingest one export file; prints a JSON summary (exit 2 when the file is rejected whole)
   pull union-women --base URL         pull the women workers' claims API from the stored watermark (exit 1 if it gave up)
@@ -128,14 +129,14 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'serve': {
-      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' } } });
+      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' }, subgraph: { type: 'boolean' } } });
       const database = await openHubDatabase(config);
       if (values.demo && (await isEmpty(database))) {
         log.info('empty database: loading demo data');
         const summaries = await loadDemo(database);
         log.info({ files: summaries.length, records: summaries.reduce((n, s) => n + s.records, 0) }, 'demo data loaded');
       }
-      const server = await startServer(database, config, log);
+      const server = await startServer(database, config, log, { subgraph: !!values.subgraph });
       log.info({ url: server.url, database: database.kind }, 'relief-hub serving');
       process.stdout.write(`relief-hub serving GraphQL at ${server.url} (database: ${database.kind})\n`);
       const stop = async () => {

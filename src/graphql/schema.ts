@@ -6,8 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { mergeResolvers } from '@graphql-tools/merge';
-import type { GraphQLSchema } from 'graphql';
+import { mergeResolvers, mergeTypeDefs } from '@graphql-tools/merge';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { Kind, parse, type DocumentNode, type GraphQLSchema, type ObjectTypeDefinitionNode } from 'graphql';
+import type { HubContext } from './context.ts';
 import { adapters } from '../../adapters/index.ts';
 import { DateScalar, DateTime, JSONScalar, Yuan } from './scalars.ts';
 import { hubResolvers } from './hub.ts';
@@ -38,4 +40,40 @@ export function resolvers() {
 
 export function buildSchema(): GraphQLSchema {
   return makeExecutableSchema({ typeDefs: typeDefs(), resolvers: resolvers(), resolverValidationOptions: { requireResolversToMatchSchema: 'error' } });
+}
+
+/** Entities of the Apollo Federation 2 subgraph and the fields that key them. */
+export const ENTITY_KEYS: Readonly<Record<string, string>> = Object.freeze({ Person: 'id', Household: 'id', Settlement: 'settlementId' });
+
+const FEDERATION_LINK = parse(`extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])`);
+
+/** The same SDL with `@key` on the entities and the federation link, as one document. */
+export function subgraphTypeDefs(): DocumentNode {
+  const merged = mergeTypeDefs(typeDefs());
+  const definitions = merged.definitions.map((d) => {
+    if (d.kind !== Kind.OBJECT_TYPE_DEFINITION || !ENTITY_KEYS[d.name.value]) return d;
+    const key = ENTITY_KEYS[d.name.value]!;
+    const directive = {
+      kind: Kind.DIRECTIVE,
+      name: { kind: Kind.NAME, value: 'key' },
+      arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'fields' }, value: { kind: Kind.STRING, value: key } }],
+    } as const;
+    return { ...d, directives: [...(d.directives ?? []), directive] } as ObjectTypeDefinitionNode;
+  });
+  return { ...merged, definitions: [...FEDERATION_LINK.definitions, ...definitions] };
+}
+
+/**
+ * The hub as an Apollo Federation 2 subgraph (`relief-hub serve --subgraph`): the same schema and resolvers,
+ * plus `_entities` resolving Person by id, Household by id and Settlement by settlementId.
+ */
+export function buildSubgraph(): GraphQLSchema {
+  const base = resolvers() as Record<string, Record<string, unknown>>;
+  const query = base.Query as Record<string, (...a: unknown[]) => unknown>;
+  const entityResolvers = {
+    Person: { __resolveReference: (ref: { id: string }, ctx: HubContext) => (/^\d{1,18}$/.test(ref.id) ? ctx.loaders.personById.load(Number(ref.id)) : null) },
+    Household: { __resolveReference: (ref: { id: string }, ctx: HubContext) => query.household!(undefined, { id: ref.id }, ctx) },
+    Settlement: { __resolveReference: (ref: { settlementId: string }, ctx: HubContext) => ctx.loaders.settlementById.load(ref.settlementId) },
+  };
+  return buildSubgraphSchema({ typeDefs: subgraphTypeDefs(), resolvers: mergeResolvers([base, entityResolvers] as never[]) as never });
 }

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { createContext, type HubContext } from '../graphql/context.ts';
-import { buildSchema } from '../graphql/schema.ts';
+import { buildSchema, buildSubgraph } from '../graphql/schema.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { landingPage } from './landing.ts';
 
@@ -75,9 +75,14 @@ export function formatError(log: Logger) {
   };
 }
 
-export async function startServer(database: Database, config: Config, log: Logger): Promise<RunningServer> {
+export interface ServeOptions {
+  /** Serve the schema as an Apollo Federation 2 subgraph. */
+  subgraph?: boolean;
+}
+
+export async function startServer(database: Database, config: Config, log: Logger, opts: ServeOptions = {}): Promise<RunningServer> {
   const apollo = new ApolloServer<HubContext>({
-    schema: buildSchema(),
+    schema: opts.subgraph ? buildSubgraph() : buildSchema(),
     introspection: config.env !== 'production',
     includeStacktraceInErrorResponses: false,
     formatError: formatError(log),

@@ -2,11 +2,11 @@
 import pino from 'pino';
 import type { Database } from '../../src/db/client.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { startServer, type RunningServer } from '../../src/server/http.ts';
+import { startServer, type RunningServer, type ServeOptions } from '../../src/server/http.ts';
 
-export async function startTestHub(database: Database, env: Record<string, string> = {}): Promise<RunningServer & { config: Config }> {
+export async function startTestHub(database: Database, env: Record<string, string> = {}, opts: ServeOptions = {}): Promise<RunningServer & { config: Config }> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
-  const server = await startServer(database, config, pino({ level: 'silent' }));
+  const server = await startServer(database, config, pino({ level: 'silent' }), opts);
   return Object.assign(server, { config });
 }
 
