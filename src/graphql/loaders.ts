@@ -16,6 +16,7 @@ export function createLoaders(database: Database) {
     statusesByPerson: new DataLoader((ids: readonly number[]) => recipients.statusesByPersons(db, ids)),
     householdByPerson: new DataLoader((ids: readonly number[]) => recipients.householdsOfPersons(db, ids)),
     membersByHousehold: new DataLoader((ids: readonly number[]) => recipients.membersOfHouseholds(db, ids)),
+    mergesByPerson: new DataLoader((ids: readonly number[]) => recipients.mergesIntoPersons(db, ids)),
     aidBySettlement: new DataLoader((ids: readonly string[]) => recipients.aidBySettlements(db, ids)),
   };
 }

@@ -78,7 +78,7 @@ export async function resolvePersons(tx: Tx, refs: PersonRef[]): Promise<Map<str
             RETURNING id::text AS id`,
       );
       await recordMerge(tx, Number(created[0]!.id), realId, 'IDENTITY_KNOWN', { provisionalKey: a.key, idNumber: a.idNumber, moved: {} });
-    } else if (existing[0]!.merged_into === null) {
+    } else if (existing[0]!.merged_into === null && !(await mergeWasUndone(tx, Number(existing[0]!.id), realId))) {
       await mergePerson(tx, Number(existing[0]!.id), realId, 'IDENTITY_KNOWN', { provisionalKey: a.key, idNumber: a.idNumber });
     }
     out.set(`pk:${a.key}`, realId);
@@ -96,9 +96,8 @@ export async function resolvePersons(tx: Tx, refs: PersonRef[]): Promise<Map<str
           tx,
           sql`SELECT id::text AS id, merged_into::text AS merged_into FROM persons WHERE provisional_key = ${key}`,
         );
-        if (existing[0] && existing[0].merged_into === null) {
-          await mergePerson(tx, Number(existing[0].id), match, 'GUARDIAN_HOUSEHOLD_MATCH', { provisionalKey: key });
-        }
+        if (existing[0] && (existing[0].merged_into !== null || (await mergeWasUndone(tx, Number(existing[0].id), match)))) continue;
+        if (existing[0]) await mergePerson(tx, Number(existing[0].id), match, 'GUARDIAN_HOUSEHOLD_MATCH', { provisionalKey: key });
         out.set(`pk:${key}`, match);
         provisional.delete(key);
       }
@@ -167,10 +166,20 @@ export async function matchProvisionalChildren(tx: Tx): Promise<number> {
         JOIN persons c ON c.id = cm.person_id AND c.id_number IS NOT NULL
         WHERE p.id_number IS NULL AND p.merged_into IS NULL AND p.guardian_id_number IS NOT NULL
           AND c.name_normalized = p.name_normalized AND c.birth_date = p.birth_date
+          AND NOT EXISTS (SELECT 1 FROM person_merges m WHERE m.from_person_id = p.id AND m.into_person_id = c.id AND m.undone_at IS NOT NULL)
         GROUP BY p.id HAVING count(DISTINCT c.id) = 1`,
   );
   for (const p of pairs) await mergePerson(tx, Number(p.prov), Number(p.real), 'GUARDIAN_HOUSEHOLD_MATCH', {});
   return pairs.length;
+}
+
+/** A merge the platform undid is not made again by a later delivery. */
+async function mergeWasUndone(tx: Tx, from: number, into: number): Promise<boolean> {
+  const r = await rows<{ n: string }>(
+    tx,
+    sql`SELECT count(*)::text AS n FROM person_merges WHERE from_person_id = ${from} AND into_person_id = ${into} AND undone_at IS NOT NULL`,
+  );
+  return r[0]!.n !== '0';
 }
 
 async function recordMerge(tx: Tx, from: number, into: number, reason: string, evidence: Record<string, unknown>): Promise<void> {
@@ -205,4 +214,43 @@ export async function mergePerson(tx: Tx, from: number, into: number, reason: st
     ...evidence,
     moved: { aid: aid.map((r) => r.id), statuses: st.map((r) => r.id), settlements: setl.map((r) => r.id), households: hm.map((r) => r.id) },
   });
+}
+
+export interface UndoResult {
+  mergeId: number;
+  fromPersonId: number;
+  intoPersonId: number;
+}
+
+/**
+ * Undoes a wrong merge (platform only): what moved with it goes back to the provisional person, which stands
+ * alone again; the merge stays recorded with who undid it and why, and is not made again by later deliveries.
+ */
+export async function undoMerge(tx: Tx, mergeId: number, actor: string, reason: string): Promise<UndoResult | null> {
+  const m = await rows<{ from_person_id: string; into_person_id: string; evidence: { moved?: Record<string, string[]> } | null; undone_at: string | null }>(
+    tx,
+    sql`SELECT from_person_id::text, into_person_id::text, evidence, undone_at::text FROM person_merges WHERE id = ${mergeId} FOR UPDATE`,
+  );
+  const merge = m[0];
+  if (!merge || merge.undone_at !== null) return null;
+  const from = Number(merge.from_person_id);
+  const into = Number(merge.into_person_id);
+  const moved = merge.evidence?.moved ?? {};
+  const aid = (moved.aid ?? []).map(Number);
+  const statusIds = (moved.statuses ?? []).map(Number);
+  const settlementIds = moved.settlements ?? [];
+  const householdIds = (moved.households ?? []).map(Number);
+  // label: persons.undo-merge
+  if (aid.length) await tx.execute(sql`UPDATE aid_records SET person_id = ${from} WHERE person_id = ${into} AND id = ANY(${A(aid)}::bigint[])`);
+  if (statusIds.length) await tx.execute(sql`UPDATE statuses SET person_id = ${from} WHERE person_id = ${into} AND id = ANY(${A(statusIds)}::bigint[])`);
+  if (settlementIds.length) await tx.execute(sql`UPDATE settlements SET person_id = ${from} WHERE person_id = ${into} AND settlement_id = ANY(${A(settlementIds)}::text[])`);
+  if (householdIds.length) {
+    await tx.execute(sql`
+      INSERT INTO household_members (household_id, person_id, relationship, source_system, source_record_id, since)
+      SELECT household_id, ${from}, relationship, source_system, source_record_id, since FROM household_members
+      WHERE person_id = ${into} AND household_id = ANY(${A(householdIds)}::bigint[]) ON CONFLICT DO NOTHING`);
+  }
+  await tx.execute(sql`UPDATE persons SET merged_into = NULL WHERE id = ${from}`);
+  await tx.execute(sql`UPDATE person_merges SET undone_at = now(), undone_by = ${actor}, undo_reason = ${reason} WHERE id = ${mergeId}`);
+  return { mergeId, fromPersonId: from, intoPersonId: into };
 }

@@ -3,7 +3,8 @@ import type { HubContext } from '../graphql/context.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { normalizeIdNumber } from '../identity/id-number.ts';
 import { sliceConnection } from '../shared/connection.ts';
-import type { AidRow, HouseholdRow, PersonRow, SettlementRow, StatusRow } from './store.ts';
+import type { AidRow, HouseholdRow, MergeRow, PersonRow, SettlementRow, StatusRow } from './store.ts';
+import { undoMerge } from '../identity/persons.ts';
 import { cityOf, HAINAN_COUNTIES } from '../identity/regions.ts';
 import * as store from './store.ts';
 
@@ -104,8 +105,29 @@ export const recipientResolvers = {
     },
     settlement: (_: unknown, args: { settlementId: string }, ctx: HubContext) => ctx.loaders.settlementById.load(args.settlementId.trim()),
   },
+  Mutation: {
+    undoPersonMerge: async (_: unknown, args: { mergeId: string; reason: string }, ctx: HubContext) => {
+      if (!/^\d{1,18}$/.test(args.mergeId)) throw new HubError(ErrorCode.BAD_USER_INPUT, 'merge id is not valid', { argument: 'mergeId' });
+      const reason = args.reason.trim();
+      if (reason.length < 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'give the reason the merge was wrong', { argument: 'reason' });
+      const id = Number(args.mergeId);
+      const done = await ctx.database.db.transaction((tx) => undoMerge(tx, id, ctx.actor, reason));
+      const merge = await store.mergeById(ctx.database.db, id);
+      if (!merge) throw new HubError(ErrorCode.NOT_FOUND, `no person merge ${args.mergeId}`);
+      if (!done) throw new HubError(ErrorCode.BAD_USER_INPUT, `person merge ${args.mergeId} was already undone`, { argument: 'mergeId' });
+      return merge;
+    },
+  },
+  PersonMerge: {
+    id: (m: MergeRow) => String(m.id),
+    fromPersonId: (m: MergeRow) => String(m.fromPersonId),
+    into: (m: MergeRow, _: unknown, ctx: HubContext) => ctx.loaders.personById.load(m.intoPersonId),
+    provisionalKey: (m: MergeRow) => ((m.evidence as { provisionalKey?: string } | null)?.provisionalKey ?? null),
+    movedAid: (m: MergeRow) => ((m.evidence as { moved?: { aid?: unknown[] } } | null)?.moved?.aid?.length ?? 0),
+  },
   Person: {
     id: (p: PersonRow) => String(p.id),
+    merges: (p: PersonRow, _: unknown, ctx: HubContext) => ctx.loaders.mergesByPerson.load(p.id),
     provisional: (p: PersonRow) => p.idNumber === null,
     county: (p: PersonRow) => p.countyCode,
     countyName: (p: PersonRow) => (p.countyCode ? (HAINAN_COUNTIES[p.countyCode] ?? null) : null),

@@ -4,7 +4,7 @@
  */
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Drizzle } from '../db/client.ts';
-import { aidRecords, householdMembers, households, persons, settlements, statuses } from '../db/schema.ts';
+import { aidRecords, householdMembers, households, personMerges, persons, settlements, statuses } from '../db/schema.ts';
 
 export type PersonRow = typeof persons.$inferSelect;
 export type AidRow = typeof aidRecords.$inferSelect;
@@ -12,6 +12,7 @@ export type SettlementRow = typeof settlements.$inferSelect;
 export type StatusRow = typeof statuses.$inferSelect;
 export type HouseholdRow = typeof households.$inferSelect;
 export type MemberRow = typeof householdMembers.$inferSelect;
+export type MergeRow = typeof personMerges.$inferSelect;
 
 function group<K, T>(keys: readonly K[], items: T[], keyOf: (t: T) => K): T[][] {
   const m = new Map<K, T[]>();
@@ -112,4 +113,16 @@ export async function membersOfHouseholds(db: Drizzle, ids: readonly number[]): 
     .where(inArray(householdMembers.householdId, [...ids]))
     .orderBy(asc(householdMembers.personId));
   return group(ids, r, (m) => m.householdId);
+}
+
+export async function mergesIntoPersons(db: Drizzle, ids: readonly number[]): Promise<MergeRow[][]> {
+  // label: recipients.merges-into-persons
+  const r = await db.select().from(personMerges).where(inArray(personMerges.intoPersonId, [...ids])).orderBy(asc(personMerges.id));
+  return group(ids, r, (m) => m.intoPersonId);
+}
+
+export async function mergeById(db: Drizzle, id: number): Promise<MergeRow | null> {
+  // label: recipients.merge-by-id
+  const r = await db.select().from(personMerges).where(eq(personMerges.id, id)).limit(1);
+  return r[0] ?? null;
 }
