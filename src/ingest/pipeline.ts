@@ -60,6 +60,12 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** Only records that were corrected at least once can receive a stale version. */
+function updatedAnywhere(heads: Map<string, store.Head>): boolean {
+  for (const h of heads.values()) if (h.version > 1) return true;
+  return false;
+}
+
 function personsOf(facts: Fact[]): PersonRef[] {
   const out: PersonRef[] = [];
   for (const f of facts) {
@@ -123,20 +129,25 @@ async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: numbe
   await store.storeQuarantine(tx, system, file, runId, quarantined);
   if (good.length === 0) return;
 
-  const heads = await store.loadHeads(tx, system, [...new Set(good.map((g) => g.out.recordId))]);
+  const ids = [...new Set(good.map((g) => g.out.recordId))];
+  const heads = await store.loadHeads(tx, system, ids);
+  const known = updatedAnywhere(heads) ? await store.loadKnownVersions(tx, system, ids) : new Set<string>();
   const seen = new Map<string, string>();
   for (const [id, h] of heads) seen.set(id, h.contentHash);
   // The last delivery of a record in the batch is the one applied; `updated` tracks which existed before.
   const apply = new Map<string, { rec: SourceRecord; facts: Fact[]; hash: string }>();
   const updated = new Set<string>();
   for (const { rec, out } of good) {
-    carryIdentity(out.facts, heads.get(out.recordId)?.identity ?? null);
+    // Versions are told apart by what was received, before the record's established identity is carried in.
     const hash = sha256(stableJson(out.facts));
     const before = seen.get(out.recordId);
-    if (before === hash) {
+    // The same content again, or a stale copy of a version a correction already superseded (an old export
+    // delivered again), changes nothing: only new content is a correction.
+    if (before === hash || known.has(`${out.recordId}#${hash}`)) {
       c.unchanged++;
       continue;
     }
+    carryIdentity(out.facts, heads.get(out.recordId)?.identity ?? null);
     if (before === undefined) c.new++;
     else {
       c.updated++;

@@ -26,6 +26,17 @@ export async function loadHeads(tx: Tx, system: string, recordIds: string[]): Pr
   return out;
 }
 
+/** Every version of these records ever received, by content hash. */
+export async function loadKnownVersions(tx: Tx, system: string, recordIds: string[]): Promise<Set<string>> {
+  if (recordIds.length === 0) return new Set();
+  // label: ingest.load-known-versions
+  const r = await rows<{ k: string }>(
+    tx,
+    sql`SELECT record_id || '#' || content_hash AS k FROM source_records WHERE system = ${system} AND record_id = ANY(${A(recordIds)}::text[])`,
+  );
+  return new Set(r.map((x) => x.k));
+}
+
 export interface NewVersion {
   recordId: string;
   contentHash: string;
