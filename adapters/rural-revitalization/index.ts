@@ -9,10 +9,9 @@
  * There is no separate verify(): an XLSX carries no integrity check of its own, and a second full unzip
  * would double the cost of the slowest format.
  */
-import { PassThrough } from 'node:stream';
-import ExcelJS from 'exceljs';
 import type { Adapter, ByteInput, Fact, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
 import { FileRejectedError } from '../../src/ingest/adapter.ts';
+import { readXlsxRows, XlsxError, type XlsxCell } from '../../src/ingest/xlsx.ts';
 import {
   nameAsReceived,
   optionalDay,
@@ -39,8 +38,8 @@ const SHEETS: Record<string, readonly string[]> = { [MONITORED_SHEET]: MONITORED
 
 const MONITORING_TYPES = new Set(['脱贫不稳定户', '边缘易致贫户', '突发严重困难户']);
 
-/** A cell as the mapper sees it: exceljs's rich text, formulas and hyperlinks reduced to their value. */
-export type Cell = string | number | boolean | Date | null;
+/** A cell as the mapper sees it: text, a number, a boolean, or a Date for a date-formatted number. */
+export type Cell = XlsxCell;
 
 export interface RuralRow {
   sheet: typeof MONITORED_SHEET | typeof AID_SHEET;
@@ -48,18 +47,6 @@ export interface RuralRow {
   fields: Record<string, Cell>;
 }
 
-function cellOf(v: unknown): Cell {
-  if (v == null) return null;
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) return v;
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if (Array.isArray(o.richText)) return (o.richText as Array<{ text?: unknown }>).map((r) => String(r.text ?? '')).join('');
-    if ('formula' in o || 'sharedFormula' in o) return cellOf(o.result);
-    if ('hyperlink' in o && 'text' in o) return cellOf(o.text);
-    if ('error' in o) return String(o.error);
-  }
-  return String(v);
-}
 
 function isEmpty(c: Cell): boolean {
   return c === null || (typeof c === 'string' && c.trim() === '');
@@ -67,59 +54,53 @@ function isEmpty(c: Cell): boolean {
 
 async function* readWorkbook(input: ByteInput): AsyncGenerator<SourceRecord<RuralRow>> {
   const malformed = (message: string) => new FileRejectedError('MALFORMED', `${input.name}: ${message}`);
-  // exceljs pipes its input into the unzipper, and pipe() drops a source error (a file that vanished): the
-  // unzipper would wait forever. Ending our own pass-through instead lets exceljs stop, and the fault is
-  // rethrown as what it is.
-  const source = input.open();
-  const bytes = new PassThrough();
-  let failure: Error | null = null;
-  source.once('error', (err) => {
-    failure = err;
-    bytes.end();
-  });
-  source.pipe(bytes);
-  // styles are cached because exceljs only turns date-formatted numeric cells into Dates when it knows the style.
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(bytes, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
+  // A zip is read from its central directory at the end: the compressed bytes are held (not inflated) and
+  // each sheet is inflated and parsed as a stream (src/ingest/xlsx.ts).
+  const chunks: Buffer[] = [];
+  for await (const chunk of input.open()) chunks.push(chunk as Buffer);
   let known = 0;
-  try {
-    for await (const worksheet of workbook) {
-      const sheetName = (worksheet as unknown as { name: string }).name;
-      const expected = SHEETS[sheetName];
-      let columns: Map<string, number> | null = null;
-      for await (const row of worksheet) {
-        // Other sheets (notes, pivot summaries) are drained unread: the zip stream cannot skip ahead.
-        if (!expected || row.number === 1) continue;
-        const values = (row.values as unknown[]).slice(1).map(cellOf);
-        if (!columns) {
-          if (row.number !== 2) throw malformed(`sheet ${sheetName} has no header in row 2`);
-          // Headers are matched after the usual drift: full-width brackets, stray spaces.
-          columns = new Map(values.map((v, i) => [normalizeHeader(String(v ?? '')), i] as const));
-          const missing = expected.filter((h) => !columns!.has(normalizeHeader(h)));
-          if (missing.length > 0) throw malformed(`sheet ${sheetName} lacks column(s) ${missing.join(', ')}`);
-          continue;
-        }
-        if (values.every(isEmpty)) continue;
-        const fields: Record<string, Cell> = {};
-        for (const h of expected) fields[h] = values[columns.get(normalizeHeader(h))!] ?? null;
-        yield {
-          location: { file: input.name, sheet: sheetName, row: row.number },
-          raw: JSON.stringify(values),
-          value: { sheet: sheetName as RuralRow['sheet'], fields },
-        };
-      }
-      if (expected) {
-        known++;
-        if (!columns) throw malformed(`sheet ${sheetName} has no header in row 2`);
-      }
+  let sheetName: string | null = null;
+  let columns: Map<string, number> | null = null;
+  const finishSheet = () => {
+    if (sheetName !== null && SHEETS[sheetName]) {
+      known++;
+      if (!columns) throw malformed(`sheet ${sheetName} has no header in row 2`);
     }
+  };
+  try {
+    for await (const row of readXlsxRows(Buffer.concat(chunks))) {
+      if (row.sheet !== sheetName) {
+        finishSheet();
+        sheetName = row.sheet;
+        columns = null;
+      }
+      const expected = SHEETS[row.sheet];
+      // Other sheets (notes, pivot summaries) are passed over; row 1 is the merged title.
+      if (!expected || row.row === 1) continue;
+      const values = row.values;
+      if (!columns) {
+        if (row.row !== 2) throw malformed(`sheet ${row.sheet} has no header in row 2`);
+        // Headers are matched after the usual drift: full-width brackets, stray spaces.
+        columns = new Map(values.map((v, i) => [normalizeHeader(String(v ?? '')), i] as const));
+        const missing = expected.filter((h) => !columns!.has(normalizeHeader(h)));
+        if (missing.length > 0) throw malformed(`sheet ${row.sheet} lacks column(s) ${missing.join(', ')}`);
+        continue;
+      }
+      if (values.every(isEmpty)) continue;
+      const fields: Record<string, Cell> = {};
+      for (const h of expected) fields[h] = values[columns.get(normalizeHeader(h))!] ?? null;
+      yield {
+        location: { file: input.name, sheet: row.sheet, row: row.row },
+        raw: JSON.stringify(values),
+        value: { sheet: row.sheet as RuralRow['sheet'], fields },
+      };
+    }
+    finishSheet();
   } catch (e) {
-    if (failure) throw failure;
     if (e instanceof FileRejectedError) throw e;
-    throw malformed(`not a readable XLSX workbook: ${(e as Error).message}`);
-  } finally {
-    source.destroy();
+    if (e instanceof XlsxError) throw malformed(`not a readable XLSX workbook: ${e.message}`);
+    throw e;
   }
-  if (failure) throw failure;
   if (known === 0) throw malformed(`the workbook has neither sheet ${MONITORED_SHEET} nor sheet ${AID_SHEET}`);
 }
 

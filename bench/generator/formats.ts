@@ -19,7 +19,7 @@ import {
 } from './catalog.ts';
 import { isoDay, isoYmd, pad2, ymd, type Ymd } from './calendar.ts';
 import { SF_TOLERANCE, ST_APPROVED, ST_REVERSED, settlementB, settlementId, refundId, type BadSpec, type Province } from './model.ts';
-import { countyCodeOfPerson, csvLine, hospitalCode, idText, personNameText, recordIdOf, rh, timestamp, timestampUtc, timestampYmd, xmlAttr, yuan2, yuanText, yuanThousands } from './render.ts';
+import { countyCodeOfPerson, csvLine, hospitalCode, idText, personNameText, rh, timestamp, timestampUtc, timestampYmd, xmlAttr, yuan2, yuanText, yuanThousands } from './render.ts';
 import type { AidView } from './views.ts';
 
 const slash = (v: Ymd, h: number) => ((h & 16) === 0 ? `${v[0]}/${v[1]}/${v[2]}` : `${v[0]}/${pad2(v[1])}/${pad2(v[2])}`);
@@ -155,7 +155,7 @@ export function umaHeader(exportDay: number): string {
 }
 export const UMA_FOOTER = '</MutualAidExport>\n';
 
-export function umaClaim(prov: Province, v: AidView): string {
+export function umaClaim(v: AidView): string {
   const card = `HNGH${String(v.person).padStart(7, '0')}`;
   const employer = EMPLOYERS[(v.h >>> 5) % EMPLOYERS.length]!;
   let s = v.recordId === null ? '  <Claim>\n' : `  <Claim id="${xmlAttr(v.recordId)}">\n`;
@@ -432,4 +432,3 @@ export function badSettlementLine(prov: Province, b: BadSpec, index: number): st
   return withName(prov, f, b.person);
 }
 
-export { recordIdOf };

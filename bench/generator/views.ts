@@ -3,19 +3,9 @@
  * current, pre-correction or unidentified version), a quarantined record with its one defect, or a record of
  * a file rejected whole. Formats (formats.ts) only lay these fields out.
  */
-import { DISABILITY_CATEGORIES, S_CH, S_CIVIL, S_DIS, S_EMERG, S_RC, S_RURAL, S_UH, S_UMA, S_UW, S_VET, S_WC, WC_CHILD, WC_WOMAN } from './catalog.ts';
+import { DISABILITY_CATEGORIES, S_CIVIL, S_DIS, S_EMERG, S_RURAL, S_UH, S_UMA, S_VET, S_WC, WC_CHILD, WC_WOMAN } from './catalog.ts';
 import { DATA_START, ymd, type Ymd } from './calendar.ts';
-import {
-  AF_CHILD_NOID,
-  AF_VOUCHER_VARIANT,
-  ST_PAID,
-  ageOn,
-  id18,
-  isFemale,
-  personName,
-  type BadSpec,
-  type Province,
-} from './model.ts';
+import { AF_CHILD_NOID, AF_VOUCHER_VARIANT, ST_PAID, ageOn, isFemale, type BadSpec, type GhostSpec, type Province } from './model.ts';
 import { aidVoucherBase, badVoucher, certOf, idText, nameText, personNameText, recordIdOf, rh, settlementRefText, voucherBase, voucherVariant } from './render.ts';
 
 export interface AidView {
@@ -186,11 +176,11 @@ export function badView(prov: Province, b: BadSpec, index: number): AidView {
   v.voucher = vb;
   v.recordId = recordIdOf(prov, { sys: b.sys, seq: b.seq, appr: b.appr, person: p, amountFen: b.amountFen, voucherBase: vb });
   if (b.sys === S_EMERG) v.admitted = Math.max(DATA_START, v.appr - 3 - (h % 10));
-  applyDefect(prov, v, b);
+  applyDefect(v, b);
   return v;
 }
 
-export function applyDefect(prov: Province, v: AidView, b: BadSpec): void {
+export function applyDefect(v: AidView, b: BadSpec): void {
   const sys = v.sys;
   switch (b.reason) {
     case 'INVALID_ID':
@@ -229,7 +219,7 @@ function yuanThousandsText(fen: number): string {
 }
 
 /** A record of a file that is rejected whole (no identity in it is counted). */
-export function ghostView(prov: Province, g: import('./model.ts').GhostSpec, index: number): AidView {
+export function ghostView(prov: Province, g: GhostSpec, index: number): AidView {
   const h = rh(prov, 3000, index);
   const v = base(prov, g.sys, g.person, h);
   withPerson(prov, v, g.person);
@@ -242,11 +232,3 @@ export function ghostView(prov: Province, g: import('./model.ts').GhostSpec, ind
   v.recordId = recordIdOf(prov, { sys: g.sys, seq: g.seq, appr: g.appr, person: g.person, amountFen: g.amountFen, voucherBase: vb });
   return v;
 }
-
-/** Identity of a person as its own record, for status rows. */
-export function personIdText(prov: Province, p: number, h: number): string {
-  return idText(prov, p, h);
-}
-
-export { id18, personName };
-export const UNUSED_SYSTEMS_GUARD = [S_CH, S_RC, S_UW];

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 /**
  * Writes the province's files: which record goes into which file (delivery plan), then each file in its
  * format, streaming. Also records what expected.json needs about the files: record counts, quarantined
@@ -53,7 +54,7 @@ import {
   type Cell,
   type StatusRow,
 } from './formats.ts';
-import { csvLine, rh, timestamp, yuan2 } from './render.ts';
+import { csvLine, rh, timestamp } from './render.ts';
 import { Sink, fixZipTimes } from './sink.ts';
 import { aidView, badView, ghostView, type AidView } from './views.ts';
 
@@ -398,7 +399,11 @@ class Writer {
     const prov = this.prov;
     const abs = this.abs(file);
     const fixed = new Date(Date.UTC(2026, 9, 1));
-    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: abs, useStyles: true, useSharedStrings: false });
+    // Our own stream: exceljs's commit() can resolve before a file it opened itself is flushed, and the
+    // timestamps are rewritten right after.
+    const out = fs.createWriteStream(abs);
+    const closed = once(out, 'close');
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
     wb.creator = '海南省乡村振兴局';
     wb.lastModifiedBy = '海南省乡村振兴局';
     wb.created = fixed;
@@ -441,6 +446,7 @@ class Writer {
     }
     ws2.commit();
     await wb.commit();
+    await closed;
     fixZipTimes(abs);
     this.stat(S_RURAL, file, records, bad);
   }
@@ -453,7 +459,7 @@ class Writer {
     let complete = 0;
     for (let i = 0; i < entries.length; i++) {
       const v = this.view(entries[i]!);
-      const claim = umaClaim(this.prov, v);
+      const claim = umaClaim(v);
       if (truncated && i === entries.length - 1) {
         // The export broke off in the middle of a claim: no closing tags follow.
         sink.write(claim.slice(0, Math.floor(claim.length / 2)));
@@ -589,4 +595,3 @@ class Writer {
   }
 }
 
-export { yuan2 };

@@ -64,24 +64,40 @@ export async function resolvePersons(tx: Tx, refs: PersonRef[]): Promise<Map<str
   // A provisional key that now comes with its identity: the provisional person (existing or not yet seen)
   // is this real person. Creating the alias row, already merged, makes later provisional-only deliveries
   // of the same key land on the real person too.
-  for (const a of aliases) {
-    const realId = out.get(`id:${a.idNumber}`)!;
-    const existing = await rows<{ id: string; merged_into: string | null }>(
+  if (aliases.length > 0) {
+    const byKey = new Map(aliases.map((a) => [a.key, a]));
+    const keys = [...byKey.keys()];
+    // label: persons.aliases-existing
+    const existing = await rows<{ id: string; key: string; merged_into: string | null }>(
       tx,
-      sql`SELECT id::text AS id, merged_into::text AS merged_into FROM persons WHERE provisional_key = ${a.key}`,
+      sql`SELECT id::text AS id, provisional_key AS key, merged_into::text AS merged_into FROM persons WHERE provisional_key = ANY(${A(keys)}::text[])`,
     );
-    if (existing.length === 0) {
-      const created = await rows<{ id: string }>(
+    const seen = new Set(existing.map((e) => e.key));
+    const missing = keys.filter((k) => !seen.has(k)).map((k) => byKey.get(k)!);
+    if (missing.length > 0) {
+      // label: persons.aliases-create
+      const created = await rows<{ id: string; key: string; into: string }>(
         tx,
         sql`INSERT INTO persons (provisional_key, name, name_normalized, birth_date, guardian_id_number, merged_into)
-            VALUES (${a.key}, ${a.ref.name ?? null}, ${normalizeName(a.ref.name)}, ${a.ref.birthDate ?? null}, ${a.ref.guardianIdNumber ?? null}, ${realId})
-            RETURNING id::text AS id`,
+            SELECT * FROM unnest(${A(missing.map((a) => a.key))}::text[], ${A(missing.map((a) => a.ref.name ?? null))}::text[],
+              ${A(missing.map((a) => normalizeName(a.ref.name)))}::text[], ${A(missing.map((a) => a.ref.birthDate ?? null))}::date[],
+              ${A(missing.map((a) => a.ref.guardianIdNumber ?? null))}::text[], ${A(missing.map((a) => out.get(`id:${a.idNumber}`)!))}::bigint[])
+            RETURNING id::text AS id, provisional_key AS key, merged_into::text AS into`,
       );
-      await recordMerge(tx, Number(created[0]!.id), realId, 'IDENTITY_KNOWN', { provisionalKey: a.key, idNumber: a.idNumber, moved: {} });
-    } else if (existing[0]!.merged_into === null && !(await mergeWasUndone(tx, Number(existing[0]!.id), realId))) {
-      await mergePerson(tx, Number(existing[0]!.id), realId, 'IDENTITY_KNOWN', { provisionalKey: a.key, idNumber: a.idNumber });
+      // label: persons.aliases-record-merges
+      await tx.execute(sql`
+        INSERT INTO person_merges (from_person_id, into_person_id, reason, evidence)
+        SELECT f, i, 'IDENTITY_KNOWN', e::jsonb FROM unnest(${A(created.map((c) => c.id))}::bigint[], ${A(created.map((c) => c.into))}::bigint[],
+          ${A(created.map((c) => JSON.stringify({ provisionalKey: c.key, idNumber: byKey.get(c.key)!.idNumber, moved: {} })))}::text[]) AS t(f, i, e)`);
     }
-    out.set(`pk:${a.key}`, realId);
+    for (const e of existing) {
+      const a = byKey.get(e.key)!;
+      const realId = out.get(`id:${a.idNumber}`)!;
+      if (e.merged_into === null && !(await mergeWasUndone(tx, Number(e.id), realId))) {
+        await mergePerson(tx, Number(e.id), realId, 'IDENTITY_KNOWN', { provisionalKey: a.key, idNumber: a.idNumber });
+      }
+    }
+    for (const a of aliases) out.set(`pk:${a.key}`, out.get(`id:${a.idNumber}`)!);
   }
 
   if (provisional.size > 0) {

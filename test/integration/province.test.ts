@@ -13,6 +13,7 @@ import { ingestFile } from '../../src/ingest/service.ts';
 import type { IngestSummary } from '../../src/ingest/pipeline.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { deliveryOrder } from '../support/order.ts';
+import { gql, startTestHub } from '../support/hub.ts';
 
 const PERSONS = 2000;
 let dir: string;
@@ -53,6 +54,42 @@ describe(`a generated province of ${PERSONS} persons (${testDbKind})`, () => {
       expect(s, f.file).toBeDefined();
       expect({ file: f.file, rejected: s.rejected, reason: s.reason ?? undefined }).toEqual({ file: f.file, rejected: f.rejected, reason: f.reason ?? undefined });
       if (!f.rejected) expect({ file: f.file, records: s.records }).toEqual({ file: f.file, records: f.records });
+    }
+  });
+
+  it('holds exactly the expected aid records, settlements and provisional persons', async () => {
+    const bySystem = await rows<{ k: string; n: string }>(database.db, sql`SELECT system AS k, count(*)::text AS n FROM aid_records GROUP BY 1`);
+    expect(Object.fromEntries(bySystem.map((r) => [r.k, Number(r.n)]))).toEqual(expected.aid.bySystem);
+    const setl = await rows<{ n: string; refunded: string }>(database.db, sql`SELECT count(*)::text AS n, count(refunded_by)::text AS refunded FROM settlements`);
+    expect({ records: Number(setl[0]!.n), refunded: Number(setl[0]!.refunded) }).toEqual({ records: expected.settlements.records, refunded: expected.settlements.refunded });
+    const prov = await rows<{ k: string; n: string }>(
+      database.db,
+      sql`SELECT split_part(provisional_key, ':', 1) AS k, count(*)::text AS n FROM persons WHERE id_number IS NULL AND merged_into IS NULL GROUP BY 1`,
+    );
+    const provisional = Object.fromEntries(prov.map((r) => [r.k, Number(r.n)]));
+    expect({ emergency: provisional['health-emergency'] ?? 0, children: provisional['child'] ?? 0 }).toEqual({
+      emergency: expected.provisional.emergencyCases,
+      children: expected.provisional.children,
+    });
+  });
+
+  it('person(idNumber) returns exactly the aid records the generator gave each person', async () => {
+    const hub = await startTestHub(database);
+    try {
+      const people = Object.entries(expected.aidByPerson!).filter(([k]) => /^\d{17}[\dX]$/.test(k));
+      expect(people.length).toBeGreaterThan(PERSONS / 2);
+      for (let i = 0; i < people.length; i += 100) {
+        const chunk = people.slice(i, i + 100);
+        const query = `{ ${chunk.map(([id], j) => `p${j}: person(idNumber: "${id}") { aid(first: 500, filter: { includeDuplicates: true }) { totalCount edges { node { system recordId } } } }`).join(' ')} }`;
+        const r = await gql<Record<string, { aid: { totalCount: number; edges: Array<{ node: { system: string; recordId: string } }> } } | null>>(hub.url, query);
+        expect(r.body.errors).toBeUndefined();
+        chunk.forEach(([id, want], j) => {
+          const got = (r.body.data![`p${j}`]?.aid.edges ?? []).map((e) => `${e.node.system}:${e.node.recordId}`).sort();
+          expect({ id, aid: got }).toEqual({ id, aid: want.map((w) => `${w.system}:${w.recordId}`).sort() });
+        });
+      }
+    } finally {
+      await hub.close();
     }
   });
 

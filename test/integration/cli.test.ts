@@ -1,0 +1,79 @@
+/** The `relief-hub` command as other systems call it: JSON summary on the last line, exit codes. */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import iconv from 'iconv-lite';
+import pg from 'pg';
+import { testDbKind } from '../support/db.ts';
+import { idNumber } from '../support/builders.ts';
+
+const run = promisify(execFile);
+const BIN = path.resolve('bin/relief-hub.mjs');
+let dir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-cli-'));
+  env = { ...(process.env as Record<string, string>), LOG_LEVEL: 'silent' };
+  delete env.DATABASE_URL;
+  if (testDbKind === 'postgres') {
+    // A database of its own, so the CLI's migrations and data do not meet the suite's.
+    const base = inject('databaseUrl');
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query('DROP DATABASE IF EXISTS relief_cli');
+    await admin.query('CREATE DATABASE relief_cli');
+    await admin.end();
+    const url = new URL(base);
+    url.pathname = '/relief_cli';
+    env.DATABASE_URL = url.toString();
+  } else {
+    env.DATA_DIR = path.join(dir, 'data');
+  }
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+
+describe(`the relief-hub command (${testDbKind})`, () => {
+  it('ingests a file and prints its summary as JSON on the last line; exit 2 when the file is refused whole', async () => {
+    const a = idNumber(1);
+    const good = path.join(dir, 'hardship-001.txt');
+    fs.writeFileSync(good, iconv.encode(['H|UNION-HARDSHIP|20260401|1', `D|KN-1|${a}|王大明|120050|20260201|20260210|PZ-1||1`, 'T|1|120050'].join('\n'), 'gb18030'));
+    const r = await cli(['ingest', 'union-hardship', good]);
+    expect(r.code).toBe(0);
+    expect(lastJson(r.stdout)).toMatchObject({ system: 'union-hardship', file: 'hardship-001.txt', records: 1, new: 1, updated: 0, unchanged: 0, quarantined: 0, rejected: false, reason: null });
+
+    const bad = path.join(dir, 'hardship-002.txt');
+    fs.writeFileSync(bad, iconv.encode(['H|UNION-HARDSHIP|20260401|1', `D|KN-2|${a}|王大明|100|20260201|20260210|PZ-2||1`, 'T|1|999'].join('\n'), 'gb18030'));
+    const x = await cli(['ingest', 'union-hardship', bad]);
+    expect(x.code).toBe(2);
+    expect(lastJson(x.stdout)).toMatchObject({ records: 0, rejected: true, reason: 'INTEGRITY' });
+  }, 120_000);
+
+  it('refuses an unknown system naming the known ones, with exit 1', async () => {
+    const r = await cli(['ingest', 'tax-office', path.join(dir, 'x.csv')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('UNKNOWN_SYSTEM');
+    expect(r.stderr).toContain('civil-affairs');
+  }, 60_000);
+
+  it('stops on a wrong configuration value, naming the variable', async () => {
+    const r = await run(process.execPath, [BIN, 'migrate'], { env: { ...env, PORT: 'eighty' }, encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
+    expect((r as { code: number }).code).toBe(1);
+    expect((r as { stderr: string }).stderr).toContain('PORT');
+  }, 60_000);
+});
