@@ -4,7 +4,8 @@
  */
 import type { Adapter, AidFact, MembershipFact, ResidenceFact, SourceRecord, StatusFact } from '../../src/ingest/adapter.ts';
 import type { StatusCategory } from '../../src/codes.ts';
-import { Fields, detailsOf, mapRow, readCsvRecords, refuse, type CsvValue } from '../../src/ingest/readers.ts';
+import { detailsOf, readCsvRecords, type CsvValue } from '../../src/ingest/readers.ts';
+import { Fields, mapRow, refuse } from '../../src/ingest/fields.ts';
 
 const PROGRAM = 'TEMPORARY_ASSISTANCE';
 

@@ -1,5 +1,4 @@
 /** Files in the disabled-rehab format for the shared contract suite and this adapter's tests. */
-import { checkCharacter } from '../../src/identity/id-number.ts';
 import { type ContractFixture, idOf, wrongCheckOf, utf8 } from '../../src/ingest/contract-fixture.ts';
 export { type ContractFixture, idOf, wrongCheckOf, utf8 };
 

@@ -6,7 +6,8 @@
 import type { Adapter, AidFact, Fact, ResidenceFact, StatusFact } from '../../src/ingest/adapter.ts';
 import { toHalfWidth } from '../../src/identity/id-number.ts';
 import { normalizeVoucher } from '../../src/identity/text.ts';
-import { Fields, detailsOf, checkIdNumber, mapRow, readCsvRecords, refuse, type CsvValue } from '../../src/ingest/readers.ts';
+import { detailsOf, readCsvRecords, type CsvValue } from '../../src/ingest/readers.ts';
+import { Fields, checkIdNumber, mapRow, refuse } from '../../src/ingest/fields.ts';
 
 const PROGRAM = 'DISABLED_REHAB';
 

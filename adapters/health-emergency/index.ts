@@ -6,20 +6,10 @@
  */
 import type { Adapter, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
 import { reject } from '../../src/ingest/adapter.ts';
-import {
-  nameAsReceived,
-  objectOf,
-  optionalIdNumber,
-  optionalInstant,
-  optionalText,
-  quarantine,
-  readJsonLines,
-  requiredFen,
-  requiredInstant,
-  requiredText,
-  type JsonLine,
-} from '../../src/ingest/json-readers.ts';
-import { detailsOf, refuse } from '../../src/ingest/readers.ts';
+import { readJsonLines, type JsonLine } from '../../src/ingest/json-readers.ts';
+import { nameAsReceived, objectOf, optionalIdNumber, optionalInstant, optionalText, quarantine, requiredFen, requiredInstant, requiredText } from '../../src/ingest/fields.ts';
+import { detailsOf } from '../../src/ingest/readers.ts';
+import { refuse } from '../../src/ingest/fields.ts';
 import { cstDate, formatCstDateTime } from '../../src/identity/dates.ts';
 
 const PROGRAM = 'DISEASE_EMERGENCY';

@@ -4,21 +4,9 @@
  */
 import type { Adapter, Fact, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
 import { reject } from '../../src/ingest/adapter.ts';
-import {
-  nameAsReceived,
-  objectOf,
-  optionalDay,
-  optionalInstant,
-  optionalText,
-  optionalYuan,
-  quarantine,
-  readJsonLines,
-  requiredIdNumber,
-  requiredText,
-  requiredYuan,
-  type JsonLine,
-} from '../../src/ingest/json-readers.ts';
-import { refuse } from '../../src/ingest/readers.ts';
+import { readJsonLines, type JsonLine } from '../../src/ingest/json-readers.ts';
+import { nameAsReceived, objectOf, optionalDay, optionalInstant, optionalText, optionalYuan, quarantine, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
+import { refuse } from '../../src/ingest/fields.ts';
 import { formatYuan, toFen, type Fen } from '../../src/identity/money.ts';
 
 /** The national platform's tolerance: personal burden may differ from the computed B by at most 0.01 yuan. */

@@ -4,19 +4,8 @@
  * item by item.
  */
 import type { Adapter, ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
-import {
-  nameAsReceived,
-  objectOf,
-  optionalText,
-  quarantine,
-  requiredIdNumber,
-  requiredInstant,
-  requiredText,
-  requiredYuan,
-  verifyJsonDocument,
-  walkJson,
-  type JsonShape,
-} from '../../src/ingest/json-readers.ts';
+import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/ingest/json-readers.ts';
+import { nameAsReceived, objectOf, optionalText, quarantine, requiredIdNumber, requiredInstant, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
 import { detailsOf } from '../../src/ingest/readers.ts';
 import { cstDate, formatCstDateTime } from '../../src/identity/dates.ts';
 

@@ -12,18 +12,9 @@
 import type { Adapter, ByteInput, Fact, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
 import { FileRejectedError } from '../../src/ingest/adapter.ts';
 import { readXlsxRows, XlsxError, type XlsxCell } from '../../src/ingest/xlsx.ts';
-import {
-  nameAsReceived,
-  optionalDay,
-  optionalText,
-  optionalYuan,
-  quarantine,
-  requiredDay,
-  requiredIdNumber,
-  requiredText,
-  requiredYuan,
-} from '../../src/ingest/json-readers.ts';
-import { detailsOf, normalizeHeader, refuse } from '../../src/ingest/readers.ts';
+import { nameAsReceived, optionalDay, optionalText, optionalYuan, quarantine, requiredDay, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
+import { detailsOf, normalizeHeader } from '../../src/ingest/readers.ts';
+import { refuse } from '../../src/ingest/fields.ts';
 import { toHalfWidth } from '../../src/identity/id-number.ts';
 
 const PROGRAM = 'RURAL_MEDICAL_SUPPORT';

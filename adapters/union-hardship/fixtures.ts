@@ -1,6 +1,5 @@
 /** Files in the union-hardship format for the shared contract suite and this adapter's tests. */
 import iconv from 'iconv-lite';
-import { checkCharacter } from '../../src/identity/id-number.ts';
 import { type ContractFixture, idOf, wrongCheckOf } from '../../src/ingest/contract-fixture.ts';
 export { type ContractFixture, idOf, wrongCheckOf };
 

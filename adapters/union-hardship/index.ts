@@ -5,7 +5,8 @@
  */
 import { FileRejectedError, type Adapter, type AidFact, type StatusFact, type ByteInput, type SourceRecord } from '../../src/ingest/adapter.ts';
 import { toHalfWidth } from '../../src/identity/id-number.ts';
-import { Fields, detailsOf, mapRow, readLines, unparsable, type CsvValue } from '../../src/ingest/readers.ts';
+import { detailsOf, readLines, unparsable, type CsvValue } from '../../src/ingest/readers.ts';
+import { Fields, mapRow } from '../../src/ingest/fields.ts';
 
 const PROGRAM = 'POOR_WORKER_MEDICAL';
 const SYSTEM_TAG = 'UNION-HARDSHIP';

@@ -8,17 +8,10 @@
 import { SaxesParser } from 'saxes';
 import type { Adapter, ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
 import { FileRejectedError } from '../../src/ingest/adapter.ts';
-import {
-  nameAsReceived,
-  optionalDay,
-  optionalText,
-  quarantine,
-  requiredIdNumber,
-  requiredText,
-  requiredYuan,
-  openText,
-} from '../../src/ingest/json-readers.ts';
-import { detailsOf, refuse } from '../../src/ingest/readers.ts';
+import { openText } from '../../src/ingest/json-readers.ts';
+import { nameAsReceived, optionalDay, optionalText, quarantine, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
+import { detailsOf } from '../../src/ingest/readers.ts';
+import { refuse } from '../../src/ingest/fields.ts';
 import type { AidStatus } from '../../src/codes.ts';
 
 const PROGRAM = 'WORKER_MUTUAL_AID';

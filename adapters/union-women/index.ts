@@ -4,21 +4,10 @@
  * Either way each item is one claim, mapped by the same function.
  */
 import type { Adapter, ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
-import {
-  nameAsReceived,
-  objectOf,
-  optionalInstant,
-  optionalText,
-  quarantine,
-  requiredDay,
-  requiredIdNumber,
-  requiredText,
-  requiredYuan,
-  verifyJsonDocument,
-  walkJson,
-  type JsonShape,
-} from '../../src/ingest/json-readers.ts';
-import { detailsOf, refuse } from '../../src/ingest/readers.ts';
+import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/ingest/json-readers.ts';
+import { nameAsReceived, objectOf, optionalInstant, optionalText, quarantine, requiredDay, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
+import { detailsOf } from '../../src/ingest/readers.ts';
+import { refuse } from '../../src/ingest/fields.ts';
 import { formatCstDateTime } from '../../src/identity/dates.ts';
 import { claimRecord } from './pull.ts';
 

@@ -4,7 +4,8 @@
  */
 import type { Adapter, AidFact, StatusFact } from '../../src/ingest/adapter.ts';
 import { normalizeVoucher } from '../../src/identity/text.ts';
-import { Fields, detailsOf, mapRow, readCsvRecords, type CsvValue } from '../../src/ingest/readers.ts';
+import { detailsOf, readCsvRecords, type CsvValue } from '../../src/ingest/readers.ts';
+import { Fields, mapRow } from '../../src/ingest/fields.ts';
 
 const PROGRAM = 'VETERAN_ASSISTANCE';
 

@@ -7,23 +7,10 @@
  * guardian's household recorded elsewhere, or merge it once the child's own number arrives.
  */
 import type { Adapter, ByteInput, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
-import {
-  findTopLevelValue,
-  nameAsReceived,
-  objectOf,
-  optionalDay,
-  optionalIdNumber,
-  optionalText,
-  quarantine,
-  requiredDay,
-  requiredIdNumber,
-  requiredText,
-  requiredYuan,
-  verifyJsonDocument,
-  walkJson,
-  type JsonShape,
-} from '../../src/ingest/json-readers.ts';
-import { detailsOf, refuse } from '../../src/ingest/readers.ts';
+import { findTopLevelValue, verifyJsonDocument, walkJson, type JsonShape } from '../../src/ingest/json-readers.ts';
+import { nameAsReceived, objectOf, optionalDay, optionalIdNumber, optionalText, quarantine, requiredDay, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
+import { detailsOf } from '../../src/ingest/readers.ts';
+import { refuse } from '../../src/ingest/fields.ts';
 import { birthDateOf, maskIdNumber } from '../../src/identity/id-number.ts';
 import { normalizeName } from '../../src/identity/text.ts';
 

@@ -6,18 +6,13 @@
  * quarantines it as UNPARSABLE), while a JSON document that does not parse as a whole is a truncated or
  * corrupt delivery and is refused with `FileRejectedError('MALFORMED')`.
  *
- * Also the field readers of the mappers whose values are not all text (JSON numbers and objects, XLSX
- * dates, XML attributes): they refuse with readers.ts's `Refusal`, like the text formats' `Fields`.
+ * The mappers read their fields through src/ingest/fields.ts.
  */
 import type { Readable } from 'node:stream';
 import streamJson from 'stream-json';
-import type { ReasonCode } from '../codes.ts';
-import { parseDate, parseInstant } from '../identity/dates.ts';
-import { normalizeIdNumber } from '../identity/id-number.ts';
-import { parseFen, parseYuan, type Fen } from '../identity/money.ts';
-import { clean, decodeStream } from '../identity/text.ts';
-import { FileRejectedError, reject, type ByteInput, type MapOutcome, type SourceRecord } from './adapter.ts';
-import { readLines, Refusal } from './readers.ts';
+import { decodeStream } from '../identity/text.ts';
+import { FileRejectedError, type ByteInput, type SourceRecord } from './adapter.ts';
+import { readLines } from './readers.ts';
 
 /**
  * The UTF-8 text of an input as a stream. `pipe()` does not forward an error of the source (a file that
@@ -256,112 +251,4 @@ export async function verifyJsonDocument(input: ByteInput, shape: JsonShape): Pr
 export async function findTopLevelValue(input: ByteInput, shape: JsonShape, key: string): Promise<unknown> {
   for await (const hit of walkJson(input, shape, [[key]])) return hit.value;
   return undefined;
-}
-
-/* ----------------------------------------------------------------- field readers for mappers */
-// The mappers of the JSON, XML and XLSX adapters read values that are not all text: a missing required
-// field, an identity number, yuan or fen, a day or an instant, each failing with the contract's reason code.
-// They throw readers.ts's `Refusal`, and the mapper turns it into its outcome with `quarantine()`, so a
-// mapper reads as a list of fields instead of a ladder of early returns.
-
-/** The outcome for a `Refusal` thrown while mapping; anything else is a fault and is rethrown. */
-export function quarantine(recordId: string | null, e: unknown): MapOutcome {
-  if (e instanceof Refusal) return reject(recordId, e.reason, e.message);
-  throw e;
-}
-
-function isBlank(v: unknown): boolean {
-  return v == null || (typeof v === 'string' && clean(v) === null);
-}
-
-/** A plain JSON object, or a Refusal with `reason` (a record that is an array or a number is unusable). */
-export function objectOf(v: unknown, what: string, reason: ReasonCode = 'UNPARSABLE'): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Refusal(reason, `${what} is not an object`);
-  return v as Record<string, unknown>;
-}
-
-/** Trimmed text of a scalar field, null when absent or blank. */
-export function optionalText(v: unknown, field: string): string | null {
-  if (isBlank(v)) return null;
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return clean(String(v));
-  throw new Refusal('BAD_VALUE', `${field} is not text`);
-}
-
-export function requiredText(v: unknown, field: string): string {
-  const s = optionalText(v, field);
-  if (s === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
-  return s;
-}
-
-/** A name as received (names are compared after normalisation elsewhere, and kept as they came). */
-export function nameAsReceived(v: unknown): string | null {
-  return typeof v === 'string' && clean(v) !== null ? v : null;
-}
-
-export function optionalIdNumber(v: unknown, field: string, today: string): string | null {
-  if (isBlank(v)) return null;
-  const r = normalizeIdNumber(typeof v === 'string' ? v : String(v), today);
-  if (!r.ok) throw new Refusal(r.reason === 'MISSING' ? 'MISSING_FIELD' : 'INVALID_ID', `${field}: ${r.message}`);
-  return r.idNumber;
-}
-
-export function requiredIdNumber(v: unknown, field: string, today: string): string {
-  const id = optionalIdNumber(v, field, today);
-  if (id === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
-  return id;
-}
-
-function amountInput(v: unknown, field: string): string | number | bigint {
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') return v;
-  throw new Refusal('BAD_AMOUNT', `${field} is not an amount`);
-}
-
-export function optionalYuan(v: unknown, field: string): Fen | null {
-  if (isBlank(v)) return null;
-  const r = parseYuan(amountInput(v, field));
-  if (!r.ok) throw new Refusal('BAD_AMOUNT', `${field}: ${r.message}`);
-  return r.fen;
-}
-
-export function requiredYuan(v: unknown, field: string): Fen {
-  const f = optionalYuan(v, field);
-  if (f === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
-  return f;
-}
-
-export function requiredFen(v: unknown, field: string): Fen {
-  if (isBlank(v)) throw new Refusal('MISSING_FIELD', `${field} is missing`);
-  const r = parseFen(amountInput(v, field));
-  if (!r.ok) throw new Refusal('BAD_AMOUNT', `${field}: ${r.message}`);
-  return r.fen;
-}
-
-/** A calendar day (text, an Excel serial or a spreadsheet Date), not after `today`. */
-export function optionalDay(v: unknown, field: string, today: string): string | null {
-  if (isBlank(v)) return null;
-  if (!(typeof v === 'string' || typeof v === 'number' || v instanceof Date)) throw new Refusal('BAD_DATE', `${field} is not a date`);
-  const r = parseDate(v, { today });
-  if (!r.ok) throw new Refusal('BAD_DATE', `${field}: ${r.message}`);
-  return r.date;
-}
-
-export function requiredDay(v: unknown, field: string, today: string): string {
-  const d = optionalDay(v, field, today);
-  if (d === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
-  return d;
-}
-
-/** An ISO 8601 timestamp with offset, not after `now`. */
-export function optionalInstant(v: unknown, field: string, now: Date): Date | null {
-  if (isBlank(v)) return null;
-  if (typeof v !== 'string') throw new Refusal('BAD_DATE', `${field} is not a timestamp`);
-  const r = parseInstant(v, { now });
-  if (!r.ok) throw new Refusal('BAD_DATE', `${field}: ${r.message}`);
-  return r.at;
-}
-
-export function requiredInstant(v: unknown, field: string, now: Date): Date {
-  const at = optionalInstant(v, field, now);
-  if (at === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
-  return at;
 }

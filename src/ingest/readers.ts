@@ -4,12 +4,9 @@
  * stays bounded by the longest record, not by the file.
  */
 import { Readable } from 'node:stream';
-import type { ReasonCode } from '../codes.ts';
-import { normalizeIdNumber, toHalfWidth } from '../identity/id-number.ts';
-import { parseDate } from '../identity/dates.ts';
-import { parseFen, parseYuan, type Fen } from '../identity/money.ts';
-import { clean, decodeStream, type TextEncoding } from '../identity/text.ts';
-import { FileRejectedError, reject, type ByteInput, type Fact, type MapContext, type MapOutcome, type SourceRecord } from './adapter.ts';
+import { toHalfWidth } from '../identity/id-number.ts';
+import { decodeStream, type TextEncoding } from '../identity/text.ts';
+import { FileRejectedError, type ByteInput, type SourceRecord } from './adapter.ts';
 
 /* ----------------------------------------------------------------- inputs */
 
@@ -252,131 +249,6 @@ function checkHeader(file: string, names: string[], expected: CsvOptions['header
     );
   }
   return names;
-}
-
-/* ----------------------------------------------------------------- field checks for mappers */
-
-/** Thrown by `Fields` and caught by `mapRow`: the record is quarantined with this reason. */
-export class Refusal extends Error {
-  constructor(
-    readonly reason: ReasonCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'Refusal';
-  }
-}
-
-export function refuse(reason: ReasonCode, message: string): never {
-  throw new Refusal(reason, message);
-}
-
-/**
- * The fields of one record, read through the shared normalisers; each accessor refuses the record with
- * the contract's reason code when its field is unusable, so a mapper reads as a straight list of fields.
- */
-export class Fields {
-  constructor(
-    private readonly row: Readonly<Record<string, string | undefined>>,
-    readonly ctx: MapContext,
-  ) {}
-
-  /** Trimmed text, null when empty. */
-  text(name: string): string | null {
-    return clean(this.row[name]);
-  }
-
-  /** The text exactly as received (names are kept so), null when blank. */
-  asReceived(name: string): string | null {
-    const v = this.row[name];
-    return v == null || clean(v) === null ? null : v;
-  }
-
-  required(name: string): string {
-    return this.text(name) ?? refuse('MISSING_FIELD', `${name} is empty`);
-  }
-
-  /** A normalised 18-character identity number (INVALID_ID when it cannot be one). */
-  idNumber(name: string): string {
-    return checkIdNumber(name, this.required(name), this.ctx);
-  }
-
-  /** A calendar day, not after today. */
-  date(name: string): string {
-    return checkDate(name, this.required(name), this.ctx.today);
-  }
-
-  /** An optional calendar day; `allowFuture` for the end of a validity period, which may lie ahead. */
-  optionalDate(name: string, opts: { allowFuture?: boolean } = {}): string | null {
-    const s = this.text(name);
-    return s === null ? null : checkDate(name, s, opts.allowFuture ? undefined : this.ctx.today);
-  }
-
-  yuan(name: string): Fen {
-    return checkMoney(name, parseYuan(this.required(name)));
-  }
-
-  optionalYuan(name: string): Fen | null {
-    const s = this.text(name);
-    return s === null ? null : checkMoney(name, parseYuan(s));
-  }
-
-  fen(name: string): Fen {
-    return checkMoney(name, parseFen(this.required(name)));
-  }
-
-  /** A coded value looked up in `table` (BAD_VALUE when the format does not define it). */
-  choice<T>(name: string, table: Readonly<Record<string, T>>): T {
-    const s = this.required(name);
-    return Object.hasOwn(table, s) ? table[s]! : refuse('BAD_VALUE', `${name} "${s}" is not one of ${Object.keys(table).join(', ')}`);
-  }
-
-  /** A 6-digit county code. */
-  countyCode(name: string): string {
-    return checkCounty(name, this.required(name));
-  }
-
-  optionalCountyCode(name: string): string | null {
-    const s = this.text(name);
-    return s === null ? null : checkCounty(name, s);
-  }
-}
-
-export function checkIdNumber(name: string, text: string, ctx: MapContext): string {
-  const r = normalizeIdNumber(text, ctx.today);
-  return r.ok ? r.idNumber : refuse('INVALID_ID', `${name}: ${r.message}`);
-}
-
-function checkDate(name: string, text: string, today: string | undefined): string {
-  const r = parseDate(text, today === undefined ? {} : { today });
-  return r.ok ? r.date : refuse('BAD_DATE', `${name}: ${r.message}`);
-}
-
-function checkMoney(name: string, r: ReturnType<typeof parseYuan>): Fen {
-  return r.ok ? r.fen : refuse('BAD_AMOUNT', `${name}: ${r.message}`);
-}
-
-function checkCounty(name: string, text: string): string {
-  const s = toHalfWidth(text).trim();
-  return /^\d{6}$/.test(s) ? s : refuse('BAD_VALUE', `${name} "${text}" is not a 6-digit county code`);
-}
-
-/**
- * Runs a mapper body over one record: an `Unparsable` value is quarantined as UNPARSABLE, a `Refusal`
- * with its reason under `recordIdHint` (the record id as far as it is known before the fields are checked).
- */
-export function mapRow<V extends object>(
-  value: V | Unparsable,
-  recordIdHint: (value: V) => string | null,
-  body: (value: V) => { recordId: string; facts: Fact[] },
-): MapOutcome {
-  if (isUnparsable(value)) return reject(null, 'UNPARSABLE', value.$unparsable);
-  try {
-    return { ok: true, ...body(value) };
-  } catch (err) {
-    if (err instanceof Refusal) return reject(recordIdHint(value), err.reason, err.message);
-    throw err;
-  }
 }
 
 /* ----------------------------------------------------------------- SDL fragments */

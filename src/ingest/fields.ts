@@ -1,0 +1,236 @@
+/**
+ * The field layer every mapper reads through: each reader takes a value as the format gave it (text of a
+ * CSV cell, a JSON scalar, an XLSX cell, an XML attribute), runs the shared normalisers, and refuses the
+ * record with the contract's reason code when the field is unusable. Mappers catch the `Refusal` once
+ * (`mapRow` for text rows, `quarantine` for the others), so a mapper reads as a straight list of fields.
+ */
+import type { ReasonCode } from '../codes.ts';
+import { parseDate, parseInstant } from '../identity/dates.ts';
+import { normalizeIdNumber, toHalfWidth } from '../identity/id-number.ts';
+import { parseFen, parseYuan, type Fen } from '../identity/money.ts';
+import { clean } from '../identity/text.ts';
+import { reject, type Fact, type MapContext, type MapOutcome } from './adapter.ts';
+import { isUnparsable, type Unparsable } from './readers.ts';
+
+/* ----------------------------------------------------------------- field checks for mappers */
+
+/** Thrown by `Fields` and caught by `mapRow`: the record is quarantined with this reason. */
+export class Refusal extends Error {
+  constructor(
+    readonly reason: ReasonCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'Refusal';
+  }
+}
+
+export function refuse(reason: ReasonCode, message: string): never {
+  throw new Refusal(reason, message);
+}
+
+/**
+ * The fields of one record, read through the shared normalisers; each accessor refuses the record with
+ * the contract's reason code when its field is unusable, so a mapper reads as a straight list of fields.
+ */
+export class Fields {
+  constructor(
+    private readonly row: Readonly<Record<string, string | undefined>>,
+    readonly ctx: MapContext,
+  ) {}
+
+  /** Trimmed text, null when empty. */
+  text(name: string): string | null {
+    return clean(this.row[name]);
+  }
+
+  /** The text exactly as received (names are kept so), null when blank. */
+  asReceived(name: string): string | null {
+    const v = this.row[name];
+    return v == null || clean(v) === null ? null : v;
+  }
+
+  required(name: string): string {
+    return requiredText(this.row[name], name);
+  }
+
+  /** A normalised 18-character identity number (INVALID_ID when it cannot be one). */
+  idNumber(name: string): string {
+    return requiredIdNumber(this.row[name], name, this.ctx.today);
+  }
+
+  /** A calendar day, not after today. */
+  date(name: string): string {
+    return requiredDay(this.row[name], name, this.ctx.today);
+  }
+
+  /** An optional calendar day; `allowFuture` for the end of a validity period, which may lie ahead. */
+  optionalDate(name: string, opts: { allowFuture?: boolean } = {}): string | null {
+    return optionalDay(this.row[name], name, opts.allowFuture ? undefined : this.ctx.today);
+  }
+
+  yuan(name: string): Fen {
+    return requiredYuan(this.row[name], name);
+  }
+
+  optionalYuan(name: string): Fen | null {
+    return optionalYuan(this.row[name], name);
+  }
+
+  fen(name: string): Fen {
+    return requiredFen(this.row[name], name);
+  }
+
+  /** A coded value looked up in `table` (BAD_VALUE when the format does not define it). */
+  choice<T>(name: string, table: Readonly<Record<string, T>>): T {
+    const s = this.required(name);
+    return Object.hasOwn(table, s) ? table[s]! : refuse('BAD_VALUE', `${name} "${s}" is not one of ${Object.keys(table).join(', ')}`);
+  }
+
+  /** A 6-digit county code. */
+  countyCode(name: string): string {
+    return checkCounty(name, this.required(name));
+  }
+
+  optionalCountyCode(name: string): string | null {
+    const s = this.text(name);
+    return s === null ? null : checkCounty(name, s);
+  }
+}
+
+/** An identity number already known to be present (INVALID_ID when it cannot be one). */
+export function checkIdNumber(name: string, text: string, ctx: MapContext): string {
+  return requiredIdNumber(text, name, ctx.today);
+}
+
+function checkCounty(name: string, text: string): string {
+  const s = toHalfWidth(text).trim();
+  return /^\d{6}$/.test(s) ? s : refuse('BAD_VALUE', `${name} "${text}" is not a 6-digit county code`);
+}
+
+/**
+ * Runs a mapper body over one record: an `Unparsable` value is quarantined as UNPARSABLE, a `Refusal`
+ * with its reason under `recordIdHint` (the record id as far as it is known before the fields are checked).
+ */
+export function mapRow<V extends object>(
+  value: V | Unparsable,
+  recordIdHint: (value: V) => string | null,
+  body: (value: V) => { recordId: string; facts: Fact[] },
+): MapOutcome {
+  if (isUnparsable(value)) return reject(null, 'UNPARSABLE', value.$unparsable);
+  try {
+    return { ok: true, ...body(value) };
+  } catch (err) {
+    if (err instanceof Refusal) return reject(recordIdHint(value), err.reason, err.message);
+    throw err;
+  }
+}
+
+
+/* ----------------------------------------------------------------- field readers for mappers */
+// The mappers of the JSON, XML and XLSX adapters read values that are not all text: a missing required
+// field, an identity number, yuan or fen, a day or an instant, each failing with the contract's reason code.
+// They throw readers.ts's `Refusal`, and the mapper turns it into its outcome with `quarantine()`, so a
+// mapper reads as a list of fields instead of a ladder of early returns.
+
+/** The outcome for a `Refusal` thrown while mapping; anything else is a fault and is rethrown. */
+export function quarantine(recordId: string | null, e: unknown): MapOutcome {
+  if (e instanceof Refusal) return reject(recordId, e.reason, e.message);
+  throw e;
+}
+
+function isBlank(v: unknown): boolean {
+  return v == null || (typeof v === 'string' && clean(v) === null);
+}
+
+/** A plain JSON object, or a Refusal with `reason` (a record that is an array or a number is unusable). */
+export function objectOf(v: unknown, what: string, reason: ReasonCode = 'UNPARSABLE'): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Refusal(reason, `${what} is not an object`);
+  return v as Record<string, unknown>;
+}
+
+/** Trimmed text of a scalar field, null when absent or blank. */
+export function optionalText(v: unknown, field: string): string | null {
+  if (isBlank(v)) return null;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return clean(String(v));
+  throw new Refusal('BAD_VALUE', `${field} is not text`);
+}
+
+export function requiredText(v: unknown, field: string): string {
+  const s = optionalText(v, field);
+  if (s === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
+  return s;
+}
+
+/** A name as received (names are compared after normalisation elsewhere, and kept as they came). */
+export function nameAsReceived(v: unknown): string | null {
+  return typeof v === 'string' && clean(v) !== null ? v : null;
+}
+
+export function optionalIdNumber(v: unknown, field: string, today: string): string | null {
+  if (isBlank(v)) return null;
+  const r = normalizeIdNumber(typeof v === 'string' ? v : String(v), today);
+  if (!r.ok) throw new Refusal(r.reason === 'MISSING' ? 'MISSING_FIELD' : 'INVALID_ID', `${field}: ${r.message}`);
+  return r.idNumber;
+}
+
+export function requiredIdNumber(v: unknown, field: string, today: string): string {
+  const id = optionalIdNumber(v, field, today);
+  if (id === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
+  return id;
+}
+
+function amountInput(v: unknown, field: string): string | number | bigint {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') return v;
+  throw new Refusal('BAD_AMOUNT', `${field} is not an amount`);
+}
+
+export function optionalYuan(v: unknown, field: string): Fen | null {
+  if (isBlank(v)) return null;
+  const r = parseYuan(amountInput(v, field));
+  if (!r.ok) throw new Refusal('BAD_AMOUNT', `${field}: ${r.message}`);
+  return r.fen;
+}
+
+export function requiredYuan(v: unknown, field: string): Fen {
+  const f = optionalYuan(v, field);
+  if (f === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
+  return f;
+}
+
+export function requiredFen(v: unknown, field: string): Fen {
+  if (isBlank(v)) throw new Refusal('MISSING_FIELD', `${field} is missing`);
+  const r = parseFen(amountInput(v, field));
+  if (!r.ok) throw new Refusal('BAD_AMOUNT', `${field}: ${r.message}`);
+  return r.fen;
+}
+
+/** A calendar day (text, an Excel serial or a spreadsheet Date), not after `today` when given. */
+export function optionalDay(v: unknown, field: string, today: string | undefined): string | null {
+  if (isBlank(v)) return null;
+  if (!(typeof v === 'string' || typeof v === 'number' || v instanceof Date)) throw new Refusal('BAD_DATE', `${field} is not a date`);
+  const r = parseDate(v, today === undefined ? {} : { today });
+  if (!r.ok) throw new Refusal('BAD_DATE', `${field}: ${r.message}`);
+  return r.date;
+}
+
+export function requiredDay(v: unknown, field: string, today: string): string {
+  const d = optionalDay(v, field, today);
+  if (d === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
+  return d;
+}
+
+/** An ISO 8601 timestamp with offset, not after `now`. */
+export function optionalInstant(v: unknown, field: string, now: Date): Date | null {
+  if (isBlank(v)) return null;
+  if (typeof v !== 'string') throw new Refusal('BAD_DATE', `${field} is not a timestamp`);
+  const r = parseInstant(v, { now });
+  if (!r.ok) throw new Refusal('BAD_DATE', `${field}: ${r.message}`);
+  return r.at;
+}
+
+export function requiredInstant(v: unknown, field: string, now: Date): Date {
+  const at = optionalInstant(v, field, now);
+  if (at === null) throw new Refusal('MISSING_FIELD', `${field} is missing`);
+  return at;
+}
