@@ -13,6 +13,7 @@ function yuanIn(v: unknown): bigint {
 
 export const Yuan = new GraphQLScalarType({
   name: 'Yuan',
+  description: 'A sum of money in yuan: a decimal string with exactly two decimals, e.g. "1234.50". Held as integer fen inside the hub, never as floating point.',
   serialize: (v) => formatYuan(toFen(v)),
   parseValue: yuanIn,
   parseLiteral: (ast) => yuanIn(ast.kind === Kind.STRING ? ast.value : undefined),
@@ -27,6 +28,7 @@ function dateIn(v: unknown): string {
 
 export const DateScalar = new GraphQLScalarType({
   name: 'Date',
+  description: 'A calendar day in China Standard Time, YYYY-MM-DD.',
   serialize: (v) => {
     if (v instanceof Date) return v.toISOString().slice(0, 10);
     return String(v).slice(0, 10);
@@ -43,6 +45,7 @@ function dateTimeIn(v: unknown): Date {
 
 export const DateTime = new GraphQLScalarType({
   name: 'DateTime',
+  description: 'An instant, ISO 8601 with its offset, e.g. 2026-03-31T23:30:00+08:00 (rendered in China Standard Time).',
   serialize: (v) => formatCstDateTime(v instanceof Date ? v : new Date(String(v))),
   parseValue: dateTimeIn,
   parseLiteral: (ast) => dateTimeIn(ast.kind === Kind.STRING ? ast.value : undefined),
@@ -50,6 +53,7 @@ export const DateTime = new GraphQLScalarType({
 
 export const JSONScalar = new GraphQLScalarType({
   name: 'JSON',
+  description: 'Arbitrary JSON (source locations, parsed fields of a source record).',
   serialize: (v) => v,
   parseValue: (v) => v,
 });
