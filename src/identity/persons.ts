@@ -168,9 +168,9 @@ async function findChildInGuardianHousehold(tx: Tx, guardianIdNumber: string, na
 
 /**
  * After household memberships arrive: provisional children whose guardian's household now lists a member
- * of the same name and birth date are that member. Returns the number of merges made.
+ * of the same name and birth date are that member. Returns the persons that absorbed a child.
  */
-export async function matchProvisionalChildren(tx: Tx): Promise<number> {
+export async function matchProvisionalChildren(tx: Tx): Promise<number[]> {
   // label: persons.match-provisional-children
   const pairs = await rows<{ prov: string; real: string }>(
     tx,
@@ -186,7 +186,7 @@ export async function matchProvisionalChildren(tx: Tx): Promise<number> {
         GROUP BY p.id HAVING count(DISTINCT c.id) = 1`,
   );
   for (const p of pairs) await mergePerson(tx, Number(p.prov), Number(p.real), 'GUARDIAN_HOUSEHOLD_MATCH', {});
-  return pairs.length;
+  return pairs.map((p) => Number(p.real));
 }
 
 /** A merge the platform undid is not made again by a later delivery. */

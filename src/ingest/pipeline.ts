@@ -21,6 +21,7 @@ import {
   type SourceRecord,
 } from './adapter.ts';
 import * as store from './store.ts';
+import { derive, Scope } from '../overlap/derive.ts';
 
 /** The summary `relief-hub ingest` prints and the `ingest` mutation returns (contract.md). */
 export interface IngestSummary {
@@ -99,7 +100,7 @@ interface Counters {
   quarantined: number;
 }
 
-async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: number, ctx: MapContext, batch: SourceRecord[], c: Counters): Promise<void> {
+async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: number, ctx: MapContext, batch: SourceRecord[], c: Counters, scope: Scope): Promise<void> {
   const system = adapter.code;
   const quarantined: store.QuarantineRow[] = [];
   const good: Array<{ rec: SourceRecord; out: Extract<MapOutcome, { ok: true }> }> = [];
@@ -168,6 +169,7 @@ async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: numbe
   );
   const personIds = await resolvePersons(tx, entries.flatMap(([, a]) => personsOf(a.facts)));
   const pid = (p: PersonRef) => personIds.get(refKey(p))!;
+  for (const id of personIds.values()) scope.addPerson(id);
 
   const residences: Parameters<typeof store.applyResidences>[1] = [];
   const memberships: Parameters<typeof store.applyMemberships>[2] = [];
@@ -193,10 +195,12 @@ async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: numbe
           statuses.push({ ...f, personId: pid(f.person), recordId, sourceRef });
           break;
         case 'settlement':
+          scope.addSettlement(f.settlementId);
           settlements.push({ ...f, personId: pid(f.person), recordId, sourceRef });
           settlementHashes.push(a.hash);
           break;
         case 'refund':
+          scope.addSettlement(f.originalSettlementId);
           refunds.push({ ...f, sourceRef });
           break;
         case 'aid':
@@ -256,16 +260,19 @@ export async function ingestSource(database: Database, adapter: Adapter, source:
   try {
     if (source.verify) await source.verify();
     await database.db.transaction(async (tx) => {
+      const scope = new Scope();
       let batch: SourceRecord[] = [];
       for await (const rec of source.records()) {
         batch.push(rec);
         if (batch.length >= batchSize) {
-          await processBatch(tx, adapter, source.name, runId, ctx, batch, c);
+          await processBatch(tx, adapter, source.name, runId, ctx, batch, c, scope);
           batch = [];
         }
       }
-      if (batch.length > 0) await processBatch(tx, adapter, source.name, runId, ctx, batch, c);
-      await matchProvisionalChildren(tx);
+      if (batch.length > 0) await processBatch(tx, adapter, source.name, runId, ctx, batch, c, scope);
+      for (const id of await matchProvisionalChildren(tx)) scope.addPerson(id);
+      // The overlap rules, over everything this file can have changed the outcome of.
+      await derive(tx, scope);
     });
   } catch (e) {
     if (!(e instanceof FileRejectedError)) throw e;

@@ -14,6 +14,7 @@ import type { IngestSummary } from '../../src/ingest/pipeline.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { deliveryOrder } from '../support/order.ts';
 import { gql, startTestHub } from '../support/hub.ts';
+import { expectedOverlap, overlapTotals } from '../support/overlap.ts';
 
 const PERSONS = 2000;
 let dir: string;
@@ -91,6 +92,10 @@ describe(`a generated province of ${PERSONS} persons (${testDbKind})`, () => {
     } finally {
       await hub.close();
     }
+  });
+
+  it('derives exactly the expected duplicates, conflicts, suspected duplicates, links and excess (rules 2–5)', async () => {
+    expect(await overlapTotals(database)).toEqual(expectedOverlap(expected));
   });
 
   it('re-ingesting every file changes nothing', async () => {

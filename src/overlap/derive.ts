@@ -1,0 +1,168 @@
+/**
+ * The overlap rules of domain.md (2 duplicate reports, 3 suspected duplicates, 4 links to stays, 5 excess),
+ * derived in set-based SQL from the records as they stand, never from the order they came in: deriving
+ * again over the same records gives the same flags, links and excess, whatever the delivery order was.
+ *
+ * Derivation runs at the end of every ingest (and after a caseworker's or reviewer's change) over a scope
+ * of persons: those the change touched, the persons whose aid names a settlement that changed, and the
+ * persons sharing a voucher with any of them (rule 2 crosses persons).
+ */
+import { sql } from 'drizzle-orm';
+import { A, rows, type Tx } from '../db/client.ts';
+
+/** What a change touched; derivation widens it to everything whose outcome can depend on it. */
+export class Scope {
+  readonly persons = new Set<number>();
+  readonly settlements = new Set<string>();
+  addPerson(id: number | null | undefined): void {
+    if (id != null) this.persons.add(id);
+  }
+  addSettlement(id: string | null | undefined): void {
+    if (id) this.settlements.add(id);
+  }
+  get empty(): boolean {
+    return this.persons.size === 0 && this.settlements.size === 0;
+  }
+}
+
+/** Flags a record can carry (contract.md), plus REFUNDED_SETTLEMENT for aid naming a cancelled stay. */
+export const FLAGS = ['DUPLICATE', 'VOUCHER_CONFLICT', 'SUSPECTED_DUPLICATE', 'SETTLEMENT_PERSON_MISMATCH', 'INFERRED_LINK', 'REFUNDED_SETTLEMENT'] as const;
+
+/** Days before the approval within which a discharge at the named hospital may be linked (rule 4). */
+export const INFERENCE_WINDOW_DAYS = 90;
+/** Payment dates at most this many days apart make a suspected duplicate (rule 3). */
+export const SUSPECT_WINDOW_DAYS = 3;
+
+async function widen(tx: Tx, scope: Scope): Promise<number[]> {
+  const persons = new Set(scope.persons);
+  if (scope.settlements.size > 0) {
+    const ids = [...scope.settlements];
+    // label: overlap.scope-settlements — the owners of changed stays and every person whose aid names them
+    const r = await rows<{ p: string }>(
+      tx,
+      sql`SELECT person_id::text AS p FROM settlements WHERE settlement_id = ANY(${A(ids)}::text[])
+          UNION SELECT person_id::text FROM aid_records WHERE settlement_ref = ANY(${A(ids)}::text[])`,
+    );
+    for (const x of r) persons.add(Number(x.p));
+  }
+  if (persons.size === 0) return [];
+  // label: overlap.scope-vouchers — rule 2 groups records of several persons under one voucher
+  const r = await rows<{ p: string }>(
+    tx,
+    sql`SELECT DISTINCT b.person_id::text AS p FROM aid_records a JOIN aid_records b ON b.voucher_normalized = a.voucher_normalized
+        WHERE a.person_id = ANY(${A([...persons])}::bigint[]) AND a.voucher_normalized IS NOT NULL`,
+  );
+  for (const x of r) persons.add(Number(x.p));
+  return [...persons];
+}
+
+/** Re-derives links, duplicates, conflicts, suspected duplicates, flags and excess for the scope. */
+export async function derive(tx: Tx, scope: Scope): Promise<void> {
+  if (scope.empty) return;
+  const persons = await widen(tx, scope);
+  if (persons.length === 0) return;
+  const P = A(persons);
+
+  // Rule 4. A named settlement links when it exists, is not refunded and is the same person's; a refunded
+  // one leaves general aid (flagged for review); another person's is a mismatch; one not yet arrived waits
+  // (PENDING) and links when it comes. Without a settlement id, a hospital with exactly one discharge of
+  // the person there in the 90 days up to the approval links as INFERRED.
+  // label: overlap.links
+  await tx.execute(sql`
+    UPDATE aid_records a SET link_kind = l.kind, linked_settlement_id = l.sid
+    FROM (
+      SELECT a.id,
+        CASE WHEN a.settlement_ref IS NOT NULL THEN
+               CASE WHEN s.settlement_id IS NULL THEN 'PENDING'
+                    WHEN s.refunded_by IS NOT NULL THEN 'NONE'
+                    WHEN s.person_id <> a.person_id THEN 'NONE'
+                    ELSE 'EXPLICIT' END
+             WHEN inf.n = 1 THEN 'INFERRED'
+             ELSE 'NONE' END AS kind,
+        CASE WHEN a.settlement_ref IS NOT NULL THEN
+               CASE WHEN s.refunded_by IS NULL AND s.person_id = a.person_id THEN s.settlement_id END
+             WHEN inf.n = 1 THEN inf.sid END AS sid
+      FROM aid_records a
+      LEFT JOIN settlements s ON s.settlement_id = a.settlement_ref
+      LEFT JOIN LATERAL (
+        SELECT count(*) AS n, min(x.settlement_id) AS sid FROM settlements x
+        WHERE a.settlement_ref IS NULL AND a.hospital_code IS NOT NULL AND x.person_id = a.person_id
+          AND x.hospital_code = a.hospital_code AND x.refunded_by IS NULL
+          AND x.discharged_on BETWEEN COALESCE(a.approved_on, a.paid_on) - ${INFERENCE_WINDOW_DAYS}::int AND COALESCE(a.approved_on, a.paid_on)
+      ) inf ON true
+      WHERE a.person_id = ANY(${P}::bigint[])
+    ) l
+    WHERE a.id = l.id AND (a.link_kind IS DISTINCT FROM l.kind OR a.linked_settlement_id IS DISTINCT FROM l.sid)`);
+
+  // Rule 2. Under one normalised voucher, the records of one person and one amount are one payment: the
+  // primary is the earliest paid (then system, then record id), the others are its duplicates. More than
+  // one (person, amount) under a voucher is a conflict: all of them are flagged and all count.
+  // label: overlap.duplicates
+  await tx.execute(sql`
+    UPDATE aid_records a SET duplicate_of = d.primary_id
+    FROM (
+      SELECT a.id,
+        CASE WHEN a.voucher_normalized IS NULL THEN NULL ELSE
+          NULLIF(first_value(a.id) OVER (PARTITION BY a.voucher_normalized, a.person_id, a.amount_fen
+                                         ORDER BY a.paid_on NULLS LAST, a.system, a.record_id), a.id) END AS primary_id
+      FROM aid_records a
+      WHERE a.person_id = ANY(${P}::bigint[])
+    ) d
+    WHERE a.id = d.id AND a.duplicate_of IS DISTINCT FROM d.primary_id`);
+
+  // Rules 2–4 as flags: duplicate, voucher conflict, suspected duplicate (same person, same linked stay, same
+  // amount, paid at most 3 days apart, other system, no shared voucher; both counting), mismatch, inferred
+  // link, refunded stay.
+  // label: overlap.flags
+  await tx.execute(sql`
+    UPDATE aid_records a SET flags = f.flags
+    FROM (
+      SELECT a.id, array_remove(ARRAY[
+          CASE WHEN a.duplicate_of IS NOT NULL THEN 'DUPLICATE' END,
+          CASE WHEN a.voucher_normalized IS NOT NULL AND EXISTS (
+                 SELECT 1 FROM aid_records v WHERE v.voucher_normalized = a.voucher_normalized
+                   AND (v.person_id <> a.person_id OR v.amount_fen <> a.amount_fen)) THEN 'VOUCHER_CONFLICT' END,
+          CASE WHEN a.duplicate_of IS NULL AND a.status <> 'REVERSED' AND a.linked_settlement_id IS NOT NULL AND a.paid_on IS NOT NULL AND EXISTS (
+                 SELECT 1 FROM aid_records o WHERE o.person_id = a.person_id AND o.linked_settlement_id = a.linked_settlement_id
+                   AND o.id <> a.id AND o.system <> a.system AND o.amount_fen = a.amount_fen
+                   AND o.duplicate_of IS NULL AND o.status <> 'REVERSED' AND o.paid_on IS NOT NULL
+                   AND abs(o.paid_on - a.paid_on) <= ${SUSPECT_WINDOW_DAYS}::int
+                   AND (a.voucher_normalized IS NULL OR o.voucher_normalized IS DISTINCT FROM a.voucher_normalized)) THEN 'SUSPECTED_DUPLICATE' END,
+          CASE WHEN s.settlement_id IS NOT NULL AND s.person_id <> a.person_id AND s.refunded_by IS NULL THEN 'SETTLEMENT_PERSON_MISMATCH' END,
+          CASE WHEN a.link_kind = 'INFERRED' THEN 'INFERRED_LINK' END,
+          CASE WHEN s.refunded_by IS NOT NULL THEN 'REFUNDED_SETTLEMENT' END
+        ], NULL) AS flags
+      FROM aid_records a
+      LEFT JOIN settlements s ON s.settlement_id = a.settlement_ref
+      WHERE a.person_id = ANY(${P}::bigint[])
+    ) f
+    WHERE a.id = f.id AND a.flags IS DISTINCT FROM f.flags`);
+
+  // Rule 5. On each stay, the counting linked aid in payment order (then the primary order): the part of
+  // each record that takes the running sum above the burden B is its excess.
+  // label: overlap.excess
+  await tx.execute(sql`
+    UPDATE aid_records a SET excess_fen = e.excess
+    FROM (
+      SELECT a.id,
+        CASE WHEN s.settlement_id IS NULL OR a.duplicate_of IS NOT NULL OR a.status = 'REVERSED' THEN 0
+             ELSE GREATEST(0, r.running - GREATEST(s.burden_fen, r.running - a.amount_fen)) END AS excess
+      FROM aid_records a
+      LEFT JOIN settlements s ON s.settlement_id = a.linked_settlement_id AND s.refunded_by IS NULL
+      LEFT JOIN LATERAL (
+        SELECT sum(o.amount_fen) AS running FROM aid_records o
+        WHERE o.linked_settlement_id = a.linked_settlement_id AND o.duplicate_of IS NULL AND o.status <> 'REVERSED'
+          AND (COALESCE(o.paid_on, 'infinity'::date), o.system, o.record_id) <= (COALESCE(a.paid_on, 'infinity'::date), a.system, a.record_id)
+      ) r ON a.linked_settlement_id IS NOT NULL
+      WHERE a.person_id = ANY(${P}::bigint[])
+    ) e
+    WHERE a.id = e.id AND a.excess_fen IS DISTINCT FROM e.excess`);
+}
+
+/** Derives everything anew (after a migration that changes a rule, or to check a database). */
+export async function deriveAll(tx: Tx): Promise<void> {
+  const r = await rows<{ p: string }>(tx, sql`SELECT DISTINCT person_id::text AS p FROM aid_records`);
+  const scope = new Scope();
+  for (const x of r) scope.addPerson(Number(x.p));
+  await derive(tx, scope);
+}
