@@ -17,6 +17,7 @@ export function createLoaders(database: Database) {
     householdByPerson: new DataLoader((ids: readonly number[]) => recipients.householdsOfPersons(db, ids)),
     membersByHousehold: new DataLoader((ids: readonly number[]) => recipients.membersOfHouseholds(db, ids)),
     mergesByPerson: new DataLoader((ids: readonly number[]) => recipients.mergesIntoPersons(db, ids)),
+    aidById: new DataLoader((ids: readonly number[]) => recipients.aidByIds(db, ids)),
     aidBySettlement: new DataLoader((ids: readonly string[]) => recipients.aidBySettlements(db, ids)),
   };
 }

@@ -82,6 +82,30 @@ function aidConnection(all: AidRow[], args: { first?: number | null; after?: str
   return { totalCount: matching.length, totalAmount: countedAmount(matching), ...sliceConnection('aid', matching, (a) => a.id, args.first, args.after) };
 }
 
+export interface Capacity {
+  settlementId: string;
+  burden: bigint;
+  countedAid: bigint;
+  remaining: bigint;
+  excess: bigint;
+  refunded: boolean;
+}
+
+/** Rule 6 on one stay: remaining = max(0, B − Σ counted linked aid); a refunded stay takes nothing. */
+export async function capacityOf(s: SettlementRow, ctx: HubContext): Promise<Capacity> {
+  const counted = countedAmount(await ctx.loaders.aidBySettlement.load(s.settlementId));
+  const refunded = s.refundedBy !== null;
+  const over = counted - s.burdenFen;
+  return {
+    settlementId: s.settlementId,
+    burden: s.burdenFen,
+    countedAid: counted,
+    remaining: refunded || over >= 0n ? 0n : -over,
+    excess: over > 0n ? over : 0n,
+    refunded,
+  };
+}
+
 async function lookupPerson(ctx: HubContext, raw: string): Promise<PersonRow | null> {
   const id = normalizeIdNumber(raw);
   if (!id.ok) throw new HubError(ErrorCode.INVALID_ID_NUMBER, id.message, { argument: 'idNumber' });
@@ -105,6 +129,10 @@ export const recipientResolvers = {
       return h ? recordedView(h) : null;
     },
     settlement: (_: unknown, args: { settlementId: string }, ctx: HubContext) => ctx.loaders.settlementById.load(args.settlementId.trim()),
+    aidCapacity: async (_: unknown, args: { settlementId: string }, ctx: HubContext) => {
+      const s = await ctx.loaders.settlementById.load(args.settlementId.trim());
+      return s ? capacityOf(s, ctx) : null;
+    },
   },
   Mutation: {
     undoPersonMerge: async (_: unknown, args: { mergeId: string; reason: string }, ctx: HubContext) => {
@@ -182,6 +210,9 @@ export const recipientResolvers = {
     amount: (a: AidRow) => a.amountFen,
     settlement: (a: AidRow, _: unknown, ctx: HubContext) => (a.settlementRef ? ctx.loaders.settlementById.load(a.settlementRef) : null),
     person: (a: AidRow, _: unknown, ctx: HubContext) => ctx.loaders.personById.load(a.personId),
+    duplicateOf: (a: AidRow, _: unknown, ctx: HubContext) => (a.duplicateOf ? ctx.loaders.aidById.load(a.duplicateOf) : null),
+    linkedSettlement: (a: AidRow, _: unknown, ctx: HubContext) => (a.linkedSettlementId ? ctx.loaders.settlementById.load(a.linkedSettlementId) : null),
+    excess: (a: AidRow) => a.excessFen,
   },
   Settlement: {
     person: (s: SettlementRow, _: unknown, ctx: HubContext) => ctx.loaders.personById.load(s.personId),
@@ -190,5 +221,8 @@ export const recipientResolvers = {
     assistanceFundPaid: (s: SettlementRow) => s.assistanceFen,
     burden: (s: SettlementRow) => s.burdenFen,
     aid: (s: SettlementRow, _: unknown, ctx: HubContext) => ctx.loaders.aidBySettlement.load(s.settlementId),
+    countedAid: async (s: SettlementRow, _: unknown, ctx: HubContext) => (await capacityOf(s, ctx)).countedAid,
+    excess: async (s: SettlementRow, _: unknown, ctx: HubContext) => (await capacityOf(s, ctx)).excess,
+    remaining: async (s: SettlementRow, _: unknown, ctx: HubContext) => (await capacityOf(s, ctx)).remaining,
   },
 };

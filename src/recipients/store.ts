@@ -45,14 +45,22 @@ export async function aidByPersons(db: Drizzle, ids: readonly number[]): Promise
   return group(ids, r, (a) => a.personId);
 }
 
+/** The aid linked to each stay (rule 4), in payment order then the primary order. */
 export async function aidBySettlements(db: Drizzle, ids: readonly string[]): Promise<AidRow[][]> {
   // label: recipients.aid-by-settlements
   const r = await db
     .select()
     .from(aidRecords)
-    .where(inArray(aidRecords.settlementRef, [...ids]))
+    .where(inArray(aidRecords.linkedSettlementId, [...ids]))
     .orderBy(asc(aidRecords.paidOn), asc(aidRecords.system), asc(aidRecords.recordId));
-  return group(ids, r, (a) => a.settlementRef!);
+  return group(ids, r, (a) => a.linkedSettlementId!);
+}
+
+export async function aidByIds(db: Drizzle, ids: readonly number[]): Promise<(AidRow | null)[]> {
+  // label: recipients.aid-by-ids
+  const r = await db.select().from(aidRecords).where(inArray(aidRecords.id, [...ids]));
+  const m = new Map(r.map((a) => [a.id, a]));
+  return ids.map((i) => m.get(i) ?? null);
 }
 
 export async function settlementsByPersons(db: Drizzle, ids: readonly number[]): Promise<SettlementRow[][]> {
