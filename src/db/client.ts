@@ -15,6 +15,8 @@ export type Schema = typeof schema;
 export type Drizzle = PgDatabase<PgQueryResultHKT, Schema>;
 /** A drizzle handle inside a transaction (same API). */
 export type Tx = Parameters<Parameters<Drizzle['transaction']>[0]>[0];
+/** Either: for statements that may run inside a caller's transaction or on their own. */
+export type Db = Drizzle | Tx;
 
 export interface Database {
   readonly kind: 'pglite' | 'postgres';

@@ -291,7 +291,13 @@ export const aidRecords = pgTable(
     details: jsonb('details'),
     /** SOURCE (delivered by an agency) or API (recorded by a caseworker through recordAid). */
     origin: text('origin').notNull().default('SOURCE'),
+    /** Who recorded it through the API (origin API). */
+    recordedBy: text('recorded_by'),
+    /** Why a caseworker recorded it above the stay's remaining capacity (kept, shown in history). */
     overrideReason: text('override_reason'),
+    /** Why and when it was reversed through the API. */
+    reversalReason: text('reversal_reason'),
+    reversedAt: at('reversed_at'),
     version: integer('version').notNull().default(1),
     contentHash: text('content_hash').notNull(),
     sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
@@ -358,10 +364,7 @@ export const ledgerTransactions = pgTable(
     createdBy: text('created_by'),
     createdAt: at('created_at').notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex('ledger_tx_source_uq').on(t.kind, t.sourceSystem, t.sourceRecordId),
-    index('ledger_tx_aid_idx').on(t.aidId),
-  ],
+  (t) => [index('ledger_tx_aid_idx').on(t.aidId), index('ledger_tx_source_idx').on(t.sourceSystem, t.sourceRecordId)],
 );
 
 export const ledgerPostings = pgTable(

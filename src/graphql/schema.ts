@@ -15,6 +15,7 @@ import { DateScalar, DateTime, JSONScalar, Yuan } from './scalars.ts';
 import { hubResolvers } from './hub.ts';
 import { ingestResolvers } from '../ingest/resolvers.ts';
 import { recipientResolvers } from '../recipients/resolvers.ts';
+import { ledgerResolvers } from '../ledger/resolvers.ts';
 
 export const schemaDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../schema');
 
@@ -34,6 +35,7 @@ export function resolvers() {
     hubResolvers,
     ingestResolvers,
     recipientResolvers,
+    ledgerResolvers,
     ...adapters.flatMap((a) => (a.resolvers ? [a.resolvers] : [])),
   ] as never[]);
 }

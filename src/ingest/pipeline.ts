@@ -22,6 +22,7 @@ import {
 } from './adapter.ts';
 import * as store from './store.ts';
 import { derive, Scope } from '../overlap/derive.ts';
+import { reconcileAid, reconcileDonations } from '../ledger/store.ts';
 
 /** The summary `relief-hub ingest` prints and the `ingest` mutation returns (contract.md). */
 export interface IngestSummary {
@@ -208,6 +209,7 @@ async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: numbe
           aidHashes.push(a.hash);
           break;
         case 'donation':
+          scope.donations.add(f.donationId);
           donations.push({ ...f, recordId, sourceRef });
           donationHashes.push(a.hash);
           break;
@@ -271,8 +273,11 @@ export async function ingestSource(database: Database, adapter: Adapter, source:
       }
       if (batch.length > 0) await processBatch(tx, adapter, source.name, runId, ctx, batch, c, scope);
       for (const id of await matchProvisionalChildren(tx)) scope.addPerson(id);
-      // The overlap rules, over everything this file can have changed the outcome of.
-      await derive(tx, scope);
+      // The overlap rules, over everything this file can have changed the outcome of; then the fund pool books
+      // what the derived records and the donations now say.
+      const persons = await derive(tx, scope);
+      await reconcileAid(tx, persons, now);
+      await reconcileDonations(tx, adapter.code, [...scope.donations], now);
     });
   } catch (e) {
     if (!(e instanceof FileRejectedError)) throw e;

@@ -14,6 +14,8 @@ import { A, rows, type Tx } from '../db/client.ts';
 export class Scope {
   readonly persons = new Set<number>();
   readonly settlements = new Set<string>();
+  /** Donations delivered (ids), booked into their funds after derivation. */
+  readonly donations = new Set<string>();
   addPerson(id: number | null | undefined): void {
     if (id != null) this.persons.add(id);
   }
@@ -56,11 +58,14 @@ async function widen(tx: Tx, scope: Scope): Promise<number[]> {
   return [...persons];
 }
 
-/** Re-derives links, duplicates, conflicts, suspected duplicates, flags and excess for the scope. */
-export async function derive(tx: Tx, scope: Scope): Promise<void> {
-  if (scope.empty) return;
+/**
+ * Re-derives links, duplicates, conflicts, suspected duplicates, flags and excess for the scope; returns the
+ * persons it covered (the scope widened), whose ledger is then reconciled.
+ */
+export async function derive(tx: Tx, scope: Scope): Promise<number[]> {
+  if (scope.empty) return [];
   const persons = await widen(tx, scope);
-  if (persons.length === 0) return;
+  if (persons.length === 0) return [];
   const P = A(persons);
 
   // Rule 4. A named settlement links when it exists, is not refunded and is the same person's; a refunded
@@ -157,6 +162,7 @@ export async function derive(tx: Tx, scope: Scope): Promise<void> {
       WHERE a.person_id = ANY(${P}::bigint[])
     ) e
     WHERE a.id = e.id AND a.excess_fen IS DISTINCT FROM e.excess`);
+  return persons;
 }
 
 /** Derives everything anew (after a migration that changes a rule, or to check a database). */

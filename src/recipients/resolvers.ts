@@ -6,6 +6,7 @@ import { sliceConnection } from '../shared/connection.ts';
 import type { AidRow, HouseholdRow, MergeRow, PersonRow, SettlementRow, StatusRow } from './store.ts';
 import { undoMerge } from '../identity/persons.ts';
 import { derive, Scope } from '../overlap/derive.ts';
+import { reconcileAid } from '../ledger/store.ts';
 import { cityOf, HAINAN_COUNTIES } from '../identity/regions.ts';
 import * as store from './store.ts';
 
@@ -146,7 +147,7 @@ export const recipientResolvers = {
           const scope = new Scope();
           scope.addPerson(r.fromPersonId);
           scope.addPerson(r.intoPersonId);
-          await derive(tx, scope);
+          await reconcileAid(tx, await derive(tx, scope), new Date());
         }
         return r;
       });
