@@ -335,6 +335,28 @@ export const aidRecordVersions = pgTable(
   (t) => [primaryKey({ columns: [t.aidId, t.version] })],
 );
 
+/**
+ * A caseworker's decision on a flagged aid record (review queue). Append only: the latest decision on a
+ * (record, kind) is the one in force; undoing is deciding again.
+ */
+export const reviewDecisions = pgTable(
+  'review_decisions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    aidId: id('aid_id').notNull().references(() => aidRecords.id),
+    /** DUPLICATE | VOUCHER_CONFLICT | SUSPECTED_DUPLICATE | SETTLEMENT_PERSON_MISMATCH */
+    kind: text('kind').notNull(),
+    /** CONFIRM | DISMISS */
+    decision: text('decision').notNull(),
+    reason: text('reason').notNull(),
+    /** For a confirmed suspected duplicate or conflicting report: the record it duplicates. */
+    duplicateOf: id('duplicate_of'),
+    decidedBy: text('decided_by').notNull(),
+    decidedAt: at('decided_at').notNull().defaultNow(),
+  },
+  (t) => [index('review_decisions_aid_idx').on(t.aidId, t.kind, t.id)],
+);
+
 /* ----------------------------------------------------------------- fund pool (ledger) */
 
 /** An account: a program's fund (of its agency), an outside source (budget, donors) or the recipients. */

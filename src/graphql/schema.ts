@@ -16,6 +16,7 @@ import { hubResolvers } from './hub.ts';
 import { ingestResolvers } from '../ingest/resolvers.ts';
 import { recipientResolvers } from '../recipients/resolvers.ts';
 import { ledgerResolvers } from '../ledger/resolvers.ts';
+import { reviewResolvers } from '../review/resolvers.ts';
 
 export const schemaDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../schema');
 
@@ -36,6 +37,7 @@ export function resolvers() {
     ingestResolvers,
     recipientResolvers,
     ledgerResolvers,
+    reviewResolvers,
     ...adapters.flatMap((a) => (a.resolvers ? [a.resolvers] : [])),
   ] as never[]);
 }

@@ -115,6 +115,25 @@ export async function derive(tx: Tx, scope: Scope): Promise<number[]> {
     ) d
     WHERE a.id = d.id AND a.duplicate_of IS DISTINCT FROM d.primary_id`);
 
+  // A caseworker's review overrides the rules for one record (review_decisions, the latest per record and
+  // kind): a dismissed DUPLICATE counts again; a confirmed suspected duplicate or conflicting report stops
+  // counting, as a duplicate of the record named in the decision.
+  // label: overlap.review-decisions
+  await tx.execute(sql`
+    UPDATE aid_records a SET duplicate_of = r.duplicate_of
+    FROM (
+      SELECT DISTINCT ON (l.aid_id) l.aid_id, CASE WHEN l.kind = 'DUPLICATE' THEN NULL ELSE l.duplicate_of END AS duplicate_of
+      FROM (
+        SELECT DISTINCT ON (d.aid_id, d.kind) d.aid_id, d.kind, d.decision, d.duplicate_of, d.id
+        FROM review_decisions d JOIN aid_records x ON x.id = d.aid_id
+        WHERE x.person_id = ANY(${P}::bigint[])
+        ORDER BY d.aid_id, d.kind, d.id DESC
+      ) l
+      WHERE (l.kind = 'DUPLICATE' AND l.decision = 'DISMISS') OR (l.kind IN ('SUSPECTED_DUPLICATE', 'VOUCHER_CONFLICT') AND l.decision = 'CONFIRM')
+      ORDER BY l.aid_id, l.id DESC
+    ) r
+    WHERE a.id = r.aid_id AND a.duplicate_of IS DISTINCT FROM r.duplicate_of`);
+
   // Rules 2–4 as flags: duplicate, voucher conflict, suspected duplicate (same person, same linked stay, same
   // amount, paid at most 3 days apart, other system, no shared voucher; both counting), mismatch, inferred
   // link, refunded stay.

@@ -1,0 +1,32 @@
+/** Resolvers of the review queue. */
+import type { HubContext } from '../graphql/context.ts';
+import { decodeCursor, encodeCursor, pageSize } from '../shared/connection.ts';
+import { decisionsOf, openItems, parseItemId, relatedAid, resolveReview, type Decision, type DecisionRow, type ReviewItem, type ReviewKind } from './service.ts';
+import type { AidRow } from '../recipients/store.ts';
+
+export const reviewResolvers = {
+  Query: {
+    reviewQueue: async (_: unknown, args: { kind?: ReviewKind | null; first?: number | null; after?: string | null }, ctx: HubContext) => {
+      const limit = pageSize(args.first);
+      const after = args.after ? parseItemId(decodeCursor('review', args.after)) : null;
+      const r = await openItems(ctx.database.db, args.kind ?? null, after, limit);
+      const edges = r.items.map((node) => ({ cursor: encodeCursor('review', node.id), node }));
+      return { totalCount: r.total, edges, pageInfo: { hasNextPage: r.hasNext, endCursor: edges.at(-1)?.cursor ?? null } };
+    },
+  },
+  Mutation: {
+    resolveReview: (_: unknown, args: { id: string; decision: Decision; reason: string }, ctx: HubContext) =>
+      resolveReview(ctx.database, args.id, args.decision, args.reason, ctx.actor),
+  },
+  ReviewItem: {
+    aid: (i: ReviewItem, _: unknown, ctx: HubContext) => ctx.loaders.aidById.load(i.aidId),
+    related: async (i: ReviewItem, _: unknown, ctx: HubContext) =>
+      ((await ctx.loaders.aidById.loadMany(await relatedAid(ctx.database.db, i))) as (AidRow | null)[]).filter((a): a is AidRow => !!a && !(a instanceof Error)),
+    history: (i: ReviewItem, _: unknown, ctx: HubContext) => decisionsOf(ctx.database.db, i.aidId, i.kind),
+    decision: async (i: ReviewItem, _: unknown, ctx: HubContext) => (await decisionsOf(ctx.database.db, i.aidId, i.kind)).at(-1) ?? null,
+  },
+  ReviewDecision: {
+    decidedBy: (d: DecisionRow) => d.decided_by,
+    decidedAt: (d: DecisionRow) => new Date(d.decided_at),
+  },
+};

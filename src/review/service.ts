@@ -1,0 +1,125 @@
+/**
+ * The review queue: aid records the rules flagged for a caseworker (DUPLICATE, VOUCHER_CONFLICT,
+ * SUSPECTED_DUPLICATE, SETTLEMENT_PERSON_MISMATCH), and the decisions on them. A decision is kept forever;
+ * the latest on a record and kind is in force, so a decision is undone by deciding again.
+ *
+ * What a decision does to the totals: dismissing a DUPLICATE makes the record count again; confirming a
+ * SUSPECTED_DUPLICATE or a VOUCHER_CONFLICT makes the record stop counting, as a duplicate of its partner
+ * (the earliest other record of the pair or voucher group). The other decisions record a caseworker's view
+ * and change no total.
+ */
+import { sql } from 'drizzle-orm';
+import { rows, type Database, type Db } from '../db/client.ts';
+import { derive, Scope } from '../overlap/derive.ts';
+import { reconcileAid } from '../ledger/store.ts';
+import { HubError, ErrorCode } from '../shared/errors.ts';
+
+export const REVIEW_KINDS = ['DUPLICATE', 'VOUCHER_CONFLICT', 'SUSPECTED_DUPLICATE', 'SETTLEMENT_PERSON_MISMATCH'] as const;
+export type ReviewKind = (typeof REVIEW_KINDS)[number];
+export type Decision = 'CONFIRM' | 'DISMISS';
+
+export interface ReviewItem {
+  id: string;
+  aidId: number;
+  kind: ReviewKind;
+}
+
+export function itemId(aidId: number, kind: ReviewKind): string {
+  return Buffer.from(`review:${aidId}:${kind}`, 'utf8').toString('base64url');
+}
+
+export function parseItemId(id: string): ReviewItem {
+  const m = /^review:(\d{1,18}):([A-Z_]+)$/.exec(Buffer.from(id, 'base64url').toString('utf8'));
+  if (!m || !(REVIEW_KINDS as readonly string[]).includes(m[2]!)) throw new HubError(ErrorCode.BAD_USER_INPUT, 'not a review item id', { argument: 'id' });
+  return { id, aidId: Number(m[1]), kind: m[2] as ReviewKind };
+}
+
+/** Open items: flagged records with no decision on that kind (a record made a duplicate by a decision is not asked again). */
+export async function openItems(db: Db, kind: ReviewKind | null, after: ReviewItem | null, limit: number): Promise<{ items: ReviewItem[]; total: number; hasNext: boolean }> {
+  const where = sql`k.kind = ANY(${`{${REVIEW_KINDS.join(',')}}`}::text[]) AND (${kind}::text IS NULL OR k.kind = ${kind})
+      AND NOT EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind = k.kind)
+      AND NOT (k.kind = 'DUPLICATE' AND EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind <> 'DUPLICATE'))`;
+  // label: review.open-items
+  const r = await rows<{ id: string; kind: ReviewKind }>(
+    db,
+    sql`SELECT a.id::text, k.kind FROM aid_records a CROSS JOIN LATERAL unnest(a.flags) AS k(kind)
+        WHERE ${where} AND (a.id, k.kind) > (${after?.aidId ?? 0}::bigint, ${after?.kind ?? ''}::text)
+        ORDER BY a.id, k.kind LIMIT ${limit + 1}`,
+  );
+  const total = await rows<{ n: string }>(db, sql`SELECT count(*)::text AS n FROM aid_records a CROSS JOIN LATERAL unnest(a.flags) AS k(kind) WHERE ${where}`);
+  const items = r.slice(0, limit).map((x) => ({ id: itemId(Number(x.id), x.kind), aidId: Number(x.id), kind: x.kind }));
+  return { items, total: Number(total[0]!.n), hasNext: r.length > limit };
+}
+
+/** The other records a flag is about: the voucher group, the suspected partners, or nothing. */
+export async function relatedAid(db: Db, item: ReviewItem): Promise<number[]> {
+  if (item.kind === 'DUPLICATE' || item.kind === 'VOUCHER_CONFLICT') {
+    // label: review.related-voucher
+    const r = await rows<{ id: string }>(
+      db,
+      sql`SELECT b.id::text FROM aid_records a JOIN aid_records b ON b.voucher_normalized = a.voucher_normalized AND b.id <> a.id
+          WHERE a.id = ${item.aidId} ORDER BY b.paid_on NULLS LAST, b.system, b.record_id`,
+    );
+    return r.map((x) => Number(x.id));
+  }
+  if (item.kind === 'SUSPECTED_DUPLICATE') {
+    // label: review.related-suspected
+    const r = await rows<{ id: string }>(
+      db,
+      sql`SELECT o.id::text FROM aid_records a JOIN aid_records o ON o.person_id = a.person_id AND o.linked_settlement_id = a.linked_settlement_id
+            AND o.id <> a.id AND o.system <> a.system AND o.amount_fen = a.amount_fen AND o.status <> 'REVERSED'
+            AND o.paid_on IS NOT NULL AND a.paid_on IS NOT NULL AND abs(o.paid_on - a.paid_on) <= 3
+          WHERE a.id = ${item.aidId} ORDER BY o.paid_on, o.system, o.record_id`,
+    );
+    return r.map((x) => Number(x.id));
+  }
+  return [];
+}
+
+export interface DecisionRow {
+  id: string;
+  aid_id: string;
+  kind: string;
+  decision: Decision;
+  reason: string;
+  duplicate_of: string | null;
+  decided_by: string;
+  decided_at: string;
+}
+
+export async function decisionsOf(db: Db, aidId: number, kind: ReviewKind): Promise<DecisionRow[]> {
+  // label: review.decisions
+  return rows<DecisionRow>(
+    db,
+    sql`SELECT id::text, aid_id::text, kind, decision, reason, duplicate_of::text, decided_by,
+          to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS decided_at
+        FROM review_decisions WHERE aid_id = ${aidId} AND kind = ${kind} ORDER BY id`,
+  );
+}
+
+export async function resolveReview(database: Database, id: string, decision: Decision, reason: string, actor: string): Promise<ReviewItem> {
+  const item = parseItemId(id);
+  if (reason.trim().length < 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'give the reason for the decision', { argument: 'reason' });
+  await database.db.transaction(async (tx) => {
+    const a = await rows<{ person_id: string; flags: string[] }>(tx, sql`SELECT person_id::text, flags FROM aid_records WHERE id = ${item.aidId} FOR UPDATE`);
+    if (!a[0]) throw new HubError(ErrorCode.NOT_FOUND, 'no such review item');
+    const decided = await decisionsOf(tx, item.aidId, item.kind);
+    if (!a[0].flags.includes(item.kind) && decided.length === 0) {
+      throw new HubError(ErrorCode.BAD_USER_INPUT, `the record is not flagged ${item.kind}`, { argument: 'id' });
+    }
+    let duplicateOf: number | null = null;
+    if (decision === 'CONFIRM' && (item.kind === 'SUSPECTED_DUPLICATE' || item.kind === 'VOUCHER_CONFLICT')) {
+      const partner = decided.at(-1)?.duplicate_of ?? (await relatedAid(tx, item))[0] ?? null;
+      if (partner === null) throw new HubError(ErrorCode.BAD_USER_INPUT, 'the record has no partner to be a duplicate of any more', { argument: 'id' });
+      duplicateOf = Number(partner);
+    }
+    // label: review.decide
+    await tx.execute(sql`
+      INSERT INTO review_decisions (aid_id, kind, decision, reason, duplicate_of, decided_by)
+      VALUES (${item.aidId}, ${item.kind}, ${decision}, ${reason.trim()}, ${duplicateOf}, ${actor})`);
+    const scope = new Scope();
+    scope.addPerson(Number(a[0].person_id));
+    await reconcileAid(tx, await derive(tx, scope), new Date());
+  });
+  return item;
+}

@@ -1,0 +1,84 @@
+/** The review queue: flagged records, decisions that move the totals, and undoing by deciding again. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { rows, type Database } from '../../src/db/client.ts';
+import { adapterFor } from '../../adapters/index.ts';
+import { ingest } from '../../src/ingest/pipeline.ts';
+import { bufferInput } from '../../src/ingest/service.ts';
+import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
+import { gql, startTestHub } from '../support/hub.ts';
+import { civilPaymentFile, idNumber, settlementFile } from '../support/builders.ts';
+
+let database: Database;
+let hub: Awaited<ReturnType<typeof startTestHub>>;
+const now = new Date('2026-11-01T00:00:00+08:00');
+const P = idNumber(71);
+
+beforeAll(async () => {
+  database = await testDatabase();
+  hub = await startTestHub(database);
+});
+afterAll(async () => hub?.close());
+beforeEach(async () => {
+  await resetDatabase(database);
+  await ingest(database, adapterFor('medical-insurance')!, bufferInput('s.ndjson', settlementFile([{ id: 'S-1', person: P }])), { now });
+  await ingest(database, adapterFor('civil-affairs')!, bufferInput('p.csv', civilPaymentFile([
+    { id: 'LS-1', person: P, amount: '3000.00', paid: '2026/2/5', voucher: 'PZ-1', settlement: 'S-1' },
+    { id: 'LS-2', person: P, amount: '3000.00', paid: '2026/2/9', voucher: 'pz 1', settlement: 'S-1' },
+  ])), { now });
+  const hardshipId = P;
+  const d = `D|KN-9|${hardshipId}|某某|400000|20260201|20260206|KN-V-9|S-1|1`;
+  const file = ['H|UNION-HARDSHIP|20260301|1', d, 'T|1|400000'].join('\n');
+  const iconv = (await import('iconv-lite')).default;
+  await ingest(database, adapterFor('union-hardship')!, bufferInput('h.txt', iconv.encode(file, 'gb18030')), { now });
+  await ingest(database, adapterFor('civil-affairs')!, bufferInput('p2.csv', civilPaymentFile([
+    { id: 'LS-3', person: P, amount: '4000.00', paid: '2026/2/7', voucher: 'PZ-3', settlement: 'S-1' },
+  ])), { now });
+});
+
+const QUEUE = `query($k: ReviewKind) { reviewQueue(kind: $k) { totalCount edges { node { id kind aid { recordId system } related { recordId } decision { decision } } } } }`;
+const RESOLVE = `mutation($id: ID!, $d: ReviewDecisionKind!, $r: String!) { resolveReview(id: $id, decision: $d, reason: $r) { kind decision { decision reason decidedBy } history { decision } } }`;
+const counted = async () =>
+  Number((await rows<{ n: string }>(database.db, sql`SELECT COALESCE(sum(amount_fen), 0)::text AS n FROM aid_records WHERE duplicate_of IS NULL AND status <> 'REVERSED'`))[0]!.n);
+
+describe(`the review queue (${testDbKind})`, () => {
+  it('lists duplicates and suspected duplicates; a decision moves the totals and a later one undoes it', async () => {
+    const dup = await gql<{ reviewQueue: any }>(hub.url, QUEUE, { k: 'DUPLICATE' });
+    expect(dup.body.data!.reviewQueue.totalCount).toBe(1);
+    expect(dup.body.data!.reviewQueue.edges[0].node).toMatchObject({ kind: 'DUPLICATE', aid: { recordId: 'LS-2' }, related: [{ recordId: 'LS-1' }], decision: null });
+    const sus = await gql<{ reviewQueue: any }>(hub.url, QUEUE, { k: 'SUSPECTED_DUPLICATE' });
+    expect(sus.body.data!.reviewQueue.edges.map((e: any) => e.node.aid.recordId).sort()).toEqual(['KN-9', 'LS-3']);
+    expect(await counted()).toBe(300000 + 400000 + 400000);
+
+    // The duplicate was a second, real payment: it counts again.
+    const dupId = dup.body.data!.reviewQueue.edges[0].node.id;
+    const r1 = await gql<{ resolveReview: any }>(hub.url, RESOLVE, { id: dupId, d: 'DISMISS', r: 'second instalment, confirmed by phone' });
+    expect(r1.body.errors).toBeUndefined();
+    expect(r1.body.data!.resolveReview).toMatchObject({ decision: { decision: 'DISMISS', decidedBy: 'local' }, history: [{ decision: 'DISMISS' }] });
+    expect(await counted()).toBe(300000 + 300000 + 400000 + 400000);
+    // Undone by deciding again: it is a duplicate after all.
+    await gql(hub.url, RESOLVE, { id: dupId, d: 'CONFIRM', r: 'the agency withdrew the second report' });
+    expect(await counted()).toBe(300000 + 400000 + 400000);
+
+    // The suspected pair is one payment reported by two systems: the later report stops counting.
+    const susId = sus.body.data!.reviewQueue.edges.find((e: any) => e.node.aid.recordId === 'LS-3').node.id;
+    await gql(hub.url, RESOLVE, { id: susId, d: 'CONFIRM', r: 'same bill, paid twice' });
+    expect(await counted()).toBe(300000 + 400000);
+    const left = await gql<{ reviewQueue: any }>(hub.url, QUEUE, {});
+    expect(left.body.data!.reviewQueue.totalCount).toBe(0);
+    const ledger = await rows<{ n: string }>(database.db, sql`SELECT count(*)::text AS n FROM (SELECT tx_id FROM ledger_postings GROUP BY tx_id HAVING sum(amount_fen) <> 0) x`);
+    expect(ledger[0]!.n).toBe('0');
+  });
+
+  it('refuses a decision without a reason, or on a record not flagged so', async () => {
+    const dup = await gql<{ reviewQueue: any }>(hub.url, QUEUE, { k: 'DUPLICATE' });
+    const id = dup.body.data!.reviewQueue.edges[0].node.id;
+    const noReason = await gql(hub.url, RESOLVE, { id, d: 'DISMISS', r: ' ' });
+    expect(noReason.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const forged = Buffer.from('review:1:SETTLEMENT_PERSON_MISMATCH').toString('base64url');
+    const wrong = await gql(hub.url, RESOLVE, { id: forged, d: 'CONFIRM', r: 'looks wrong' });
+    expect(wrong.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const n = await rows<{ n: string }>(database.db, sql`SELECT count(*)::text AS n FROM review_decisions`);
+    expect(n[0]!.n).toBe('0');
+  });
+});
