@@ -33,6 +33,10 @@ export interface IngestSummary {
   updated: number;
   unchanged: number;
   quarantined: number;
+  /** Records newly flagged DUPLICATE by what this file brought (rule 2). */
+  duplicates: number;
+  /** Records newly flagged SUSPECTED_DUPLICATE by what this file brought (rule 3). */
+  suspectedDuplicates: number;
   rejected: boolean;
   reason: RejectCode | null;
   message: string | null;
@@ -99,6 +103,9 @@ interface Counters {
   updated: number;
   unchanged: number;
   quarantined: number;
+  /** Records newly flagged DUPLICATE / SUSPECTED_DUPLICATE by what this file brought (rules 2 and 3). */
+  duplicates: number;
+  suspectedDuplicates: number;
 }
 
 async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: number, ctx: MapContext, batch: SourceRecord[], c: Counters, scope: Scope): Promise<void> {
@@ -252,7 +259,7 @@ export async function ingestSource(database: Database, adapter: Adapter, source:
   const now = opts.now ?? new Date();
   const ctx: MapContext = { system: adapter.code, now, today: todayCst(now) };
   const batchSize = opts.batchSize ?? 1000;
-  const c: Counters = { records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0 };
+  const c: Counters = { records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0, duplicates: 0, suspectedDuplicates: 0 };
   const run = await rows<{ id: string }>(
     database.db,
     sql`INSERT INTO ingest_runs (system, file) VALUES (${adapter.code}, ${source.name}) RETURNING id::text AS id`,
@@ -275,14 +282,16 @@ export async function ingestSource(database: Database, adapter: Adapter, source:
       for (const id of await matchProvisionalChildren(tx)) scope.addPerson(id);
       // The overlap rules, over everything this file can have changed the outcome of; then the fund pool books
       // what the derived records and the donations now say.
-      const persons = await derive(tx, scope);
-      await reconcileAid(tx, persons, now);
+      const derived = await derive(tx, scope);
+      c.duplicates = derived.duplicates;
+      c.suspectedDuplicates = derived.suspectedDuplicates;
+      await reconcileAid(tx, derived.persons, now);
       await reconcileDonations(tx, adapter.code, [...scope.donations], now);
     });
   } catch (e) {
     if (!(e instanceof FileRejectedError)) throw e;
     rejected = e;
-    Object.assign(c, { records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0 });
+    Object.assign(c, { records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0, duplicates: 0, suspectedDuplicates: 0 });
   }
   const summary: IngestSummary = {
     system: adapter.code,

@@ -43,7 +43,7 @@ async function afterChange(tx: Tx, personIds: number[], settlementId: string | n
   const scope = new Scope();
   for (const p of personIds) scope.addPerson(p);
   scope.addSettlement(settlementId);
-  await reconcileAid(tx, await derive(tx, scope), now);
+  await reconcileAid(tx, (await derive(tx, scope)).persons, now);
 }
 
 /** Counted aid linked to a stay, with the stay locked so that concurrent checks against it are serialised. */

@@ -7,7 +7,7 @@
  * of persons: those the change touched, the persons whose aid names a settlement that changed, and the
  * persons sharing a voucher with any of them (rule 2 crosses persons).
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Tx } from '../db/client.ts';
 
 /** What a change touched; derivation widens it to everything whose outcome can depend on it. */
@@ -58,15 +58,32 @@ async function widen(tx: Tx, scope: Scope): Promise<number[]> {
   return [...persons];
 }
 
-/**
- * Re-derives links, duplicates, conflicts, suspected duplicates, flags and excess for the scope; returns the
- * persons it covered (the scope widened), whose ledger is then reconciled.
- */
-export async function derive(tx: Tx, scope: Scope): Promise<number[]> {
-  if (scope.empty) return [];
+export interface Derived {
+  /** The persons derivation covered (the scope widened): their ledger is reconciled next. */
+  persons: number[];
+  /** How many more records of those persons are flagged DUPLICATE / SUSPECTED_DUPLICATE than before. */
+  duplicates: number;
+  suspectedDuplicates: number;
+}
+
+async function flagCounts(tx: Tx, P: SQL): Promise<{ d: number; s: number }> {
+  // label: overlap.flag-counts
+  const r = await rows<{ d: string; s: string }>(
+    tx,
+    sql`SELECT count(*) FILTER (WHERE 'DUPLICATE' = ANY(flags))::text AS d, count(*) FILTER (WHERE 'SUSPECTED_DUPLICATE' = ANY(flags))::text AS s
+        FROM aid_records WHERE person_id = ANY(${P}::bigint[])`,
+  );
+  return { d: Number(r[0]!.d), s: Number(r[0]!.s) };
+}
+
+/** Re-derives links, duplicates, conflicts, suspected duplicates, flags and excess for the scope. */
+export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
+  const none: Derived = { persons: [], duplicates: 0, suspectedDuplicates: 0 };
+  if (scope.empty) return none;
   const persons = await widen(tx, scope);
-  if (persons.length === 0) return [];
+  if (persons.length === 0) return none;
   const P = A(persons);
+  const before = await flagCounts(tx, P);
 
   // Rule 4. A named settlement links when it exists, is not refunded and is the same person's; a refunded
   // one leaves general aid (flagged for review); another person's is a mismatch; one not yet arrived waits
@@ -181,7 +198,8 @@ export async function derive(tx: Tx, scope: Scope): Promise<number[]> {
       WHERE a.person_id = ANY(${P}::bigint[])
     ) e
     WHERE a.id = e.id AND a.excess_fen IS DISTINCT FROM e.excess`);
-  return persons;
+  const after = await flagCounts(tx, P);
+  return { persons, duplicates: after.d - before.d, suspectedDuplicates: after.s - before.s };
 }
 
 /** Derives everything anew (after a migration that changes a rule, or to check a database). */

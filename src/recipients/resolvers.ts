@@ -147,7 +147,7 @@ export const recipientResolvers = {
           const scope = new Scope();
           scope.addPerson(r.fromPersonId);
           scope.addPerson(r.intoPersonId);
-          await reconcileAid(tx, await derive(tx, scope), new Date());
+          await reconcileAid(tx, (await derive(tx, scope)).persons, new Date());
         }
         return r;
       });

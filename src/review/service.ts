@@ -119,7 +119,7 @@ export async function resolveReview(database: Database, id: string, decision: De
       VALUES (${item.aidId}, ${item.kind}, ${decision}, ${reason.trim()}, ${duplicateOf}, ${actor})`);
     const scope = new Scope();
     scope.addPerson(Number(a[0].person_id));
-    await reconcileAid(tx, await derive(tx, scope), new Date());
+    await reconcileAid(tx, (await derive(tx, scope)).persons, new Date());
   });
   return item;
 }

@@ -34,12 +34,13 @@ describe(`overlapping aid on a stay (${testDbKind})`, () => {
   it('removes a duplicate report, flags a conflict and takes the excess above the burden', async () => {
     // B = 50000 − 25000 − 5000 = 20000 yuan.
     await load('medical-insurance', 's.ndjson', settlementFile([{ id: 'S-1', person: P }]));
-    await load('civil-affairs', 'pay.csv', civilPaymentFile([
+    const summary = await load('civil-affairs', 'pay.csv', civilPaymentFile([
       { id: 'LS-1', person: P, amount: '10000.00', paid: '2026/2/5', voucher: 'PZ-001', settlement: 'S-1' },
       { id: 'LS-2', person: P, amount: '10000.00', paid: '2026/2/6', voucher: ' pz 001', settlement: 'S-1' },
       { id: 'LS-3', person: P, amount: '15000.00', paid: '2026/3/1', voucher: 'PZ-003', settlement: 'S-1' },
       { id: 'LS-4', person: Q, amount: '15000.00', paid: '2026/3/2', voucher: 'PZ-003' },
     ]));
+    expect(summary).toMatchObject({ new: 4, duplicates: 1, suspectedDuplicates: 0 });
     const r = await gql<{ settlement: any; aidCapacity: any }>(hub.url, STAY, { s: 'S-1' });
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data!.settlement).toEqual({
