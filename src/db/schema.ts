@@ -399,7 +399,7 @@ export const ledgerPostings = pgTable(
     amountFen: fen('amount_fen').notNull(),
     personId: id('person_id').references(() => persons.id),
   },
-  (t) => [index('ledger_postings_account_idx').on(t.accountCode, t.txId)],
+  (t) => [index('ledger_postings_account_idx').on(t.accountCode, t.txId), index('ledger_postings_tx_idx').on(t.txId)],
 );
 
 /** Donations received by the social channels (red-cross, charity), as delivered. */

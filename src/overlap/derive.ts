@@ -7,7 +7,7 @@
  * of persons: those the change touched, the persons whose aid names a settlement that changed, and the
  * persons sharing a voucher with any of them (rule 2 crosses persons).
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { A, rows, type Tx } from '../db/client.ts';
 
 /** What a change touched; derivation widens it to everything whose outcome can depend on it. */
@@ -66,16 +66,6 @@ export interface Derived {
   suspectedDuplicates: number;
 }
 
-async function flagCounts(tx: Tx, P: SQL): Promise<{ d: number; s: number }> {
-  // label: overlap.flag-counts
-  const r = await rows<{ d: string; s: string }>(
-    tx,
-    sql`SELECT count(*) FILTER (WHERE 'DUPLICATE' = ANY(flags))::text AS d, count(*) FILTER (WHERE 'SUSPECTED_DUPLICATE' = ANY(flags))::text AS s
-        FROM aid_records WHERE person_id = ANY(${P}::bigint[])`,
-  );
-  return { d: Number(r[0]!.d), s: Number(r[0]!.s) };
-}
-
 /** Re-derives links, duplicates, conflicts, suspected duplicates, flags and excess for the scope. */
 export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
   const none: Derived = { persons: [], duplicates: 0, suspectedDuplicates: 0 };
@@ -83,7 +73,6 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
   const persons = await widen(tx, scope);
   if (persons.length === 0) return none;
   const P = A(persons);
-  const before = await flagCounts(tx, P);
 
   // Rule 4. A named settlement links when it exists, is not refunded and is the same person's; a refunded
   // one leaves general aid (flagged for review); another person's is a mismatch; one not yet arrived waits
@@ -154,11 +143,13 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
   // Rules 2–4 as flags: duplicate, voucher conflict, suspected duplicate (same person, same linked stay, same
   // amount, paid at most 3 days apart, other system, no shared voucher; both counting), mismatch, inferred
   // link, refunded stay.
-  // label: overlap.flags
-  await tx.execute(sql`
+  // label: overlap.flags — the old flags come back with the new, to count what this change flagged.
+  const changed = await rows<{ old: string[]; new: string[] }>(
+    tx,
+    sql`
     UPDATE aid_records a SET flags = f.flags
     FROM (
-      SELECT a.id, array_remove(ARRAY[
+      SELECT a.id, a.flags AS old, array_remove(ARRAY[
           CASE WHEN a.duplicate_of IS NOT NULL THEN 'DUPLICATE' END,
           CASE WHEN a.voucher_normalized IS NOT NULL AND EXISTS (
                  SELECT 1 FROM aid_records v WHERE v.voucher_normalized = a.voucher_normalized
@@ -177,29 +168,33 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
       LEFT JOIN settlements s ON s.settlement_id = a.settlement_ref
       WHERE a.person_id = ANY(${P}::bigint[])
     ) f
-    WHERE a.id = f.id AND a.flags IS DISTINCT FROM f.flags`);
+    WHERE a.id = f.id AND a.flags IS DISTINCT FROM f.flags
+    RETURNING f.old, f.flags AS new`,
+  );
+  const gained = (flag: string) => changed.reduce((n, c) => n + (c.new.includes(flag) ? 1 : 0) - (c.old.includes(flag) ? 1 : 0), 0);
 
   // Rule 5. On each stay, the counting linked aid in payment order (then the primary order): the part of
   // each record that takes the running sum above the burden B is its excess.
-  // label: overlap.excess
+  // label: overlap.excess — a running sum per stay (linked stays are always the same person's)
   await tx.execute(sql`
-    UPDATE aid_records a SET excess_fen = e.excess
+    UPDATE aid_records a SET excess_fen = COALESCE(e.excess, 0)
     FROM (
-      SELECT a.id,
-        CASE WHEN s.settlement_id IS NULL OR a.duplicate_of IS NOT NULL OR a.status = 'REVERSED' THEN 0
-             ELSE GREATEST(0, r.running - GREATEST(s.burden_fen, r.running - a.amount_fen)) END AS excess
-      FROM aid_records a
-      LEFT JOIN settlements s ON s.settlement_id = a.linked_settlement_id AND s.refunded_by IS NULL
-      LEFT JOIN LATERAL (
-        SELECT sum(o.amount_fen) AS running FROM aid_records o
-        WHERE o.linked_settlement_id = a.linked_settlement_id AND o.duplicate_of IS NULL AND o.status <> 'REVERSED'
-          AND (COALESCE(o.paid_on, 'infinity'::date), o.system, o.record_id) <= (COALESCE(a.paid_on, 'infinity'::date), a.system, a.record_id)
-      ) r ON a.linked_settlement_id IS NOT NULL
+      SELECT a.id, w.excess FROM aid_records a
+      LEFT JOIN (
+        SELECT o.id, GREATEST(0, o.running - GREATEST(s.burden_fen, o.running - o.amount_fen)) AS excess
+        FROM (
+          SELECT o.id, o.amount_fen, o.linked_settlement_id,
+            sum(o.amount_fen) OVER (PARTITION BY o.linked_settlement_id
+                                    ORDER BY COALESCE(o.paid_on, 'infinity'::date), o.system, o.record_id) AS running
+          FROM aid_records o
+          WHERE o.person_id = ANY(${P}::bigint[]) AND o.linked_settlement_id IS NOT NULL AND o.duplicate_of IS NULL AND o.status <> 'REVERSED'
+        ) o
+        JOIN settlements s ON s.settlement_id = o.linked_settlement_id AND s.refunded_by IS NULL
+      ) w ON w.id = a.id
       WHERE a.person_id = ANY(${P}::bigint[])
     ) e
-    WHERE a.id = e.id AND a.excess_fen IS DISTINCT FROM e.excess`);
-  const after = await flagCounts(tx, P);
-  return { persons, duplicates: after.d - before.d, suspectedDuplicates: after.s - before.s };
+    WHERE a.id = e.id AND a.excess_fen IS DISTINCT FROM COALESCE(e.excess, 0)`);
+  return { persons, duplicates: gained('DUPLICATE'), suspectedDuplicates: gained('SUSPECTED_DUPLICATE') };
 }
 
 /** Derives everything anew (after a migration that changes a rule, or to check a database). */

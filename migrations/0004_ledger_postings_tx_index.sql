@@ -1,0 +1,1 @@
+CREATE INDEX "ledger_postings_tx_idx" ON "ledger_postings" USING btree ("tx_id");
