@@ -143,31 +143,39 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
   // Rules 2–4 as flags: duplicate, voucher conflict, suspected duplicate (same person, same linked stay, same
   // amount, paid at most 3 days apart, other system, no shared voucher; both counting), mismatch, inferred
   // link, refunded stay.
-  // label: overlap.flags — the old flags come back with the new, to count what this change flagged.
+  // label: overlap.flags — set-based: conflicts by a window over each voucher group (all its members are in
+  // scope), suspected pairs by one self-join; the old flags come back with the new, to count what changed.
   const changed = await rows<{ old: string[]; new: string[] }>(
     tx,
     sql`
-    UPDATE aid_records a SET flags = f.flags
-    FROM (
-      SELECT a.id, a.flags AS old, array_remove(ARRAY[
-          CASE WHEN a.duplicate_of IS NOT NULL THEN 'DUPLICATE' END,
-          CASE WHEN a.voucher_normalized IS NOT NULL AND EXISTS (
-                 SELECT 1 FROM aid_records v WHERE v.voucher_normalized = a.voucher_normalized
-                   AND (v.person_id <> a.person_id OR v.amount_fen <> a.amount_fen)) THEN 'VOUCHER_CONFLICT' END,
-          CASE WHEN a.duplicate_of IS NULL AND a.status <> 'REVERSED' AND a.linked_settlement_id IS NOT NULL AND a.paid_on IS NOT NULL AND EXISTS (
-                 SELECT 1 FROM aid_records o WHERE o.person_id = a.person_id AND o.linked_settlement_id = a.linked_settlement_id
-                   AND o.id <> a.id AND o.system <> a.system AND o.amount_fen = a.amount_fen
-                   AND o.duplicate_of IS NULL AND o.status <> 'REVERSED' AND o.paid_on IS NOT NULL
-                   AND abs(o.paid_on - a.paid_on) <= ${SUSPECT_WINDOW_DAYS}::int
-                   AND (a.voucher_normalized IS NULL OR o.voucher_normalized IS DISTINCT FROM a.voucher_normalized)) THEN 'SUSPECTED_DUPLICATE' END,
-          CASE WHEN s.settlement_id IS NOT NULL AND s.person_id <> a.person_id AND s.refunded_by IS NULL THEN 'SETTLEMENT_PERSON_MISMATCH' END,
-          CASE WHEN a.link_kind = 'INFERRED' THEN 'INFERRED_LINK' END,
-          CASE WHEN s.refunded_by IS NOT NULL THEN 'REFUNDED_SETTLEMENT' END
+    WITH s AS (
+      SELECT a.id, a.person_id, a.system, a.amount_fen, a.paid_on, a.status, a.duplicate_of, a.voucher_normalized,
+        a.linked_settlement_id, a.link_kind, a.settlement_ref, a.flags,
+        (a.voucher_normalized IS NOT NULL AND (min(a.person_id) OVER v <> max(a.person_id) OVER v OR min(a.amount_fen) OVER v <> max(a.amount_fen) OVER v)) AS conflict
+      FROM aid_records a WHERE a.person_id = ANY(${P}::bigint[])
+      WINDOW v AS (PARTITION BY a.voucher_normalized)
+    ),
+    counting AS (
+      SELECT * FROM s WHERE duplicate_of IS NULL AND status <> 'REVERSED' AND linked_settlement_id IS NOT NULL AND paid_on IS NOT NULL
+    ),
+    suspected AS (
+      SELECT DISTINCT x.id FROM counting x JOIN counting o
+        ON o.person_id = x.person_id AND o.linked_settlement_id = x.linked_settlement_id AND o.id <> x.id AND o.system <> x.system
+       AND o.amount_fen = x.amount_fen AND abs(o.paid_on - x.paid_on) <= ${SUSPECT_WINDOW_DAYS}::int
+       AND (x.voucher_normalized IS NULL OR o.voucher_normalized IS DISTINCT FROM x.voucher_normalized)
+    ),
+    f AS (
+      SELECT s.id, s.flags AS old, array_remove(ARRAY[
+          CASE WHEN s.duplicate_of IS NOT NULL THEN 'DUPLICATE' END,
+          CASE WHEN s.conflict THEN 'VOUCHER_CONFLICT' END,
+          CASE WHEN sp.id IS NOT NULL THEN 'SUSPECTED_DUPLICATE' END,
+          CASE WHEN st.settlement_id IS NOT NULL AND st.person_id <> s.person_id AND st.refunded_by IS NULL THEN 'SETTLEMENT_PERSON_MISMATCH' END,
+          CASE WHEN s.link_kind = 'INFERRED' THEN 'INFERRED_LINK' END,
+          CASE WHEN st.refunded_by IS NOT NULL THEN 'REFUNDED_SETTLEMENT' END
         ], NULL) AS flags
-      FROM aid_records a
-      LEFT JOIN settlements s ON s.settlement_id = a.settlement_ref
-      WHERE a.person_id = ANY(${P}::bigint[])
-    ) f
+      FROM s LEFT JOIN suspected sp ON sp.id = s.id LEFT JOIN settlements st ON st.settlement_id = s.settlement_ref
+    )
+    UPDATE aid_records a SET flags = f.flags FROM f
     WHERE a.id = f.id AND a.flags IS DISTINCT FROM f.flags
     RETURNING f.old, f.flags AS new`,
   );
