@@ -2,9 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { buildSchema, extendSchema, parse, type GraphQLObjectType } from 'graphql';
 import type { MapContext, MapOutcome } from '../../src/ingest/adapter.ts';
 import { bufferInput } from '../../src/ingest/readers.ts';
-import { todayCst } from '../../src/identity/dates.ts';
+
 import { disabledRehab } from './index.ts';
-import { HEADER, contractFixture, idOf, utf8, wrongCheckOf } from './fixtures.ts';
+import { HEADER, idOf, utf8, wrongCheckOf } from './fixtures.ts';
 
 const ctx: MapContext = { system: 'disabled-rehab', today: '2026-04-01', now: new Date('2026-04-01T02:00:00Z') };
 
@@ -132,21 +132,6 @@ describe('disabled-rehab records', () => {
       [17, 'UNPARSABLE', null],
       [18, 'OK', `${A}42|2026-03-05|10000`],
     ]);
-  });
-});
-
-describe('disabled-rehab contract fixture', () => {
-  it('holds the counts it declares', async () => {
-    const out = await ingest(contractFixture.content, { ...ctx, today: todayCst() });
-    expect(out).toHaveLength(contractFixture.records);
-    const counts: Record<string, number> = {};
-    for (const { outcome } of out) if (!outcome.ok) counts[outcome.reason] = (counts[outcome.reason] ?? 0) + 1;
-    expect(counts).toEqual(contractFixture.quarantined);
-  });
-
-  it('the rejected fixture is refused with its reason', async () => {
-    const rejected = contractFixture.rejected!;
-    await expect(ingest(rejected.content)).rejects.toMatchObject({ name: 'FileRejectedError', reason: rejected.reason });
   });
 });
 

@@ -7,7 +7,7 @@ import type { ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/
 import type { JsonLine } from '../../src/ingest/json-readers.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
 import { medicalInsurance } from './index.ts';
-import { contractFixture, settlementLine } from './fixtures.ts';
+import { settlementLine } from './fixtures.ts';
 
 const ctx: MapContext = { system: 'medical-insurance', today: '2026-04-01', now: new Date('2026-04-01T12:00:00+08:00') };
 const id = (first17: string) => first17 + checkCharacter(first17);
@@ -137,15 +137,6 @@ describe('medical-insurance adapter', () => {
     const outs = recs.map((r) => medicalInsurance.map(r, ctx));
     expect(outs.map((o) => (o.ok ? o.recordId : o.reason))).toEqual(['H46010200001-2026-000001', 'UNPARSABLE', 'UNPARSABLE', 'X2']);
     expect(outs[1]).toMatchObject({ recordId: null, message: expect.stringContaining('line 2') });
-  });
-
-  it('has a contract fixture whose counts are exact', async () => {
-    const f = await contractFixture();
-    const outs = await mapAll(f.content.toString('utf8'));
-    expect(outs).toHaveLength(f.records);
-    const counts: Record<string, number> = {};
-    for (const o of outs) if (!o.ok) counts[o.reason] = (counts[o.reason] ?? 0) + 1;
-    expect(counts).toEqual(f.quarantined);
   });
 
   it('shows the insurance breakdown of a settlement row in yuan', () => {

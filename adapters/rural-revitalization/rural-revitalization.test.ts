@@ -7,7 +7,7 @@ import type { ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/
 import { FileRejectedError } from '../../src/ingest/adapter.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
 import { ruralRevitalization, settlementIdInRemark, type RuralRow } from './index.ts';
-import { AID_HEADER, aidRow, CHILD, contractFixture, excelDate, HEAD, monitoredRow, MONITORED_HEADER, ruralWorkbook, type WorkbookSpec } from './fixtures.ts';
+import { AID_HEADER, aidRow, CHILD, excelDate, HEAD, monitoredRow, MONITORED_HEADER, ruralWorkbook, type WorkbookSpec } from './fixtures.ts';
 
 const ctx: MapContext = { system: 'rural-revitalization', today: '2026-04-01', now: new Date('2026-04-01T12:00:00+08:00') };
 const id = (first17: string) => first17 + checkCharacter(first17);
@@ -162,16 +162,6 @@ describe('rural-revitalization adapter', () => {
     expect(await reasons(good.subarray(0, good.length - 200))).toBe('MALFORMED');
     expect(await reasons(await ruralWorkbook({ monitored: [monitoredRow()], monitoredHeader: MONITORED_HEADER.filter((h) => h !== '纳入日期') }))).toBe('MALFORMED');
     expect(await reasons(await ruralWorkbook({ extraSheet: true }))).toBe('MALFORMED');
-  });
-
-  it('has a contract fixture whose counts are exact', async () => {
-    const f = await contractFixture();
-    const outs = await mapAll(f.content);
-    expect(outs).toHaveLength(f.records);
-    const counts: Record<string, number> = {};
-    for (const o of outs) if (!o.ok) counts[o.reason] = (counts[o.reason] ?? 0) + 1;
-    expect(counts).toEqual(f.quarantined);
-    await expect(records(f.rejected!.content)).rejects.toMatchObject({ reason: 'MALFORMED' });
   });
 
   it('shows 帮扶项目 and 备注 through AidRecord.ruralRevitalization', () => {

@@ -2,9 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { buildSchema, extendSchema, parse, type GraphQLObjectType } from 'graphql';
 import type { MapContext, MapOutcome } from '../../src/ingest/adapter.ts';
 import { bufferInput } from '../../src/ingest/readers.ts';
-import { todayCst } from '../../src/identity/dates.ts';
+
 import { unionHardship } from './index.ts';
-import { contractFixture, gb, idOf, wrongCheckOf } from './fixtures.ts';
+import { gb, idOf, wrongCheckOf } from './fixtures.ts';
 
 const ctx: MapContext = { system: 'union-hardship', today: '2026-04-01', now: new Date('2026-04-01T02:00:00Z') };
 
@@ -162,22 +162,6 @@ describe('union-hardship verify', () => {
       expect((err as Error).message).toMatch(message);
     });
   }
-});
-
-describe('union-hardship contract fixture', () => {
-  it('holds the counts it declares and passes verify', async () => {
-    await expect(unionHardship.verify!(bufferInput(contractFixture.name, contractFixture.content))).resolves.toBeUndefined();
-    const out = await ingest(contractFixture.content, { ...ctx, today: todayCst() });
-    expect(out).toHaveLength(contractFixture.records);
-    const counts: Record<string, number> = {};
-    for (const { outcome } of out) if (!outcome.ok) counts[outcome.reason] = (counts[outcome.reason] ?? 0) + 1;
-    expect(counts).toEqual(contractFixture.quarantined);
-  });
-
-  it('the rejected fixture fails verify with its reason', async () => {
-    const rejected = contractFixture.rejected!;
-    await expect(unionHardship.verify!(bufferInput(rejected.name, rejected.content))).rejects.toMatchObject({ reason: rejected.reason });
-  });
 });
 
 describe('union-hardship SDL', () => {

@@ -7,7 +7,7 @@ import type { ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/
 import { FileRejectedError } from '../../src/ingest/adapter.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
 import { unionMutualAid, type ClaimValue } from './index.ts';
-import { claimXml, contractFixture, exportXml, MEMBER_ID } from './fixtures.ts';
+import { claimXml, exportXml, MEMBER_ID } from './fixtures.ts';
 
 const ctx: MapContext = { system: 'union-mutual-aid', today: '2026-04-01', now: new Date('2026-04-01T12:00:00+08:00') };
 const id = (first17: string) => first17 + checkCharacter(first17);
@@ -138,17 +138,6 @@ describe('union-mutual-aid adapter', () => {
     expect(await rejection('<OtherExport/>')).toBe('MALFORMED');
     // read() refuses it too, should it be called without verify().
     await expect(records(good.slice(0, good.lastIndexOf('</Claim>')))).rejects.toBeInstanceOf(FileRejectedError);
-  });
-
-  it('has a contract fixture whose counts are exact', async () => {
-    const f = await contractFixture();
-    expect(await rejection(f.content)).toBe('accepted');
-    const outs = await mapAll(f.content);
-    expect(outs).toHaveLength(f.records);
-    const counts: Record<string, number> = {};
-    for (const o of outs) if (!o.ok) counts[o.reason] = (counts[o.reason] ?? 0) + 1;
-    expect(counts).toEqual(f.quarantined);
-    expect(await rejection(f.rejected!.content)).toBe(f.rejected!.reason);
   });
 
   it('shows the union card number through AidRecord.unionMutualAid', () => {
