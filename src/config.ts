@@ -31,6 +31,20 @@ export interface Config {
   maxBodyBytes: number;
   /** Rows written per statement when ingesting. */
   ingestBatchSize: number;
+  /**
+   * HS256 secret that signs and verifies bearer tokens (at least 32 characters). When neither it nor a JWKS
+   * URL is set, the hub generates one and keeps it in its database (fine for one site's own tokens; set
+   * it explicitly where several instances or other issuers are involved).
+   */
+  authSecret: string | null;
+  /** URL of a JSON Web Key Set to verify tokens issued elsewhere (RS256/ES256), instead of the secret. */
+  authJwksUrl: string | null;
+  /** Requests per minute one token (subject) may make; counted in the database, shared by all instances. */
+  rateLimitPerMinute: number;
+  /** Deepest selection a query may nest. */
+  maxQueryDepth: number;
+  /** Most fields (aliases included) one query may select: the cost limit. */
+  maxQueryFields: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -51,6 +65,25 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
     throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
   }
   return raw as T;
+}
+
+function secretVar(env: Env): string | null {
+  const raw = env.AUTH_SECRET;
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < 32) throw new ConfigError('AUTH_SECRET', 'must be at least 32 characters (an HS256 key)');
+  return raw;
+}
+
+function urlVar(env: Env, name: string): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error();
+    return raw;
+  } catch {
+    throw new ConfigError(name, `is not an http(s) URL: "${raw}"`);
+  }
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -79,5 +112,10 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     maxBodyBytes: intVar(env, 'MAX_BODY_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     ingestBatchSize: intVar(env, 'INGEST_BATCH_SIZE', 1000, 1, 50000),
+    authSecret: secretVar(env),
+    authJwksUrl: urlVar(env, 'AUTH_JWKS_URL'),
+    rateLimitPerMinute: intVar(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000),
+    maxQueryDepth: intVar(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
+    maxQueryFields: intVar(env, 'MAX_QUERY_FIELDS', 400, 10, 100_000),
   };
 }

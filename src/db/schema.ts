@@ -476,3 +476,21 @@ export const accessLog = pgTable(
   },
   (t) => [index('access_log_subject_idx').on(t.subjectIdNumber, t.at), index('access_log_actor_idx').on(t.actor, t.at)],
 );
+
+/** Settings the hub keeps for itself and every instance shares (e.g. a generated token secret). */
+export const hubSettings = pgTable('hub_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
+/** Requests per subject per minute: the rate limit shared by all instances. */
+export const rateLimits = pgTable(
+  'rate_limits',
+  {
+    subject: text('subject').notNull(),
+    minute: at('minute').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.subject, t.minute] })],
+);

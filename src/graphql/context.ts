@@ -1,14 +1,22 @@
-/** The per-request context: the database and DataLoaders created fresh for every request. */
+/** The per-request context: the database, who is asking, DataLoaders and the access recorder, all fresh per request. */
 import type { Database } from '../db/client.ts';
+import type { Principal } from '../access/auth.ts';
+import { AccessRecorder } from '../access/log.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 
 export interface HubContext {
   database: Database;
   loaders: Loaders;
-  /** Who is asking, as recorded in history (merges undone, overrides). Until access control lands: `local`. */
+  /** Who is asking (verified bearer token); null only outside HTTP (never for a served request). */
+  principal: Principal | null;
+  /** Who is asking, as recorded in history (merges undone, overrides, decisions). */
   actor: string;
+  /** Reads of personal data in this request, written to the access log when the response leaves. */
+  access: AccessRecorder;
+  /** The stated purpose of the request (`x-purpose`). */
+  purpose: string | null;
 }
 
-export function createContext(database: Database): HubContext {
-  return { database, loaders: createLoaders(database), actor: 'local' };
+export function createContext(database: Database, principal: Principal | null = null, purpose: string | null = null): HubContext {
+  return { database, loaders: createLoaders(database), principal, actor: principal?.sub ?? 'local', access: new AccessRecorder(), purpose };
 }

@@ -17,6 +17,9 @@ import { ingestResolvers } from '../ingest/resolvers.ts';
 import { recipientResolvers } from '../recipients/resolvers.ts';
 import { ledgerResolvers } from '../ledger/resolvers.ts';
 import { reviewResolvers } from '../review/resolvers.ts';
+import { accessResolvers } from '../access/resolvers.ts';
+import { guardSchema } from '../access/policy.ts';
+import { recordPersonalReads } from '../access/log.ts';
 
 export const schemaDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../schema');
 
@@ -38,12 +41,19 @@ export function resolvers() {
     recipientResolvers,
     ledgerResolvers,
     reviewResolvers,
+    accessResolvers,
     ...adapters.flatMap((a) => (a.resolvers ? [a.resolvers] : [])),
   ] as never[]);
 }
 
+/** The executable schema, unguarded (tests of the schema's shape). */
 export function buildSchema(): GraphQLSchema {
   return makeExecutableSchema({ typeDefs: typeDefs(), resolvers: resolvers(), resolverValidationOptions: { requireResolversToMatchSchema: 'error' } });
+}
+
+/** What the server serves: every root field guarded by its access rule, every personal read recorded. */
+export function servedSchema(subgraph = false): GraphQLSchema {
+  return guardSchema(recordPersonalReads(subgraph ? buildSubgraph() : buildSchema()));
 }
 
 /** Entities of the Apollo Federation 2 subgraph and the fields that key them. */

@@ -1,13 +1,14 @@
 /** Resolvers of the fund pool and of the aid lifecycle through the API. */
 import { sql } from 'drizzle-orm';
 import type { HubContext } from '../graphql/context.ts';
-import { rows } from '../db/client.ts';
+import { A, rows } from '../db/client.ts';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/connection.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { todayCst } from '../identity/dates.ts';
 import type { AidRow } from '../recipients/store.ts';
 import { fundBalances, fundTransactions, type FundRow, type TxRow } from './store.ts';
 import * as service from './service.ts';
+import { requireAgencyRecord, systemsOfAgency } from '../access/policy.ts';
 
 function numericId(raw: string, argument: string): number {
   if (!/^\d{1,18}$/.test(raw)) throw new HubError(ErrorCode.BAD_USER_INPUT, `${argument} is not a valid id`, { argument });
@@ -29,16 +30,19 @@ export const ledgerResolvers = {
       if (!Number.isInteger(days) || days < 0 || days > 3650) throw new HubError(ErrorCode.BAD_USER_INPUT, 'days must be between 0 and 3650', { argument: 'days' });
       const limit = pageSize(args.first);
       const afterId = args.after ? Number(decodeCursor('aid', args.after)) : 0;
+      // A caseworker follows up its own agency's payments.
+      const systems = ctx.principal?.role === 'CASEWORKER' ? systemsOfAgency(ctx.principal.agency) : null;
+      const scope = systems ? sql`AND system = ANY(${A(systems)}::text[])` : sql``;
       // label: ledger.paid-not-arrived
       const r = await rows<{ id: string }>(
         ctx.database.db,
         sql`SELECT id::text FROM aid_records WHERE status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL
-              AND paid_on <= ${todayCst()}::date - ${days}::int AND id > ${afterId} ORDER BY id LIMIT ${limit + 1}`,
+              AND paid_on <= ${todayCst()}::date - ${days}::int AND id > ${afterId} ${scope} ORDER BY id LIMIT ${limit + 1}`,
       );
       const total = await rows<{ n: string; s: string }>(
         ctx.database.db,
         sql`SELECT count(*)::text AS n, COALESCE(sum(amount_fen), 0)::text AS s FROM aid_records WHERE status = 'PAID' AND arrived_at IS NULL
-              AND duplicate_of IS NULL AND paid_on <= ${todayCst()}::date - ${days}::int`,
+              AND duplicate_of IS NULL AND paid_on <= ${todayCst()}::date - ${days}::int ${scope}`,
       );
       const nodes = (await ctx.loaders.aidById.loadMany(r.slice(0, limit).map((x) => Number(x.id)))) as AidRow[];
       const edges = nodes.map((node) => ({ cursor: encodeCursor('aid', node.id), node }));
@@ -57,12 +61,14 @@ export const ledgerResolvers = {
     },
     confirmArrival: async (_: unknown, args: { aidId: string; at?: Date | null }, ctx: HubContext) => {
       const id = numericId(args.aidId, 'aidId');
+      requireAgencyRecord(ctx.principal!, (await aidOrFail(ctx, id)).system);
       await service.confirmArrival(ctx.database, id, args.at ?? new Date());
       ctx.loaders.aidById.clear(id);
       return aidOrFail(ctx, id);
     },
     reverseAid: async (_: unknown, args: { aidId: string; reason: string }, ctx: HubContext) => {
       const id = numericId(args.aidId, 'aidId');
+      requireAgencyRecord(ctx.principal!, (await aidOrFail(ctx, id)).system);
       await service.reverseAid(ctx.database, id, args.reason);
       ctx.loaders.aidById.clear(id);
       return aidOrFail(ctx, id);

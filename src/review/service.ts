@@ -9,7 +9,7 @@
  * and change no total.
  */
 import { sql } from 'drizzle-orm';
-import { rows, type Database, type Db } from '../db/client.ts';
+import { A, rows, type Database, type Db } from '../db/client.ts';
 import { derive, Scope } from '../overlap/derive.ts';
 import { reconcileAid } from '../ledger/store.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
@@ -35,10 +35,11 @@ export function parseItemId(id: string): ReviewItem {
 }
 
 /** Open items: flagged records with no decision on that kind (a record made a duplicate by a decision is not asked again). */
-export async function openItems(db: Db, kind: ReviewKind | null, after: ReviewItem | null, limit: number): Promise<{ items: ReviewItem[]; total: number; hasNext: boolean }> {
+export async function openItems(db: Db, kind: ReviewKind | null, after: ReviewItem | null, limit: number, systems: string[] | null = null): Promise<{ items: ReviewItem[]; total: number; hasNext: boolean }> {
   const where = sql`k.kind = ANY(${`{${REVIEW_KINDS.join(',')}}`}::text[]) AND (${kind}::text IS NULL OR k.kind = ${kind})
       AND NOT EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind = k.kind)
-      AND NOT (k.kind = 'DUPLICATE' AND EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind <> 'DUPLICATE'))`;
+      AND NOT (k.kind = 'DUPLICATE' AND EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind <> 'DUPLICATE'))
+      AND (${systems === null}::boolean OR a.system = ANY(${A(systems ?? [])}::text[]))`;
   // label: review.open-items
   const r = await rows<{ id: string; kind: ReviewKind }>(
     db,
@@ -97,12 +98,24 @@ export async function decisionsOf(db: Db, aidId: number, kind: ReviewKind): Prom
   );
 }
 
-export async function resolveReview(database: Database, id: string, decision: Decision, reason: string, actor: string): Promise<ReviewItem> {
+export async function resolveReview(
+  database: Database,
+  id: string,
+  decision: Decision,
+  reason: string,
+  actor: string,
+  /** A caseworker decides on its agency's records only. */
+  allowedSystems: string[] | null = null,
+): Promise<ReviewItem> {
   const item = parseItemId(id);
   if (reason.trim().length < 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'give the reason for the decision', { argument: 'reason' });
   await database.db.transaction(async (tx) => {
-    const a = await rows<{ person_id: string; flags: string[] }>(tx, sql`SELECT person_id::text, flags FROM aid_records WHERE id = ${item.aidId} FOR UPDATE`);
+    const a = await rows<{ person_id: string; flags: string[]; system: string }>(
+      tx,
+      sql`SELECT person_id::text, flags, system FROM aid_records WHERE id = ${item.aidId} FOR UPDATE`,
+    );
     if (!a[0]) throw new HubError(ErrorCode.NOT_FOUND, 'no such review item');
+    if (allowedSystems && !allowedSystems.includes(a[0].system)) throw new HubError(ErrorCode.FORBIDDEN, "a caseworker decides on its agency's records only");
     const decided = await decisionsOf(tx, item.aidId, item.kind);
     if (!a[0].flags.includes(item.kind) && decided.length === 0) {
       throw new HubError(ErrorCode.BAD_USER_INPUT, `the record is not flagged ${item.kind}`, { argument: 'id' });

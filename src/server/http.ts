@@ -14,13 +14,18 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { createContext, type HubContext } from '../graphql/context.ts';
-import { buildSchema, buildSubgraph } from '../graphql/schema.ts';
+import { servedSchema } from '../graphql/schema.ts';
+import { Keys, type Principal } from '../access/auth.ts';
+import { enforceLimits } from '../access/limits.ts';
+import { rows } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { landingPage } from './landing.ts';
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** The hub's token keys (to mint local tokens). */
+  keys: Keys;
   close(): Promise<void>;
 }
 
@@ -81,12 +86,31 @@ export interface ServeOptions {
 }
 
 export async function startServer(database: Database, config: Config, log: Logger, opts: ServeOptions = {}): Promise<RunningServer> {
+  const keys = await Keys.load(config, database);
   const apollo = new ApolloServer<HubContext>({
-    schema: opts.subgraph ? buildSubgraph() : buildSchema(),
-    introspection: config.env !== 'production',
+    schema: servedSchema(opts.subgraph),
+    introspection: config.env === 'development',
+    allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     formatError: formatError(log),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ document }) {
+              enforceLimits(document, { maxDepth: config.maxQueryDepth, maxFields: config.maxQueryFields });
+            },
+            async willSendResponse({ contextValue, operationName }) {
+              // Every read of personal data is logged, whatever else the response says.
+              if (contextValue.principal && contextValue.access.size > 0) {
+                await contextValue.access.flush(database.db, contextValue.principal, operationName ?? 'anonymous', contextValue.purpose);
+              }
+            },
+          };
+        },
+      },
+    ],
     // GET requests execute queries only; a browser form cannot post JSON. Preflight headers are not required
     // of GET so that plain GraphQL-over-HTTP clients work; mutations are refused over GET by Apollo itself.
     csrfPrevention: { requestHeaders: ['content-type', 'x-apollo-operation-name', 'apollo-require-preflight'] },
@@ -122,6 +146,27 @@ export async function startServer(database: Database, config: Config, log: Logge
       sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, `no route ${url.pathname}; GraphQL is served at /graphql`));
       return;
     }
+    let principal: Principal;
+    try {
+      principal = await keys.verify(req.headers.authorization);
+    } catch (e) {
+      const err = e as HubError;
+      sendJson(res, 401, errorBody(err.code, err.message), { 'www-authenticate': 'Bearer realm="relief-hub"' });
+      return;
+    }
+    // label: http.rate-limit — one counter per subject and minute, in the database so all instances share it
+    const counted = await rows<{ count: number }>(
+      database.db,
+      sql`INSERT INTO rate_limits (subject, minute, count) VALUES (${principal.sub}, date_trunc('minute', now()), 1)
+          ON CONFLICT (subject, minute) DO UPDATE SET count = rate_limits.count + 1 RETURNING count`,
+    );
+    const count = Number(counted[0]!.count);
+    if (count === 1) await database.db.execute(sql`DELETE FROM rate_limits WHERE minute < now() - interval '1 hour'`);
+    if (count > config.rateLimitPerMinute) {
+      sendJson(res, 429, errorBody(ErrorCode.RATE_LIMITED, `more than ${config.rateLimitPerMinute} requests in a minute`), { 'retry-after': '60' });
+      return;
+    }
+    const purpose = typeof req.headers['x-purpose'] === 'string' ? req.headers['x-purpose'].slice(0, 500) : null;
     let bodyText = '';
     if (req.method === 'POST') {
       try {
@@ -151,7 +196,7 @@ export async function startServer(database: Database, config: Config, log: Logge
       body = bodyText;
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body };
-    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => createContext(database) });
+    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => createContext(database, principal, purpose) });
     const outHeaders: Record<string, string> = {};
     for (const [k, v] of result.headers) outHeaders[k] = v;
     res.statusCode = result.status ?? 200;
@@ -173,6 +218,7 @@ export async function startServer(database: Database, config: Config, log: Logge
   return {
     url: `http://${host}:${port}/graphql`,
     port,
+    keys,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -54,7 +54,7 @@ describe(`the review queue (${testDbKind})`, () => {
     const dupId = dup.body.data!.reviewQueue.edges[0].node.id;
     const r1 = await gql<{ resolveReview: any }>(hub.url, RESOLVE, { id: dupId, d: 'DISMISS', r: 'second instalment, confirmed by phone' });
     expect(r1.body.errors).toBeUndefined();
-    expect(r1.body.data!.resolveReview).toMatchObject({ decision: { decision: 'DISMISS', decidedBy: 'local' }, history: [{ decision: 'DISMISS' }] });
+    expect(r1.body.data!.resolveReview).toMatchObject({ decision: { decision: 'DISMISS', decidedBy: 'test-platform' }, history: [{ decision: 'DISMISS' }] });
     expect(await counted()).toBe(300000 + 300000 + 400000 + 400000);
     // Undone by deciding again: it is a duplicate after all.
     await gql(hub.url, RESOLVE, { id: dupId, d: 'CONFIRM', r: 'the agency withdrew the second report' });

@@ -3,11 +3,37 @@ import pino from 'pino';
 import type { Database } from '../../src/db/client.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/server/http.ts';
+import type { TokenClaims } from '../../src/access/auth.ts';
 
-export async function startTestHub(database: Database, env: Record<string, string> = {}, opts: ServeOptions = {}): Promise<RunningServer & { config: Config }> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+export const TEST_SECRET = 'relief-hub-test-secret-0123456789abcdef';
+
+/** The platform token of each running test hub: `gql` sends it unless told otherwise. */
+const defaultTokens = new Map<string, string>();
+
+export type TestHub = RunningServer & { config: Config; token(claims: TokenClaims): Promise<string> };
+
+export async function startTestHub(database: Database, env: Record<string, string> = {}, opts: ServeOptions = {}): Promise<TestHub> {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', AUTH_SECRET: TEST_SECRET, ...env });
   const server = await startServer(database, config, pino({ level: 'silent' }), opts);
-  return Object.assign(server, { config });
+  defaultTokens.set(server.url, await server.keys.mint({ role: 'PLATFORM', sub: 'test-platform' }));
+  const close = server.close.bind(server);
+  return Object.assign(server, {
+    config,
+    token: (claims: TokenClaims) => server.keys.mint(claims),
+    close: async () => {
+      defaultTokens.delete(server.url);
+      await close();
+    },
+  });
+}
+
+/** fetch with the hub's platform token (for clients such as graphql-http's audits). */
+export function authedFetch(url: string): typeof fetch {
+  return (input, init) => {
+    const headers = new Headers(init?.headers);
+    if (!headers.has('authorization')) headers.set('authorization', `Bearer ${defaultTokens.get(url)}`);
+    return fetch(input, { ...init, headers });
+  };
 }
 
 export interface GqlResponse<T = Record<string, unknown>> {
@@ -15,15 +41,18 @@ export interface GqlResponse<T = Record<string, unknown>> {
   body: { data?: T | null; errors?: Array<{ message: string; extensions?: { code?: string; [k: string]: unknown } }> };
 }
 
+/** POSTs a query with the hub's platform token; pass `authorization` in headers to act as someone else ('' for no one). */
 export async function gql<T = Record<string, unknown>>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Promise<GqlResponse<T>> {
+  const auth = headers.authorization ?? `Bearer ${defaultTokens.get(url)}`;
+  const { authorization: _a, ...rest } = headers;
   const r = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(auth ? { authorization: auth } : {}), ...rest },
     body: JSON.stringify({ query, variables }),
   });
   return { status: r.status, body: (await r.json()) as GqlResponse<T>['body'] };

@@ -1,0 +1,96 @@
+/**
+ * Authentication: bearer JWTs verified with jose — an HS256 secret from configuration (or, when none is
+ * configured, one the hub generates once and keeps in its database so every instance shares it), or a JWKS
+ * URL for tokens issued elsewhere. Claims: `sub`, `role`, `agency`, `county`, `system`.
+ */
+import { randomBytes } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { sql } from 'drizzle-orm';
+import { rows, type Database } from '../db/client.ts';
+import type { Config } from '../config.ts';
+import { HubError, ErrorCode } from '../shared/errors.ts';
+
+export const ROLES = ['CASEWORKER', 'PLATFORM', 'CHARITY', 'AUDITOR', 'SOURCE_SYSTEM'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Principal {
+  /** Who: the token's subject. */
+  sub: string;
+  role: Role;
+  /** Agency code of a caseworker (contract.md), e.g. `civil-affairs`. */
+  agency: string | null;
+  /** County code of a caseworker. */
+  county: string | null;
+  /** Source system of a SOURCE_SYSTEM token. */
+  system: string | null;
+}
+
+const ISSUER = 'relief-hub';
+const AUDIENCE = 'relief-hub';
+
+export interface TokenClaims {
+  role: Role;
+  agency?: string | null;
+  county?: string | null;
+  system?: string | null;
+  sub?: string;
+  /** Lifetime, e.g. `8h` (jose's time-span syntax). */
+  ttl?: string;
+}
+
+/** The key material of this hub: a secret (configured or kept in the database), or a remote JWKS. */
+export class Keys {
+  private constructor(
+    private readonly secret: Uint8Array | null,
+    private readonly jwks: JWTVerifyGetKey | null,
+  ) {}
+
+  static async load(config: Config, database: Database): Promise<Keys> {
+    if (config.authJwksUrl) return new Keys(config.authSecret ? new TextEncoder().encode(config.authSecret) : null, createRemoteJWKSet(new URL(config.authJwksUrl)));
+    if (config.authSecret) return new Keys(new TextEncoder().encode(config.authSecret), null);
+    // label: auth.generated-secret — created once, shared by every instance through the database
+    await database.db.execute(
+      sql`INSERT INTO hub_settings (key, value) VALUES ('auth_secret', ${randomBytes(48).toString('base64url')}) ON CONFLICT (key) DO NOTHING`,
+    );
+    const r = await rows<{ value: string }>(database.db, sql`SELECT value FROM hub_settings WHERE key = 'auth_secret'`);
+    return new Keys(new TextEncoder().encode(r[0]!.value), null);
+  }
+
+  /** Mints a token (local use: `relief-hub token`, the start-up tokens, tests). */
+  async mint(claims: TokenClaims): Promise<string> {
+    if (!this.secret) throw new Error('tokens are issued elsewhere (AUTH_JWKS_URL): this hub cannot mint them');
+    if (!(ROLES as readonly string[]).includes(claims.role)) throw new Error(`unknown role ${claims.role}; roles: ${ROLES.join(', ')}`);
+    const payload: Record<string, string> = { role: claims.role };
+    if (claims.agency) payload.agency = claims.agency;
+    if (claims.county) payload.county = claims.county;
+    if (claims.system) payload.system = claims.system;
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.sub ?? `${claims.role.toLowerCase()}${claims.agency ? `@${claims.agency}` : ''}${claims.county ? `/${claims.county}` : ''}`)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(claims.ttl ?? '8h')
+      .sign(this.secret);
+  }
+
+  /** The principal of an `Authorization: Bearer …` header; UNAUTHENTICATED when missing or invalid. */
+  async verify(header: string | undefined): Promise<Principal> {
+    const m = /^Bearer\s+(\S+)$/i.exec(header?.trim() ?? '');
+    if (!m) throw new HubError(ErrorCode.UNAUTHENTICATED, 'a bearer token is required (Authorization: Bearer <token>)');
+    try {
+      const opts = { issuer: ISSUER, audience: AUDIENCE };
+      const { payload } = this.jwks ? await jwtVerify(m[1]!, this.jwks, opts) : await jwtVerify(m[1]!, this.secret!, { ...opts, algorithms: ['HS256'] });
+      const role = payload.role;
+      if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new Error('no valid role claim');
+      if (!payload.sub) throw new Error('no subject');
+      const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+      const principal: Principal = { sub: payload.sub, role: role as Role, agency: str(payload.agency), county: str(payload.county), system: str(payload.system) };
+      if (principal.role === 'CASEWORKER' && (!principal.agency || !principal.county)) throw new Error('a caseworker token needs agency and county');
+      if (principal.role === 'SOURCE_SYSTEM' && !principal.system) throw new Error('a source-system token needs its system');
+      return principal;
+    } catch (e) {
+      throw new HubError(ErrorCode.UNAUTHENTICATED, `the bearer token is not valid: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The access log: every read of personal data appends who, when, whose record, which fields and why.
+ * Reads are gathered while a request resolves (the fields of Person, AidRecord and Settlement, by the
+ * person they belong to) and written once when the response leaves; the table refuses updates and deletes.
+ */
+import { mapSchema, MapperKind } from '@graphql-tools/utils';
+import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
+import { sql } from 'drizzle-orm';
+import { A, rows, type Db } from '../db/client.ts';
+import type { Principal } from './auth.ts';
+
+/** Types whose fields are a person's data, and how to tell whose. */
+const SUBJECT_OF: Readonly<Record<string, (source: Record<string, unknown>) => unknown>> = {
+  Person: (s) => s.id,
+  AidRecord: (s) => s.personId,
+  Settlement: (s) => s.personId,
+};
+
+export class AccessRecorder {
+  private readonly reads = new Map<number, Set<string>>();
+
+  record(personId: unknown, field: string): void {
+    if (typeof personId !== 'number') return;
+    let set = this.reads.get(personId);
+    if (!set) this.reads.set(personId, (set = new Set()));
+    set.add(field);
+  }
+
+  get size(): number {
+    return this.reads.size;
+  }
+
+  /** Appends one entry per person read. */
+  async flush(db: Db, principal: Principal, operation: string, purpose: string | null): Promise<void> {
+    if (this.reads.size === 0) return;
+    const ids = [...this.reads.keys()];
+    const fields = ids.map((id) => `{${[...this.reads.get(id)!].sort().map((f) => `"${f}"`).join(',')}}`);
+    this.reads.clear();
+    // label: access.append
+    await db.execute(sql`
+      INSERT INTO access_log (actor, actor_role, actor_agency, actor_county, subject_person_id, subject_id_number, operation, fields, purpose)
+      SELECT ${principal.sub}, ${principal.role}, ${principal.agency}, ${principal.county}, t.id, p.id_number, ${operation}, t.f::text[], ${purpose}
+      FROM unnest(${A(ids)}::bigint[], ${A(fields)}::text[]) AS t(id, f) LEFT JOIN persons p ON p.id = t.id`);
+  }
+}
+
+/** Records every resolved field of the personal-data types with the recorder of the request. */
+export function recordPersonalReads(schema: GraphQLSchema): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
+      const subject = SUBJECT_OF[typeName];
+      if (!subject) return fieldConfig;
+      const resolve = fieldConfig.resolve ?? defaultFieldResolver;
+      const name = `${typeName}.${fieldName}`;
+      return {
+        ...fieldConfig,
+        resolve: (source, args, ctx: { access: AccessRecorder }, info) => {
+          ctx.access.record(subject(source as Record<string, unknown>), name);
+          return resolve(source, args, ctx, info);
+        },
+      };
+    },
+  });
+}
+
+export interface AccessLogRow {
+  id: string;
+  at: string;
+  actor: string;
+  actor_role: string;
+  actor_agency: string | null;
+  actor_county: string | null;
+  subject_id_number: string | null;
+  operation: string;
+  fields: string[];
+  purpose: string | null;
+}
+
+export async function listAccessLog(
+  db: Db,
+  f: { subjectIdNumber?: string | null; actor?: string | null; from?: Date | null; to?: Date | null; afterId: number | null; limit: number },
+): Promise<{ items: AccessLogRow[]; total: number; hasNext: boolean }> {
+  const where = sql`(${f.subjectIdNumber ?? null}::text IS NULL OR subject_id_number = ${f.subjectIdNumber ?? null})
+    AND (${f.actor ?? null}::text IS NULL OR actor = ${f.actor ?? null})
+    AND (${f.from?.toISOString() ?? null}::timestamptz IS NULL OR at >= ${f.from?.toISOString() ?? null}::timestamptz)
+    AND (${f.to?.toISOString() ?? null}::timestamptz IS NULL OR at <= ${f.to?.toISOString() ?? null}::timestamptz)`;
+  // label: access.list
+  const items = await rows<AccessLogRow>(
+    db,
+    sql`SELECT id::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, actor_role, actor_agency, actor_county,
+          subject_id_number, operation, fields, purpose
+        FROM access_log WHERE ${where} AND (${f.afterId}::bigint IS NULL OR id > ${f.afterId}) ORDER BY id LIMIT ${f.limit + 1}`,
+  );
+  const total = await rows<{ n: string }>(db, sql`SELECT count(*)::text AS n FROM access_log WHERE ${where}`);
+  return { items: items.slice(0, f.limit), total: Number(total[0]!.n), hasNext: items.length > f.limit };
+}
