@@ -12,6 +12,7 @@ import { ingestFile, UnknownSystemError } from '../ingest/service.ts';
 import { listQuarantine } from '../ingest/quarantine.ts';
 import { HubError } from '../shared/errors.ts';
 import { isEmpty, loadDemo } from '../demo.ts';
+import { Keys, ROLES, type Role } from '../access/auth.ts';
 
 const USAGE = `relief-hub <command> [options]
 
@@ -25,10 +26,13 @@ Commands:
   demo [--persons N] [--seed S]       load a small synthetic province
   generate --persons N --seed S --out DIR
                                       write a synthetic province in the twelve formats and expected.json
+  token --role R [--agency A] [--county C] [--system S] [--sub S] [--ttl 8h]
+                                      print a bearer token signed with this hub's key
   systems                             list the source systems and their programs
 
 Configuration (environment): DATABASE_URL (PostgreSQL; else embedded PGlite in DATA_DIR, default ./data),
-HOST (127.0.0.1), PORT (4000), NODE_ENV, LOG_LEVEL, MAX_BODY_BYTES, INGEST_BATCH_SIZE.`;
+HOST (127.0.0.1), PORT (4000), NODE_ENV, LOG_LEVEL, MAX_BODY_BYTES, INGEST_BATCH_SIZE, AUTH_SECRET, AUTH_JWKS_URL,
+RATE_LIMIT_PER_MINUTE, MAX_QUERY_DEPTH, MAX_QUERY_FIELDS.`;
 
 class UsageError extends Error {}
 
@@ -86,6 +90,24 @@ async function main(argv: string[]): Promise<number> {
         await database.close();
       }
     }
+    case 'token': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { role: { type: 'string' }, agency: { type: 'string' }, county: { type: 'string' }, system: { type: 'string' }, sub: { type: 'string' }, ttl: { type: 'string' } },
+      });
+      const role = values.role?.toUpperCase();
+      if (!role || !(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      if (role === 'CASEWORKER' && (!values.agency || !values.county)) throw new UsageError('a CASEWORKER token needs --agency and --county');
+      if (role === 'SOURCE_SYSTEM' && !values.system) throw new UsageError('a SOURCE_SYSTEM token needs --system');
+      const database = await openHubDatabase(config);
+      try {
+        const keys = await Keys.load(config, database);
+        process.stdout.write((await keys.mint({ role: role as Role, agency: values.agency, county: values.county, system: values.system, sub: values.sub, ttl: values.ttl })) + '\n');
+        return 0;
+      } finally {
+        await database.close();
+      }
+    }
     case 'pull': {
       const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { base: { type: 'string' }, 'max-tries': { type: 'string' } } });
       if (positionals[0] !== 'union-women') throw new UsageError('usage: relief-hub pull union-women --base URL (only union-women is pulled; the others deliver files)');
@@ -139,6 +161,13 @@ async function main(argv: string[]): Promise<number> {
       const server = await startServer(database, config, log, { subgraph: !!values.subgraph });
       log.info({ url: server.url, database: database.kind }, 'relief-hub serving');
       process.stdout.write(`relief-hub serving GraphQL at ${server.url} (database: ${database.kind})\n`);
+      if (values.demo) {
+        // Ready tokens for a newcomer: the platform sees everything; the caseworker is civil affairs in Xiuying, Haikou.
+        const platform = await server.keys.mint({ role: 'PLATFORM', sub: 'demo-platform' });
+        const caseworker = await server.keys.mint({ role: 'CASEWORKER', agency: 'civil-affairs', county: '460105', sub: 'demo-caseworker' });
+        process.stdout.write(`\nplatform token (8 h):\n${platform}\n\ncaseworker token, civil-affairs / 460105 (8 h):\n${caseworker}\n\n`);
+        process.stdout.write(`try: curl -s ${server.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" -d '{"query":"{ hub { version } }"}'\n`);
+      }
       const stop = async () => {
         await server.close();
         await database.close();

@@ -9,6 +9,9 @@ import iconv from 'iconv-lite';
 import pg from 'pg';
 import { testDbKind } from '../support/db.ts';
 import { idNumber } from '../support/builders.ts';
+import { openDatabase } from '../../src/db/client.ts';
+import { Keys } from '../../src/access/auth.ts';
+import { loadConfig } from '../../src/config.ts';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/relief-hub.mjs');
@@ -70,6 +73,23 @@ describe(`the relief-hub command (${testDbKind})`, () => {
     expect(r.stderr).toContain('UNKNOWN_SYSTEM');
     expect(r.stderr).toContain('civil-affairs');
   }, 60_000);
+
+  it('mints a bearer token that the hub verifies, alone on stdout', async () => {
+    const r = await cli(['token', '--role', 'CASEWORKER', '--agency', 'civil-affairs', '--county', '460105', '--sub', 'cw-cli']);
+    expect(r.code).toBe(0);
+    const token = r.stdout.trim();
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const database = await openDatabase({ databaseUrl: env.DATABASE_URL ?? null, dataDir: env.DATABASE_URL ? null : env.DATA_DIR! });
+    try {
+      const keys = await Keys.load(loadConfig(env), database);
+      expect(await keys.verify(`Bearer ${token}`)).toEqual({ sub: 'cw-cli', role: 'CASEWORKER', agency: 'civil-affairs', county: '460105', system: null });
+    } finally {
+      await database.close();
+    }
+    const bad = await cli(['token', '--role', 'CASEWORKER']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--agency');
+  }, 120_000);
 
   it('stops on a wrong configuration value, naming the variable', async () => {
     const r = await run(process.execPath, [BIN, 'migrate'], { env: { ...env, PORT: 'eighty' }, encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
