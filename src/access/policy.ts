@@ -41,6 +41,10 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   'Query.fund': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.paidNotArrived': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.accessLog': { roles: ['AUDITOR'] },
+  'Query.policies': { roles: ['CASEWORKER', 'PLATFORM', 'CHARITY'] },
+  'Query.policy': { roles: ['CASEWORKER', 'PLATFORM', 'CHARITY'] },
+  // A charity learns whether a patient meets a rule, and nothing else.
+  'Query.eligibility': { roles: ['CHARITY', 'CASEWORKER', 'PLATFORM'] },
   'Query._service': { roles: ['PLATFORM'] },
   'Query._entities': { roles: ['PLATFORM'] },
   'Mutation.ping': { roles: ALL },
@@ -55,6 +59,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   'Mutation.reprocessQuarantined': { roles: ['PLATFORM'] },
   'Mutation.undoPersonMerge': { roles: ['PLATFORM'] },
   'Mutation.allocateFunds': { roles: ['PLATFORM'] },
+  'Mutation.publishPolicyVersion': { roles: ['PLATFORM'] },
   'Mutation.recordAid': {
     roles: ['CASEWORKER', 'PLATFORM'],
     check: (args, p) => {

@@ -18,6 +18,7 @@ import { recipientResolvers } from '../recipients/resolvers.ts';
 import { ledgerResolvers } from '../ledger/resolvers.ts';
 import { reviewResolvers } from '../review/resolvers.ts';
 import { accessResolvers } from '../access/resolvers.ts';
+import { policyResolvers } from '../policy/resolvers.ts';
 import { guardSchema } from '../access/policy.ts';
 import { recordPersonalReads } from '../access/log.ts';
 
@@ -42,6 +43,7 @@ export function resolvers() {
     ledgerResolvers,
     reviewResolvers,
     accessResolvers,
+    policyResolvers,
     ...adapters.flatMap((a) => (a.resolvers ? [a.resolvers] : [])),
   ] as never[]);
 }

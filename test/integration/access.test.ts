@@ -59,10 +59,16 @@ const OPERATIONS: Record<string, { query: string; variables?: Record<string, unk
   'Query.fund': { query: '{ fund(code: "FUND:TEMPORARY_ASSISTANCE") { balance } }' },
   'Query.paidNotArrived': { query: '{ paidNotArrived { totalCount } }' },
   'Query.accessLog': { query: '{ accessLog { totalCount } }' },
+  'Query.policies': { query: '{ policies { code version } }' },
+  'Query.policy': { query: '{ policy(code: "CHARITY_GENERAL_HARDSHIP") { version } }' },
+  'Query.eligibility': { query: 'query($id: String!) { eligibility(idNumber: $id, rule: "CHARITY_GENERAL_HARDSHIP") { eligible } }', variables: { id: LOCAL } },
   'Mutation.ping': { query: 'mutation { ping }' },
   'Mutation.ingest': { query: 'mutation { ingest(system: "charity", content: "类型,编号,对方名称,身份证号,金额,日期,凭证号,结算单号,项目") { records } }' },
   'Mutation.reprocessQuarantined': { query: 'mutation { reprocessQuarantined(id: "999999") { outcome } }' },
   'Mutation.undoPersonMerge': { query: 'mutation { undoPersonMerge(mergeId: "999999", reason: "testing access") { id } }' },
+  'Mutation.publishPolicyVersion': {
+    query: 'mutation { publishPolicyVersion(input: { code: "VETERAN_ASSISTANCE", effectiveFrom: "2030-01-01", definition: { all: [{ type: "holdsStatus", categories: ["VETERAN"] }] } }) { version } }',
+  },
   'Mutation.allocateFunds': { query: 'mutation { allocateFunds(fund: "FUND:TEMPORARY_ASSISTANCE", amount: "100.00", note: "test budget") { id } }' },
   'Mutation.recordAid': {
     query: 'mutation($id: String!) { recordAid(input: { idNumber: $id, program: "TEMPORARY_ASSISTANCE", amount: "10.00" }) { __typename } }',

@@ -1,0 +1,107 @@
+/**
+ * Eligibility: one interpreter for every rule of the policy pool. The answer is yes or no with reason codes
+ * and the rule's version — nothing of the patient's history (a charity learns only that).
+ */
+import { sql } from 'drizzle-orm';
+import { rows, type Db } from '../db/client.ts';
+import { normalizeIdNumber } from '../identity/id-number.ts';
+import { todayCst } from '../identity/dates.ts';
+import { HubError, ErrorCode } from '../shared/errors.ts';
+import { versionInForce, type Condition } from './rules.ts';
+
+export interface EligibilityAnswer {
+  eligible: boolean;
+  reasons: string[];
+  ruleCode: string;
+  ruleVersion: number;
+  /** The person asked about (for the access log; not part of the answer). */
+  personId: number | null;
+}
+
+/** Social channels: their grants are not the "public aid already counted" of the charity rule. */
+const SOCIAL_CHANNELS = ['red-cross', 'charity'];
+
+interface Subject {
+  id: number;
+  sex: string | null;
+  birthDate: string | null;
+}
+
+function ageOn(birth: string, day: string): number {
+  const [by, bm, bd] = birth.split('-').map(Number) as [number, number, number];
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise<{ ok: boolean; reason: string }> {
+  switch (c.type) {
+    case 'holdsStatus': {
+      // label: eligibility.status
+      const r = await rows<{ category: string }>(
+        db,
+        sql`SELECT DISTINCT category FROM statuses WHERE person_id = ${p.id} AND category = ANY(${`{${c.categories.join(',')}}`}::text[])
+            AND valid_from <= ${asOf}::date AND (valid_to IS NULL OR valid_to >= ${asOf}::date) ORDER BY category`,
+      );
+      return r[0] ? { ok: true, reason: `HOLDS_${r[0].category}` } : { ok: false, reason: `LACKS_${c.categories.join('_OR_')}` };
+    }
+    case 'sex':
+      return p.sex === c.sex ? { ok: true, reason: c.sex } : { ok: false, reason: `NOT_${c.sex}` };
+    case 'ageUnder': {
+      const ok = p.birthDate !== null && ageOn(p.birthDate, asOf) < c.age;
+      return { ok, reason: ok ? `UNDER_${c.age}` : `NOT_UNDER_${c.age}` };
+    }
+    case 'womanOrChildUnder': {
+      if (p.sex === 'FEMALE') return { ok: true, reason: 'WOMAN' };
+      if (p.birthDate !== null && ageOn(p.birthDate, asOf) < c.age) return { ok: true, reason: `CHILD_UNDER_${c.age}` };
+      return { ok: false, reason: `NEITHER_WOMAN_NOR_CHILD_UNDER_${c.age}` };
+    }
+    case 'unionMemberCard': {
+      // A union card stated on a union-mutual-aid claim, or registration as a hardship worker, shows membership.
+      // label: eligibility.union-card
+      const r = await rows<{ n: string }>(
+        db,
+        sql`SELECT ((SELECT count(*) FROM aid_records WHERE person_id = ${p.id} AND system = 'union-mutual-aid' AND details->>'cardNo' IS NOT NULL)
+                  + (SELECT count(*) FROM statuses WHERE person_id = ${p.id} AND category = 'POOR_WORKER' AND valid_from <= ${asOf}::date))::text AS n`,
+      );
+      return r[0]!.n !== '0' ? { ok: true, reason: 'UNION_MEMBER' } : { ok: false, reason: 'NO_UNION_CARD' };
+    }
+    case 'netBurdenAtLeast': {
+      // Personal burden of the stays discharged in the window, less the public aid counted against each stay.
+      // label: eligibility.net-burden
+      const r = await rows<{ net: string }>(
+        db,
+        sql`SELECT COALESCE(sum(GREATEST(0, s.burden_fen - COALESCE(a.counted, 0))), 0)::text AS net
+            FROM settlements s
+            LEFT JOIN (
+              SELECT linked_settlement_id, sum(amount_fen) AS counted FROM aid_records
+              WHERE person_id = ${p.id} AND duplicate_of IS NULL AND status <> 'REVERSED' AND paid_on <= ${asOf}::date
+                AND system <> ALL(${`{${SOCIAL_CHANNELS.join(',')}}`}::text[])
+              GROUP BY linked_settlement_id
+            ) a ON a.linked_settlement_id = s.settlement_id
+            WHERE s.person_id = ${p.id} AND s.refunded_by IS NULL
+              AND s.discharged_on > ${asOf}::date - ${c.days}::int AND s.discharged_on <= ${asOf}::date`,
+      );
+      const ok = BigInt(r[0]!.net) >= BigInt(c.thresholdFen);
+      return { ok, reason: ok ? 'NET_BURDEN_AT_LEAST_THRESHOLD' : 'NET_BURDEN_BELOW_THRESHOLD' };
+    }
+  }
+}
+
+export async function eligibility(db: Db, idNumber: string, ruleCode: string, asOf: string | null): Promise<EligibilityAnswer> {
+  const id = normalizeIdNumber(idNumber);
+  if (!id.ok) throw new HubError(ErrorCode.INVALID_ID_NUMBER, id.message, { argument: 'idNumber' });
+  const day = asOf ?? todayCst();
+  const rule = await versionInForce(db, ruleCode, day);
+  if (!rule || rule.kind !== 'ELIGIBILITY') throw new HubError(ErrorCode.NOT_FOUND, `no eligibility rule ${ruleCode} in force on ${day}`, { argument: 'rule' });
+  // label: eligibility.person — the person the number belongs to, after any merge
+  const p = await rows<{ id: string; sex: string | null; birth_date: string | null }>(
+    db,
+    sql`SELECT COALESCE(m.id, p.id)::text AS id, COALESCE(m.sex, p.sex) AS sex, COALESCE(m.birth_date, p.birth_date)::text AS birth_date
+        FROM persons p LEFT JOIN persons m ON m.id = p.merged_into WHERE p.id_number = ${id.idNumber}`,
+  );
+  if (!p[0]) return { eligible: false, reasons: ['PERSON_UNKNOWN'], ruleCode: rule.code, ruleVersion: rule.version, personId: null };
+  const subject: Subject = { id: Number(p[0].id), sex: p[0].sex, birthDate: p[0].birth_date };
+  const results = [];
+  for (const c of rule.definition.all) results.push(await evaluate(db, c, subject, day));
+  return { eligible: results.every((r) => r.ok), reasons: results.map((r) => r.reason), ruleCode: rule.code, ruleVersion: rule.version, personId: subject.id };
+}

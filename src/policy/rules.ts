@@ -1,0 +1,137 @@
+/**
+ * The policy pool (domain.md): every program's rule and the warning thresholds as versioned data with
+ * effective dates. Rules are evaluated by one interpreter over a small set of condition types, never by a
+ * function per rule; a rule's definition is `{ "all": [condition, …] }`.
+ *
+ * Shipped defaults live in `policies/*.json`; they seed the table once. The platform publishes new versions
+ * through GraphQL; a version is never rewritten, and an answer names the version it was given under.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { rows, type Db } from '../db/client.ts';
+import { STATUS_CATEGORIES } from '../codes.ts';
+import { HubError, ErrorCode } from '../shared/errors.ts';
+
+export type Condition =
+  | { type: 'holdsStatus'; categories: string[] }
+  | { type: 'sex'; sex: 'MALE' | 'FEMALE' }
+  | { type: 'ageUnder'; age: number }
+  | { type: 'womanOrChildUnder'; age: number }
+  | { type: 'unionMemberCard' }
+  | { type: 'netBurdenAtLeast'; days: number; thresholdFen: number };
+
+export interface RuleDefinition {
+  all: Condition[];
+}
+
+export interface PolicyVersion {
+  code: string;
+  version: number;
+  kind: string;
+  title: string;
+  effectiveFrom: string;
+  effectiveTo: string | null;
+  definition: RuleDefinition;
+  publishedAt: string;
+  publishedBy: string | null;
+}
+
+export const policiesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../policies');
+
+/** Checks a definition's shape; a malformed rule is refused before it is stored. */
+export function validateDefinition(def: unknown): RuleDefinition {
+  const bad = (m: string) => new HubError(ErrorCode.BAD_USER_INPUT, `policy definition: ${m}`, { argument: 'definition' });
+  if (!def || typeof def !== 'object' || !Array.isArray((def as RuleDefinition).all) || (def as RuleDefinition).all.length === 0) {
+    throw bad('expected { "all": [condition, …] } with at least one condition');
+  }
+  for (const c of (def as RuleDefinition).all as Array<Record<string, unknown>>) {
+    switch (c.type) {
+      case 'holdsStatus':
+        if (!Array.isArray(c.categories) || c.categories.length === 0 || !c.categories.every((x) => (STATUS_CATEGORIES as readonly unknown[]).includes(x))) {
+          throw bad(`holdsStatus needs categories among ${STATUS_CATEGORIES.join(', ')}`);
+        }
+        break;
+      case 'sex':
+        if (c.sex !== 'MALE' && c.sex !== 'FEMALE') throw bad('sex must be MALE or FEMALE');
+        break;
+      case 'ageUnder':
+      case 'womanOrChildUnder':
+        if (!Number.isInteger(c.age) || (c.age as number) < 1 || (c.age as number) > 150) throw bad(`${c.type} needs an age in years`);
+        break;
+      case 'unionMemberCard':
+        break;
+      case 'netBurdenAtLeast':
+        if (!Number.isInteger(c.days) || (c.days as number) < 1 || (c.days as number) > 3660) throw bad('netBurdenAtLeast needs days (1–3660)');
+        if (!Number.isSafeInteger(c.thresholdFen) || (c.thresholdFen as number) < 0) throw bad('netBurdenAtLeast needs thresholdFen, a whole number of fen');
+        break;
+      default:
+        throw bad(`unknown condition type ${String(c.type)}`);
+    }
+  }
+  return def as RuleDefinition;
+}
+
+/** Seeds the shipped policies (version 1 of every code not yet in the pool). */
+export async function seedPolicies(db: Db): Promise<void> {
+  if (!fs.existsSync(policiesDir)) return;
+  for (const f of fs.readdirSync(policiesDir).filter((x) => x.endsWith('.json')).sort()) {
+    const p = JSON.parse(fs.readFileSync(path.join(policiesDir, f), 'utf8')) as { code: string; kind: string; title: string; effectiveFrom: string; definition: unknown };
+    validateDefinition(p.definition);
+    // label: policy.seed
+    await db.execute(sql`
+      INSERT INTO policies (code, version, kind, title, effective_from, definition, published_by)
+      SELECT ${p.code}, 1, ${p.kind}, ${p.title}, ${p.effectiveFrom}::date, ${JSON.stringify(p.definition)}::jsonb, 'shipped'
+      WHERE NOT EXISTS (SELECT 1 FROM policies WHERE code = ${p.code})`);
+  }
+}
+
+const SELECT = sql`SELECT code, version, kind, title, effective_from::text AS "effectiveFrom", effective_to::text AS "effectiveTo", definition,
+  to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "publishedAt", published_by AS "publishedBy" FROM policies`;
+
+export async function policyVersions(db: Db, code?: string | null): Promise<PolicyVersion[]> {
+  await seedPolicies(db);
+  // label: policy.versions
+  return rows<PolicyVersion>(db, sql`${SELECT} WHERE ${code ?? null}::text IS NULL OR code = ${code ?? null} ORDER BY code, version`);
+}
+
+/** The version in force on a day: the latest published whose effective period contains it. */
+export async function versionInForce(db: Db, code: string, day: string): Promise<PolicyVersion | null> {
+  await seedPolicies(db);
+  // label: policy.in-force
+  const r = await rows<PolicyVersion>(
+    db,
+    sql`${SELECT} WHERE code = ${code} AND effective_from <= ${day}::date AND (effective_to IS NULL OR effective_to >= ${day}::date)
+        ORDER BY effective_from DESC, version DESC LIMIT 1`,
+  );
+  return r[0] ?? null;
+}
+
+/**
+ * Publishes a new version: it takes effect from `effectiveFrom`; the version in force before it ends the
+ * day before. Earlier versions keep their definitions, so an answer given under them can be reproduced.
+ */
+export async function publishVersion(
+  db: Db,
+  input: { code: string; title?: string | null; effectiveFrom: string; definition: unknown },
+  actor: string,
+): Promise<PolicyVersion> {
+  const definition = validateDefinition(input.definition);
+  await seedPolicies(db);
+  const current = await policyVersions(db, input.code);
+  const latest = current.at(-1);
+  if (!latest) throw new HubError(ErrorCode.NOT_FOUND, `no policy ${input.code}`, { argument: 'input.code' });
+  if (input.effectiveFrom <= latest.effectiveFrom) {
+    throw new HubError(ErrorCode.BAD_USER_INPUT, `a new version must take effect after ${latest.effectiveFrom}`, { argument: 'input.effectiveFrom' });
+  }
+  // label: policy.publish — closes the open version's period (its definition is untouched) and adds the new one
+  await db.execute(sql`
+    UPDATE policies SET effective_to = (${input.effectiveFrom}::date - 1)
+    WHERE code = ${input.code} AND version = ${latest.version} AND (effective_to IS NULL OR effective_to >= ${input.effectiveFrom}::date)`);
+  await db.execute(sql`
+    INSERT INTO policies (code, version, kind, title, effective_from, definition, published_by)
+    VALUES (${input.code}, ${latest.version + 1}, ${latest.kind}, ${input.title?.trim() || latest.title}, ${input.effectiveFrom}::date,
+      ${JSON.stringify(definition)}::jsonb, ${actor})`);
+  return (await policyVersions(db, input.code)).at(-1)!;
+}
