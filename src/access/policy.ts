@@ -44,6 +44,8 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   'Query.policies': { roles: ['CASEWORKER', 'PLATFORM', 'CHARITY'] },
   'Query.policy': { roles: ['CASEWORKER', 'PLATFORM', 'CHARITY'] },
   // A charity learns whether a patient meets a rule, and nothing else.
+  // Every member unit receives the same report: aggregates, no personal data.
+  'Query.quarterlyReport': { roles: ['CASEWORKER', 'PLATFORM', 'AUDITOR'] },
   'Query.eligibility': { roles: ['CHARITY', 'CASEWORKER', 'PLATFORM'] },
   'Query._service': { roles: ['PLATFORM'] },
   'Query._entities': { roles: ['PLATFORM'] },

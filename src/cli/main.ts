@@ -26,6 +26,8 @@ Commands:
   demo [--persons N] [--seed S]       load a small synthetic province
   generate --persons N --seed S --out DIR
                                       write a synthetic province in the twelve formats and expected.json
+  report --year Y --quarter Q --format json|csv [--group-by AGENCY,COUNTY,…]
+                                      the quarterly report on stdout
   token --role R [--agency A] [--county C] [--system S] [--sub S] [--ttl 8h]
                                       print a bearer token signed with this hub's key
   systems                             list the source systems and their programs
@@ -86,6 +88,23 @@ async function main(argv: string[]): Promise<number> {
         const { runId: _r, message, ...printed } = summary;
         process.stdout.write(JSON.stringify(summary.rejected ? { ...printed, message } : printed) + '\n');
         return summary.rejected ? 2 : 0;
+      } finally {
+        await database.close();
+      }
+    }
+    case 'report': {
+      const { values } = parseArgs({ args: rest, options: { year: { type: 'string' }, quarter: { type: 'string' }, format: { type: 'string', default: 'json' }, 'group-by': { type: 'string' } } });
+      const format = values.format;
+      if (format !== 'json' && format !== 'csv') throw new UsageError('--format must be json or csv');
+      const groupBy = (values['group-by'] ?? '').split(',').map((d) => d.trim().toUpperCase()).filter(Boolean);
+      const { DIMENSIONS, quarterlyReport } = await import('../reports/quarterly.ts');
+      const { reportCsv, reportJson } = await import('../reports/format.ts');
+      for (const d of groupBy) if (!(DIMENSIONS as readonly string[]).includes(d)) throw new UsageError(`--group-by takes ${DIMENSIONS.join(', ')}; got ${d}`);
+      const database = await openHubDatabase(config);
+      try {
+        const report = await quarterlyReport(database.db, intOption(values.year, 'year'), intOption(values.quarter, 'quarter'), groupBy as never);
+        process.stdout.write(format === 'csv' ? reportCsv(report) : JSON.stringify(reportJson(report), null, 2) + '\n');
+        return 0;
       } finally {
         await database.close();
       }

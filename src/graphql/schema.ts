@@ -19,6 +19,7 @@ import { ledgerResolvers } from '../ledger/resolvers.ts';
 import { reviewResolvers } from '../review/resolvers.ts';
 import { accessResolvers } from '../access/resolvers.ts';
 import { policyResolvers } from '../policy/resolvers.ts';
+import { reportResolvers } from '../reports/resolvers.ts';
 import { guardSchema } from '../access/policy.ts';
 import { recordPersonalReads } from '../access/log.ts';
 
@@ -44,6 +45,7 @@ export function resolvers() {
     reviewResolvers,
     accessResolvers,
     policyResolvers,
+    reportResolvers,
     ...adapters.flatMap((a) => (a.resolvers ? [a.resolvers] : [])),
   ] as never[]);
 }

@@ -1,0 +1,186 @@
+/**
+ * The quarterly report (domain.md "Quarterly reports"): per calendar quarter of payment dates in China
+ * Standard Time, grouped by any of system, agency, program, county, city and recipient category — distinct
+ * persons, person-times and amount of the aid that counts, duplicates removed, excess — and per fund the
+ * opening balance, inflows, outflows, closing balance, overdrawn flag and paid-not-arrived.
+ *
+ * Rows add up to the totals (person-times, amounts); distinct persons are counted per row and overall, so
+ * a person in two rows counts once in the total. A person's category on a payment is the highest of the
+ * categories held that day (key recipients first), or NONE.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { A, rows, type Db } from '../db/client.ts';
+import { adapters } from '../../adapters/index.ts';
+import { cityOf, reportCounty } from '../identity/regions.ts';
+import { HubError, ErrorCode } from '../shared/errors.ts';
+import { ensureAccounts } from '../ledger/store.ts';
+
+export const DIMENSIONS = ['SYSTEM', 'AGENCY', 'PROGRAM', 'COUNTY', 'CITY', 'CATEGORY'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/** Order in which a person's categories are reported when several are held on the payment day. */
+export const CATEGORY_PRIORITY = [
+  'EXTREMELY_POOR',
+  'MINIMUM_LIVING',
+  'LOW_INCOME_MARGINAL',
+  'EXPENDITURE_HARDSHIP',
+  'RURAL_MONITORED',
+  'POOR_WORKER',
+  'VETERAN',
+  'DISABLED',
+  'WOMAN_CHILD_HARDSHIP',
+] as const;
+
+export interface ReportRow {
+  system: string | null;
+  agency: string | null;
+  program: string | null;
+  county: string | null;
+  city: string | null;
+  category: string | null;
+  persons: number;
+  personTimes: number;
+  amount: bigint;
+  duplicateCount: number;
+  duplicateAmount: bigint;
+  excess: bigint;
+}
+
+export interface FundQuarter {
+  fund: string;
+  agency: string | null;
+  program: string | null;
+  opening: bigint;
+  inflows: bigint;
+  outflows: bigint;
+  closing: bigint;
+  overdrawn: boolean;
+  paidNotArrived: bigint;
+}
+
+export interface QuarterlyReport {
+  year: number;
+  quarter: number;
+  from: string;
+  to: string;
+  groupBy: Dimension[];
+  rows: ReportRow[];
+  totals: ReportRow;
+  funds: FundQuarter[];
+}
+
+export function quarterRange(year: number, quarter: number): { from: string; to: string; nextFrom: string } {
+  if (!Number.isInteger(year) || year < 2000 || year > 2999) throw new HubError(ErrorCode.BAD_USER_INPUT, 'year must be between 2000 and 2999', { argument: 'year' });
+  if (!Number.isInteger(quarter) || quarter < 1 || quarter > 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'quarter must be 1, 2, 3 or 4', { argument: 'quarter' });
+  const m = (quarter - 1) * 3 + 1;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const from = `${year}-${pad(m)}-01`;
+  const nextFrom = quarter === 4 ? `${year + 1}-01-01` : `${year}-${pad(m + 3)}-01`;
+  const last = new Date(Date.UTC(Number(nextFrom.slice(0, 4)), Number(nextFrom.slice(5, 7)) - 1, 0));
+  return { from, to: `${year}-${pad(last.getUTCMonth() + 1)}-${pad(last.getUTCDate())}`, nextFrom };
+}
+
+const COLUMN: Record<Dimension, SQL> = {
+  SYSTEM: sql`b.system`,
+  AGENCY: sql`b.agency`,
+  PROGRAM: sql`b.program`,
+  COUNTY: sql`b.county`,
+  CITY: sql`b.city`,
+  CATEGORY: sql`b.category`,
+};
+
+const METRICS = sql`
+  count(DISTINCT b.person_id) FILTER (WHERE b.counts)::int AS persons,
+  count(*) FILTER (WHERE b.counts)::int AS "personTimes",
+  COALESCE(sum(b.amount_fen) FILTER (WHERE b.counts), 0)::text AS amount,
+  count(*) FILTER (WHERE b.duplicate_of IS NOT NULL)::int AS "duplicateCount",
+  COALESCE(sum(b.amount_fen) FILTER (WHERE b.duplicate_of IS NOT NULL), 0)::text AS "duplicateAmount",
+  COALESCE(sum(b.excess_fen) FILTER (WHERE b.counts), 0)::text AS excess`;
+
+type RawRow = Record<string, string | number | null>;
+
+function toRow(r: RawRow): ReportRow {
+  const s = (k: string) => (r[k] === undefined ? null : (r[k] as string | null));
+  return {
+    system: s('system'),
+    agency: s('agency'),
+    program: s('program'),
+    county: s('county'),
+    city: s('city'),
+    category: s('category'),
+    persons: Number(r.persons),
+    personTimes: Number(r.personTimes),
+    amount: BigInt(r.amount as string),
+    duplicateCount: Number(r.duplicateCount),
+    duplicateAmount: BigInt(r.duplicateAmount as string),
+    excess: BigInt(r.excess as string),
+  };
+}
+
+export async function quarterlyReport(db: Db, year: number, quarter: number, groupBy: Dimension[] = []): Promise<QuarterlyReport> {
+  const { from, to, nextFrom } = quarterRange(year, quarter);
+  const dims = [...new Set(groupBy)];
+  await ensureAccounts(db);
+  // The region of each county code seen, from the one table of divisions (src/identity/regions.ts).
+  // label: report.county-codes
+  const codes = (await rows<{ c: string | null }>(db, sql`SELECT DISTINCT county_code AS c FROM persons`)).map((r) => r.c ?? '');
+  const systems = adapters.map((a) => a.code);
+  const base = sql`
+    WITH regions AS (
+      SELECT * FROM unnest(${A(codes)}::text[], ${A(codes.map(reportCounty))}::text[], ${A(codes.map(cityOf))}::text[]) AS r(code, county, city)
+    ),
+    agencies AS (SELECT * FROM unnest(${A(systems)}::text[], ${A(adapters.map((a) => a.agency))}::text[]) AS g(system, agency)),
+    b AS (
+      SELECT a.person_id, a.system, g.agency, a.program, a.amount_fen, a.excess_fen, a.duplicate_of,
+        (a.duplicate_of IS NULL AND a.status <> 'REVERSED') AS counts,
+        COALESCE(r.county, 'COUNTY_UNKNOWN') AS county, COALESCE(r.city, 'COUNTY_UNKNOWN') AS city,
+        COALESCE((SELECT s.category FROM statuses s WHERE s.person_id = a.person_id AND s.valid_from <= a.paid_on
+                    AND (s.valid_to IS NULL OR s.valid_to >= a.paid_on)
+                  ORDER BY array_position(${A([...CATEGORY_PRIORITY])}::text[], s.category) LIMIT 1), 'NONE') AS category
+      FROM aid_records a
+      JOIN persons p ON p.id = a.person_id
+      LEFT JOIN regions r ON r.code = COALESCE(p.county_code, '')
+      LEFT JOIN agencies g ON g.system = a.system
+      WHERE a.paid_on >= ${from}::date AND a.paid_on <= ${to}::date
+    )`;
+  let grouped: RawRow[] = [];
+  if (dims.length > 0) {
+    const cols = sql.join(dims.map((d) => sql`${COLUMN[d]} AS ${sql.raw(d.toLowerCase())}`), sql`, `);
+    const by = sql.join(dims.map((d) => COLUMN[d]), sql`, `);
+    // label: report.rows
+    grouped = await rows<RawRow>(db, sql`${base} SELECT ${cols}, ${METRICS} FROM b GROUP BY ${by} ORDER BY ${by}`);
+  }
+  // label: report.totals
+  const totals = await rows<RawRow>(db, sql`${base} SELECT ${METRICS} FROM b`);
+  // label: report.funds — balances from the ledger by instant (quarters begin at 00:00 China Standard Time)
+  const funds = await rows<{ fund: string; agency: string | null; program: string | null; opening: string; inflows: string; outflows: string; pna: string }>(
+    db,
+    sql`SELECT f.code AS fund, f.agency, f.program,
+          COALESCE(sum(p.amount_fen) FILTER (WHERE x.occurred_at < ${`${from}T00:00:00+08:00`}::timestamptz), 0)::text AS opening,
+          COALESCE(sum(p.amount_fen) FILTER (WHERE p.amount_fen > 0 AND x.occurred_at >= ${`${from}T00:00:00+08:00`}::timestamptz
+                                                AND x.occurred_at < ${`${nextFrom}T00:00:00+08:00`}::timestamptz), 0)::text AS inflows,
+          COALESCE(-sum(p.amount_fen) FILTER (WHERE p.amount_fen < 0 AND x.occurred_at >= ${`${from}T00:00:00+08:00`}::timestamptz
+                                                 AND x.occurred_at < ${`${nextFrom}T00:00:00+08:00`}::timestamptz), 0)::text AS outflows,
+          (SELECT COALESCE(sum(a.amount_fen), 0) FROM aid_records a WHERE a.fund_code = f.code AND a.status = 'PAID' AND a.arrived_at IS NULL
+             AND a.duplicate_of IS NULL AND a.paid_on <= ${to}::date)::text AS pna
+        FROM fund_accounts f
+        LEFT JOIN ledger_postings p ON p.account_code = f.code
+        LEFT JOIN ledger_transactions x ON x.id = p.tx_id
+        WHERE f.kind = 'FUND'
+        GROUP BY f.code, f.agency, f.program ORDER BY f.code`,
+  );
+  return {
+    year,
+    quarter,
+    from,
+    to,
+    groupBy: dims,
+    rows: grouped.map(toRow),
+    totals: toRow(totals[0]!),
+    funds: funds.map((f) => {
+      const opening = BigInt(f.opening);
+      const closing = opening + BigInt(f.inflows) - BigInt(f.outflows);
+      return { fund: f.fund, agency: f.agency, program: f.program, opening, inflows: BigInt(f.inflows), outflows: BigInt(f.outflows), closing, overdrawn: closing < 0n, paidNotArrived: BigInt(f.pna) };
+    }),
+  };
+}
