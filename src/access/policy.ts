@@ -46,6 +46,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   // A charity learns whether a patient meets a rule, and nothing else.
   // Every member unit receives the same report: aggregates, no personal data.
   'Query.quarterlyReport': { roles: ['CASEWORKER', 'PLATFORM', 'AUDITOR'] },
+  'Query.publishedQuarterlyReport': { roles: ['CASEWORKER', 'PLATFORM', 'AUDITOR'] },
   'Query.eligibility': { roles: ['CHARITY', 'CASEWORKER', 'PLATFORM'] },
   'Query._service': { roles: ['PLATFORM'] },
   'Query._entities': { roles: ['PLATFORM'] },
@@ -62,6 +63,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   'Mutation.undoPersonMerge': { roles: ['PLATFORM'] },
   'Mutation.allocateFunds': { roles: ['PLATFORM'] },
   'Mutation.publishPolicyVersion': { roles: ['PLATFORM'] },
+  'Mutation.publishQuarterlyReport': { roles: ['PLATFORM'] },
   'Mutation.recordAid': {
     roles: ['CASEWORKER', 'PLATFORM'],
     check: (args, p) => {

@@ -494,3 +494,20 @@ export const rateLimits = pgTable(
   },
   (t) => [primaryKey({ columns: [t.subject, t.minute] })],
 );
+
+/**
+ * A quarterly report as issued to every member unit: frozen, so that what they received can be reproduced
+ * exactly; data arriving later for that quarter shows as adjustments in later reports.
+ */
+export const publishedReports = pgTable(
+  'published_reports',
+  {
+    year: integer('year').notNull(),
+    quarter: integer('quarter').notNull(),
+    groupBy: text('group_by').array().notNull(),
+    report: jsonb('report').notNull(),
+    publishedAt: at('published_at').notNull().defaultNow(),
+    publishedBy: text('published_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.year, t.quarter] })],
+);

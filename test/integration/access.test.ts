@@ -60,6 +60,7 @@ const OPERATIONS: Record<string, { query: string; variables?: Record<string, unk
   'Query.paidNotArrived': { query: '{ paidNotArrived { totalCount } }' },
   'Query.accessLog': { query: '{ accessLog { totalCount } }' },
   'Query.quarterlyReport': { query: '{ quarterlyReport(year: 2026, quarter: 1, groupBy: [AGENCY]) { totals { amount } } }' },
+  'Query.publishedQuarterlyReport': { query: '{ publishedQuarterlyReport(year: 2026, quarter: 1) { publishedAt } }' },
   'Query.policies': { query: '{ policies { code version } }' },
   'Query.policy': { query: '{ policy(code: "CHARITY_GENERAL_HARDSHIP") { version } }' },
   'Query.eligibility': { query: 'query($id: String!) { eligibility(idNumber: $id, rule: "CHARITY_GENERAL_HARDSHIP") { eligible } }', variables: { id: LOCAL } },
@@ -70,6 +71,7 @@ const OPERATIONS: Record<string, { query: string; variables?: Record<string, unk
   'Mutation.publishPolicyVersion': {
     query: 'mutation { publishPolicyVersion(input: { code: "VETERAN_ASSISTANCE", effectiveFrom: "2030-01-01", definition: { all: [{ type: "holdsStatus", categories: ["VETERAN"] }] } }) { version } }',
   },
+  'Mutation.publishQuarterlyReport': { query: 'mutation { publishQuarterlyReport(year: 2099, quarter: 1) { publishedAt } }' },
   'Mutation.allocateFunds': { query: 'mutation { allocateFunds(fund: "FUND:TEMPORARY_ASSISTANCE", amount: "100.00", note: "test budget") { id } }' },
   'Mutation.recordAid': {
     query: 'mutation($id: String!) { recordAid(input: { idNumber: $id, program: "TEMPORARY_ASSISTANCE", amount: "10.00" }) { __typename } }',

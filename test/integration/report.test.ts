@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateProvince, type Expected } from '../../bench/generator/index.ts';
 import type { Database } from '../../src/db/client.ts';
+import { sql } from 'drizzle-orm';
 import { adapterFor } from '../../adapters/index.ts';
 import { ingest } from '../../src/ingest/pipeline.ts';
 import { bufferInput, ingestFile } from '../../src/ingest/service.ts';
@@ -94,6 +95,41 @@ describe(`the quarterly report (${testDbKind})`, () => {
     expect(csv.split('\r\n')[1]).toBe('部门 agency,人数 persons,人次 personTimes,救助金额(元) amount,重复笔数 duplicateCount,重复金额(元) duplicateAmount,超额救助(元) excess');
     const bad = await gql(hub.url, '{ quarterlyReport(year: 2026, quarter: 5) { totals { amount } } }');
     expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe(`publishing freezes a quarter (${testDbKind})`, () => {
+  it('keeps the report as issued; late data shows as an adjustment in the next report, never as a silent change', async () => {
+    const pub = await gql<{ publishQuarterlyReport: { groupBy: string[]; report: { totals: { amount: string; personTimes: number } } } }>(
+      hub.url,
+      'mutation { publishQuarterlyReport(year: 2026, quarter: 1) { groupBy report } }',
+    );
+    expect(pub.body.errors).toBeUndefined();
+    const issued = pub.body.data!.publishQuarterlyReport.report.totals;
+    const live = await quarterlyReport(database.db, 2026, 1);
+    expect(issued.personTimes).toBe(live.totals.personTimes);
+
+    // A payment of 2026 Q1 arrives after publication.
+    const late = ['救助编号,身份证号,姓名,救助金额(元),审批日期,发放日期,发放凭证号,就医结算号,医疗机构编码,状态', `LATE-1,${idNumber(98)},某某,1234.50,2026/2/1,2026/2/10,,,,已发放`].join('\n');
+    await ingest(database, adapterFor('civil-affairs')!, bufferInput('late.csv', (await import('iconv-lite')).default.encode(late, 'gb18030')), { now });
+    const again = await gql<{ publishedQuarterlyReport: { report: { totals: { amount: string; personTimes: number } } } }>(
+      hub.url,
+      '{ publishedQuarterlyReport(year: 2026, quarter: 1) { report } }',
+    );
+    expect(again.body.data!.publishedQuarterlyReport.report.totals).toEqual(issued);
+    const next = await gql<{ quarterlyReport: { adjustments: Array<Record<string, unknown>>; publishedAt: string | null } }>(
+      hub.url,
+      '{ quarterlyReport(year: 2026, quarter: 2) { publishedAt adjustments { year quarter agency program personTimes amount duplicateCount excess } } }',
+    );
+    expect(next.body.data!.quarterlyReport).toEqual({
+      publishedAt: null,
+      adjustments: [{ year: 2026, quarter: 1, agency: 'civil-affairs', program: 'TEMPORARY_ASSISTANCE', personTimes: 1, amount: '1234.50', duplicateCount: 0, excess: '0.00' }],
+    });
+    const twice = await gql(hub.url, 'mutation { publishQuarterlyReport(year: 2026, quarter: 1) { year } }');
+    expect(twice.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const early = await gql(hub.url, 'mutation { publishQuarterlyReport(year: 2099, quarter: 1) { year } }');
+    expect(early.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    await expect(database.db.execute(sql`DELETE FROM published_reports`)).rejects.toThrow();
   });
 });
 

@@ -1,0 +1,97 @@
+/**
+ * Publishing freezes a quarter: the report as issued is stored (once; it cannot be changed or issued again),
+ * and what every member unit received is read back exactly. Data that arrives later for a published quarter
+ * is not a silent change: later reports list it as adjustments — the live figures of the published quarter
+ * less the issued ones, row by row.
+ */
+import { sql } from 'drizzle-orm';
+import { rows, type Db } from '../db/client.ts';
+import { HubError, ErrorCode } from '../shared/errors.ts';
+import { reportJson } from './format.ts';
+import { quarterlyReport, quarterRange, type Dimension } from './quarterly.ts';
+
+export type ReportJson = ReturnType<typeof reportJson>;
+export const PUBLISHED_GROUPING: Dimension[] = ['AGENCY', 'PROGRAM'];
+
+export interface Published {
+  year: number;
+  quarter: number;
+  groupBy: string[];
+  report: ReportJson;
+  publishedAt: string;
+  publishedBy: string;
+}
+
+export async function publishedReport(db: Db, year: number, quarter: number): Promise<Published | null> {
+  // label: report.published
+  const r = await rows<{ year: number; quarter: number; group_by: string[]; report: ReportJson; at: string; by: string }>(
+    db,
+    sql`SELECT year, quarter, group_by, report, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, published_by AS by
+        FROM published_reports WHERE year = ${year} AND quarter = ${quarter}`,
+  );
+  const x = r[0];
+  return x ? { year: Number(x.year), quarter: Number(x.quarter), groupBy: x.group_by, report: x.report, publishedAt: x.at, publishedBy: x.by } : null;
+}
+
+export async function publishQuarter(db: Db, year: number, quarter: number, actor: string, now: Date = new Date()): Promise<Published> {
+  const { nextFrom } = quarterRange(year, quarter);
+  if (new Date(`${nextFrom}T00:00:00+08:00`).getTime() > now.getTime()) {
+    throw new HubError(ErrorCode.BAD_USER_INPUT, `${year} Q${quarter} has not ended yet`, { argument: 'quarter' });
+  }
+  if (await publishedReport(db, year, quarter)) throw new HubError(ErrorCode.BAD_USER_INPUT, `${year} Q${quarter} is already published`, { argument: 'quarter' });
+  const report = reportJson(await quarterlyReport(db, year, quarter, PUBLISHED_GROUPING));
+  // label: report.publish
+  await db.execute(sql`
+    INSERT INTO published_reports (year, quarter, group_by, report, published_by)
+    VALUES (${year}, ${quarter}, ${`{${PUBLISHED_GROUPING.join(',')}}`}::text[], ${JSON.stringify(report)}::jsonb, ${actor})`);
+  return (await publishedReport(db, year, quarter))!;
+}
+
+export interface Adjustment {
+  year: number;
+  quarter: number;
+  agency: string | null;
+  program: string | null;
+  personTimes: number;
+  amount: bigint;
+  duplicateCount: number;
+  duplicateAmount: bigint;
+  excess: bigint;
+}
+
+const fen = (yuan: string) => BigInt(yuan.replace('.', ''));
+
+/** What changed in published quarters before this one since they were issued, by agency and program. */
+export async function adjustmentsBefore(db: Db, year: number, quarter: number): Promise<Adjustment[]> {
+  // label: report.published-before
+  const published = await rows<{ year: number; quarter: number }>(
+    db,
+    sql`SELECT year, quarter FROM published_reports WHERE (year, quarter) < (${year}, ${quarter}) ORDER BY year, quarter`,
+  );
+  const out: Adjustment[] = [];
+  for (const p of published) {
+    const issued = (await publishedReport(db, Number(p.year), Number(p.quarter)))!.report;
+    const live = reportJson(await quarterlyReport(db, Number(p.year), Number(p.quarter), PUBLISHED_GROUPING));
+    const key = (r: { agency: string | null; program: string | null }) => `${r.agency}|${r.program}`;
+    const before = new Map(issued.rows.map((r) => [key(r), r]));
+    const keys = new Set([...issued.rows.map(key), ...live.rows.map(key)]);
+    const now = new Map(live.rows.map((r) => [key(r), r]));
+    for (const k of [...keys].sort()) {
+      const a = now.get(k);
+      const b = before.get(k);
+      const d: Adjustment = {
+        year: Number(p.year),
+        quarter: Number(p.quarter),
+        agency: (a ?? b)!.agency,
+        program: (a ?? b)!.program,
+        personTimes: (a?.personTimes ?? 0) - (b?.personTimes ?? 0),
+        amount: fen(a?.amount ?? '0.00') - fen(b?.amount ?? '0.00'),
+        duplicateCount: (a?.duplicateCount ?? 0) - (b?.duplicateCount ?? 0),
+        duplicateAmount: fen(a?.duplicateAmount ?? '0.00') - fen(b?.duplicateAmount ?? '0.00'),
+        excess: fen(a?.excess ?? '0.00') - fen(b?.excess ?? '0.00'),
+      };
+      if (d.personTimes || d.amount || d.duplicateCount || d.duplicateAmount || d.excess) out.push(d);
+    }
+  }
+  return out;
+}
