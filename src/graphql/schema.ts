@@ -20,6 +20,7 @@ import { reviewResolvers } from '../review/resolvers.ts';
 import { accessResolvers } from '../access/resolvers.ts';
 import { policyResolvers } from '../policy/resolvers.ts';
 import { reportResolvers } from '../reports/resolvers.ts';
+import { warningResolvers } from '../warnings/resolvers.ts';
 import { guardSchema } from '../access/policy.ts';
 import { recordPersonalReads } from '../access/log.ts';
 
@@ -46,6 +47,7 @@ export function resolvers() {
     accessResolvers,
     policyResolvers,
     reportResolvers,
+    warningResolvers,
     ...adapters.flatMap((a) => (a.resolvers ? [a.resolvers] : [])),
   ] as never[]);
 }

@@ -23,6 +23,7 @@ import {
 import * as store from './store.ts';
 import { derive, Scope } from '../overlap/derive.ts';
 import { reconcileAid, reconcileDonations } from '../ledger/store.ts';
+import { recomputeWarnings } from '../warnings/compute.ts';
 
 /** The summary `relief-hub ingest` prints and the `ingest` mutation returns (contract.md). */
 export interface IngestSummary {
@@ -287,6 +288,7 @@ export async function ingestSource(database: Database, adapter: Adapter, source:
       c.suspectedDuplicates = derived.suspectedDuplicates;
       await reconcileAid(tx, derived.persons, now);
       await reconcileDonations(tx, adapter.code, [...scope.donations], now);
+      await recomputeWarnings(tx, derived.persons, ctx.today);
     });
   } catch (e) {
     if (!(e instanceof FileRejectedError)) throw e;

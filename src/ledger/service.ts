@@ -15,6 +15,7 @@ import { todayCst } from '../identity/dates.ts';
 import { formatYuan, MAX_AMOUNT_FEN } from '../identity/money.ts';
 import { derive, Scope } from '../overlap/derive.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
+import { recomputeWarnings } from '../warnings/compute.ts';
 import { appendTransactions, BUDGET, lockedFundBalance, reconcileAid } from './store.ts';
 
 export interface RecordAidInput {
@@ -43,7 +44,9 @@ async function afterChange(tx: Tx, personIds: number[], settlementId: string | n
   const scope = new Scope();
   for (const p of personIds) scope.addPerson(p);
   scope.addSettlement(settlementId);
-  await reconcileAid(tx, (await derive(tx, scope)).persons, now);
+  const derived = await derive(tx, scope);
+  await reconcileAid(tx, derived.persons, now);
+  await recomputeWarnings(tx, derived.persons, todayCst(now));
 }
 
 /** Counted aid linked to a stay, with the stay locked so that concurrent checks against it are serialised. */

@@ -33,14 +33,41 @@ export interface PolicyVersion {
   title: string;
   effectiveFrom: string;
   effectiveTo: string | null;
-  definition: RuleDefinition;
+  definition: RuleDefinition & WarningDefinition;
   publishedAt: string;
   publishedBy: string | null;
 }
 
 export const policiesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../policies');
 
-/** Checks a definition's shape; a malformed rule is refused before it is stored. */
+/** Parameters of a warning (WARNING policies): windows, shares in basis points, thresholds in fen. */
+export interface WarningDefinition {
+  days?: number;
+  incomeShareBp?: number;
+  fallbackFen?: number;
+  statusEndedYears?: number;
+  categories?: string[];
+}
+
+export function validateWarning(def: unknown): WarningDefinition {
+  const bad = (m: string) => new HubError(ErrorCode.BAD_USER_INPUT, `warning definition: ${m}`, { argument: 'definition' });
+  if (!def || typeof def !== 'object' || Array.isArray(def)) throw bad('expected an object of parameters');
+  const d = def as Record<string, unknown>;
+  for (const k of ['days', 'incomeShareBp', 'fallbackFen', 'statusEndedYears'] as const) {
+    if (d[k] !== undefined && (!Number.isSafeInteger(d[k]) || (d[k] as number) < 0)) throw bad(`${k} must be a whole number ≥ 0`);
+  }
+  if (d.categories !== undefined && (!Array.isArray(d.categories) || !d.categories.every((x) => (STATUS_CATEGORIES as readonly unknown[]).includes(x)))) {
+    throw bad(`categories must be among ${STATUS_CATEGORIES.join(', ')}`);
+  }
+  return d as WarningDefinition;
+}
+
+/** Checks a definition's shape for its kind; a malformed rule is refused before it is stored. */
+export function validateFor(kind: string, def: unknown): unknown {
+  return kind === 'WARNING' ? validateWarning(def) : validateDefinition(def);
+}
+
+/** Checks an eligibility rule's shape. */
 export function validateDefinition(def: unknown): RuleDefinition {
   const bad = (m: string) => new HubError(ErrorCode.BAD_USER_INPUT, `policy definition: ${m}`, { argument: 'definition' });
   if (!def || typeof def !== 'object' || !Array.isArray((def as RuleDefinition).all) || (def as RuleDefinition).all.length === 0) {
@@ -73,12 +100,35 @@ export function validateDefinition(def: unknown): RuleDefinition {
   return def as RuleDefinition;
 }
 
-/** Seeds the shipped policies (version 1 of every code not yet in the pool). */
+interface ShippedPolicy {
+  code: string;
+  kind: string;
+  title: string;
+  effectiveFrom: string;
+  definition: unknown;
+}
+
+let shipped: ShippedPolicy[] | null = null;
+
+/** The policies shipped in policies/*.json, read once per process. */
+function shippedPolicies(): ShippedPolicy[] {
+  if (shipped) return shipped;
+  const files = fs.existsSync(policiesDir) ? fs.readdirSync(policiesDir).filter((x) => x.endsWith('.json')).sort() : [];
+  shipped = files.map((f) => {
+    const p = JSON.parse(fs.readFileSync(path.join(policiesDir, f), 'utf8')) as ShippedPolicy;
+    validateFor(p.kind, p.definition);
+    return p;
+  });
+  return shipped;
+}
+
+/** Seeds the shipped policies (version 1 of every code not yet in the pool); one statement when all are there. */
 export async function seedPolicies(db: Db): Promise<void> {
-  if (!fs.existsSync(policiesDir)) return;
-  for (const f of fs.readdirSync(policiesDir).filter((x) => x.endsWith('.json')).sort()) {
-    const p = JSON.parse(fs.readFileSync(path.join(policiesDir, f), 'utf8')) as { code: string; kind: string; title: string; effectiveFrom: string; definition: unknown };
-    validateDefinition(p.definition);
+  const all = shippedPolicies();
+  // label: policy.seeded
+  const have = await rows<{ n: string }>(db, sql`SELECT count(DISTINCT code)::text AS n FROM policies WHERE code = ANY(${`{${all.map((p) => p.code).join(',')}}`}::text[])`);
+  if (Number(have[0]!.n) === all.length) return;
+  for (const p of all) {
     // label: policy.seed
     await db.execute(sql`
       INSERT INTO policies (code, version, kind, title, effective_from, definition, published_by)
@@ -117,11 +167,11 @@ export async function publishVersion(
   input: { code: string; title?: string | null; effectiveFrom: string; definition: unknown },
   actor: string,
 ): Promise<PolicyVersion> {
-  const definition = validateDefinition(input.definition);
   await seedPolicies(db);
   const current = await policyVersions(db, input.code);
   const latest = current.at(-1);
   if (!latest) throw new HubError(ErrorCode.NOT_FOUND, `no policy ${input.code}`, { argument: 'input.code' });
+  const definition = validateFor(latest.kind, input.definition);
   if (input.effectiveFrom <= latest.effectiveFrom) {
     throw new HubError(ErrorCode.BAD_USER_INPUT, `a new version must take effect after ${latest.effectiveFrom}`, { argument: 'input.effectiveFrom' });
   }

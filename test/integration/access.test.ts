@@ -61,6 +61,7 @@ const OPERATIONS: Record<string, { query: string; variables?: Record<string, unk
   'Query.accessLog': { query: '{ accessLog { totalCount } }' },
   'Query.quarterlyReport': { query: '{ quarterlyReport(year: 2026, quarter: 1, groupBy: [AGENCY]) { totals { amount } } }' },
   'Query.publishedQuarterlyReport': { query: '{ publishedQuarterlyReport(year: 2026, quarter: 1) { publishedAt } }' },
+  'Query.earlyWarnings': { query: '{ earlyWarnings { totalCount } }' },
   'Query.policies': { query: '{ policies { code version } }' },
   'Query.policy': { query: '{ policy(code: "CHARITY_GENERAL_HARDSHIP") { version } }' },
   'Query.eligibility': { query: 'query($id: String!) { eligibility(idNumber: $id, rule: "CHARITY_GENERAL_HARDSHIP") { eligible } }', variables: { id: LOCAL } },

@@ -1,0 +1,179 @@
+/**
+ * Dual early warnings (因病致贫 / 因病返贫 双预警) and missed assistance (domain.md "Early warnings"),
+ * recomputed for the households and stays a change touched, with thresholds from the policy pool. A warning
+ * names its evidence (the stays and amounts, the income, the threshold and its version); one that no longer
+ * holds is closed, never deleted.
+ *
+ * A household's net burden is the personal burden of its members' stays discharged in the window, less the
+ * aid counted against each stay. A person seen in no household is a household of one.
+ */
+import { sql } from 'drizzle-orm';
+import { A, rows, type Tx } from '../db/client.ts';
+import { KEY_CATEGORIES, LOW_INCOME_CATEGORIES } from '../codes.ts';
+import { versionInForce, type PolicyVersion } from '../policy/rules.ts';
+
+export const WARNING_KINDS = ['RETURN_TO_POVERTY_RISK', 'ILLNESS_POVERTY_RISK', 'MISSED_ASSISTANCE'] as const;
+export type WarningKind = (typeof WARNING_KINDS)[number];
+
+interface Desired {
+  kind: WarningKind;
+  householdId: number | null;
+  personId: number | null;
+  settlementId: string | null;
+  county: string | null;
+  evidence: Record<string, unknown>;
+  policy: PolicyVersion;
+}
+
+const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
+
+async function burdenWarnings(tx: Tx, persons: number[], today: string, rtp: PolicyVersion, ipr: PolicyVersion): Promise<{ desired: Desired[]; units: { households: number[]; solos: number[] } }> {
+  const days = rtp.definition.days ?? 365;
+  const years = rtp.definition.statusEndedYears ?? 5;
+  // label: warnings.household-burden — one row per household (or person of no household) in scope
+  const units = await rows<{
+    hid: string | null;
+    pid: string | null;
+    county: string | null;
+    income: string | null;
+    low_now: boolean;
+    key_now: boolean;
+    ended_recently: boolean;
+    net: string;
+    stays: Array<{ settlementId: string; personId: string; burden: string; aid: string }> | null;
+  }>(
+    tx,
+    sql`WITH units AS (
+          SELECT DISTINCT hm.household_id AS hid, NULL::bigint AS pid FROM household_members hm
+          WHERE hm.household_id IN (SELECT household_id FROM household_members WHERE person_id = ANY(${A(persons)}::bigint[]))
+          UNION
+          SELECT NULL::bigint, p.id FROM persons p
+          WHERE p.id = ANY(${A(persons)}::bigint[]) AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.person_id = p.id)
+        ),
+        members AS (
+          SELECT u.hid, u.pid, COALESCE(hm.person_id, u.pid) AS member FROM units u LEFT JOIN household_members hm ON hm.household_id = u.hid
+        ),
+        stays AS (
+          SELECT m.hid, m.pid, s.settlement_id, s.person_id, s.burden_fen,
+            COALESCE((SELECT sum(a.amount_fen) FROM aid_records a WHERE a.linked_settlement_id = s.settlement_id
+                        AND a.duplicate_of IS NULL AND a.status <> 'REVERSED'), 0) AS aid
+          FROM members m JOIN settlements s ON s.person_id = m.member AND s.refunded_by IS NULL
+            AND s.discharged_on > ${today}::date - ${days}::int AND s.discharged_on <= ${today}::date
+        )
+        SELECT u.hid::text, u.pid::text,
+          COALESCE(h.county_code, (SELECT county_code FROM persons WHERE id = COALESCE(u.pid, (SELECT min(member) FROM members m WHERE m.hid = u.hid)))) AS county,
+          (CASE WHEN h.annual_income_fen IS NOT NULL THEN h.annual_income_fen
+                WHEN h.per_capita_income_fen IS NOT NULL THEN h.per_capita_income_fen * (SELECT count(*) FROM household_members WHERE household_id = h.id) END)::text AS income,
+          EXISTS (SELECT 1 FROM members m JOIN statuses st ON st.person_id = m.member WHERE m.hid IS NOT DISTINCT FROM u.hid AND m.pid IS NOT DISTINCT FROM u.pid
+                  AND st.category = ANY(${arr(LOW_INCOME_CATEGORIES)}::text[]) AND st.valid_from <= ${today}::date AND (st.valid_to IS NULL OR st.valid_to >= ${today}::date)) AS low_now,
+          EXISTS (SELECT 1 FROM members m JOIN statuses st ON st.person_id = m.member WHERE m.hid IS NOT DISTINCT FROM u.hid AND m.pid IS NOT DISTINCT FROM u.pid
+                  AND st.category = ANY(${arr(KEY_CATEGORIES)}::text[]) AND st.valid_from <= ${today}::date AND (st.valid_to IS NULL OR st.valid_to >= ${today}::date)) AS key_now,
+          EXISTS (SELECT 1 FROM members m JOIN statuses st ON st.person_id = m.member WHERE m.hid IS NOT DISTINCT FROM u.hid AND m.pid IS NOT DISTINCT FROM u.pid
+                  AND st.category = ANY(${arr([...KEY_CATEGORIES, ...LOW_INCOME_CATEGORIES])}::text[])
+                  AND st.valid_to < ${today}::date AND st.valid_to >= ${today}::date - make_interval(years => ${years}::int)) AS ended_recently,
+          COALESCE((SELECT sum(GREATEST(0, s.burden_fen - s.aid)) FROM stays s WHERE s.hid IS NOT DISTINCT FROM u.hid AND s.pid IS NOT DISTINCT FROM u.pid), 0)::text AS net,
+          (SELECT json_agg(json_build_object('settlementId', s.settlement_id, 'personId', s.person_id::text, 'burden', s.burden_fen::text, 'aid', s.aid::text) ORDER BY s.settlement_id)
+             FROM stays s WHERE s.hid IS NOT DISTINCT FROM u.hid AND s.pid IS NOT DISTINCT FROM u.pid) AS stays
+        FROM units u LEFT JOIN households h ON h.id = u.hid`,
+  );
+  const desired: Desired[] = [];
+  for (const u of units) {
+    const net = BigInt(u.net);
+    if (net === 0n) continue;
+    const returning = u.low_now || u.ended_recently;
+    if (!returning && u.key_now) continue;
+    const policy = returning ? rtp : ipr;
+    const income = u.income === null ? null : BigInt(u.income);
+    const share = BigInt(policy.definition.incomeShareBp ?? 5000);
+    const fallback = BigInt(policy.definition.fallbackFen ?? 0);
+    const holds = income !== null && income > 0n ? net * 10000n >= share * income : net >= fallback;
+    if (!holds) continue;
+    desired.push({
+      kind: returning ? 'RETURN_TO_POVERTY_RISK' : 'ILLNESS_POVERTY_RISK',
+      householdId: u.hid === null ? null : Number(u.hid),
+      personId: u.pid === null ? null : Number(u.pid),
+      settlementId: null,
+      county: u.county,
+      policy,
+      evidence: {
+        netBurdenFen: net.toString(),
+        annualIncomeFen: income?.toString() ?? null,
+        threshold: income !== null && income > 0n ? { incomeShareBp: Number(share) } : { fallbackFen: fallback.toString() },
+        windowDays: policy.definition.days ?? 365,
+        asOf: today,
+        stays: u.stays ?? [],
+      },
+    });
+  }
+  return {
+    desired,
+    units: {
+      households: units.filter((u) => u.hid !== null).map((u) => Number(u.hid)),
+      solos: units.filter((u) => u.pid !== null).map((u) => Number(u.pid)),
+    },
+  };
+}
+
+async function missedAssistance(tx: Tx, persons: number[], mis: PolicyVersion): Promise<Desired[]> {
+  const cats = mis.definition.categories ?? [...KEY_CATEGORIES, ...LOW_INCOME_CATEGORIES];
+  // label: warnings.missed-assistance — a key or low-income recipient on the discharge day, no assistance fund paid
+  const r = await rows<{ settlement_id: string; person_id: string; county: string | null; category: string; discharged: string; burden: string }>(
+    tx,
+    sql`SELECT s.settlement_id, s.person_id::text, p.county_code AS county, min(st.category) AS category, s.discharged_on::text AS discharged, s.burden_fen::text AS burden
+        FROM settlements s JOIN persons p ON p.id = s.person_id
+        JOIN statuses st ON st.person_id = s.person_id AND st.category = ANY(${arr(cats)}::text[])
+          AND st.valid_from <= s.discharged_on AND (st.valid_to IS NULL OR st.valid_to >= s.discharged_on)
+        WHERE s.person_id = ANY(${A(persons)}::bigint[]) AND s.refunded_by IS NULL AND s.assistance_fen = 0
+        GROUP BY s.settlement_id, s.person_id, p.county_code, s.discharged_on, s.burden_fen`,
+  );
+  return r.map((x) => ({
+    kind: 'MISSED_ASSISTANCE' as const,
+    householdId: null,
+    personId: Number(x.person_id),
+    settlementId: x.settlement_id,
+    county: x.county,
+    policy: mis,
+    evidence: { settlementId: x.settlement_id, dischargedOn: x.discharged, category: x.category, assistanceFundPaidFen: '0', burdenFen: x.burden },
+  }));
+}
+
+/** Opens, updates and closes the warnings of everything the persons' change can have affected. */
+export async function recomputeWarnings(tx: Tx, persons: number[], today: string): Promise<void> {
+  if (persons.length === 0) return;
+  const [rtp, ipr, mis] = await Promise.all([
+    versionInForce(tx, 'RETURN_TO_POVERTY_RISK', today),
+    versionInForce(tx, 'ILLNESS_POVERTY_RISK', today),
+    versionInForce(tx, 'MISSED_ASSISTANCE', today),
+  ]);
+  if (!rtp || !ipr || !mis) return;
+  const burden = await burdenWarnings(tx, persons, today, rtp, ipr);
+  const desired = [...burden.desired, ...(await missedAssistance(tx, persons, mis))];
+  const key = (k: string, h: unknown, p: unknown, s: unknown) => `${k}|${h ?? ''}|${p ?? ''}|${s ?? ''}`;
+  // label: warnings.open-in-scope
+  const open = await rows<{ id: string; kind: string; household_id: string | null; person_id: string | null; settlement_id: string | null }>(
+    tx,
+    sql`SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL AND (
+          household_id = ANY(${A(burden.units.households)}::bigint[])
+          OR (household_id IS NULL AND settlement_id IS NULL AND person_id = ANY(${A(burden.units.solos)}::bigint[]))
+          OR (kind = 'MISSED_ASSISTANCE' AND person_id = ANY(${A(persons)}::bigint[])))`,
+  );
+  const openByKey = new Map(open.map((w) => [key(w.kind, w.household_id, w.person_id, w.settlement_id), w.id]));
+  const wanted = new Map(desired.map((d) => [key(d.kind, d.householdId, d.personId, d.settlementId), d]));
+  const toClose = [...openByKey].filter(([k]) => !wanted.has(k)).map(([, id]) => Number(id));
+  if (toClose.length) {
+    // label: warnings.close — a warning that no longer holds is closed, not deleted
+    await tx.execute(sql`UPDATE warnings SET closed_at = now() WHERE id = ANY(${A(toClose)}::bigint[])`);
+  }
+  for (const [k, d] of wanted) {
+    const id = openByKey.get(k);
+    if (id) {
+      // label: warnings.refresh-evidence
+      await tx.execute(sql`UPDATE warnings SET evidence = ${JSON.stringify(d.evidence)}::jsonb, policy_version = ${d.policy.version}, county_code = ${d.county} WHERE id = ${Number(id)}`);
+    } else {
+      // label: warnings.open
+      await tx.execute(sql`
+        INSERT INTO warnings (kind, person_id, household_id, settlement_id, county_code, evidence, policy_code, policy_version)
+        VALUES (${d.kind}, ${d.personId}, ${d.householdId}, ${d.settlementId}, ${d.county}, ${JSON.stringify(d.evidence)}::jsonb, ${d.policy.code}, ${d.policy.version})`);
+    }
+  }
+}
