@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { SYSTEMS } from './catalog.ts';
-import { DEFAULT_TODAY } from './calendar.ts';
-import { buildProvince, id18, SF_CORRECTED, SF_REFUNDED, AF_UNIDENT_LATER, AF_CHILD_NOID, type Province } from './model.ts';
+import { AGENCY, SYSTEMS } from './catalog.ts';
+import { DEFAULT_TODAY, isoDay } from './calendar.ts';
+import { buildProvince, id18, SF_CORRECTED, SF_REFUNDED, AF_UNIDENT_LATER, AF_CHILD_NOID, ST_REVERSED, type Province } from './model.ts';
 import { applyRules, type RuleResult } from './rules.ts';
 import { provisionalLabel, recordId } from './render.ts';
 import { writeProvince, type FileStat, type Written } from './write.ts';
@@ -88,6 +88,11 @@ export interface Expected {
     /** Rule 5: the part of counted linked aid above each stay's burden. */
     excess: { amountFen: number; settlements: number; byAgency: Record<string, { amountFen: number }>; byProgram: Record<string, { amountFen: number }> };
   };
+  /**
+   * The quarterly report's figures by agency: for each calendar quarter of payment dates (`2026Q1`), the
+   * counted aid (neither duplicate nor reversed) — distinct persons, person-times and amount.
+   */
+  quarterly: Record<string, Record<string, { persons: number; personTimes: number; amountFen: number }>>;
   /** How many aid records each planted case produced (intent; the numbers above are the rules' outcome). */
   planted: Record<string, number>;
   /**
@@ -114,6 +119,29 @@ export async function generateProvince(opts: GenerateOptions): Promise<Expected>
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function quarterlyByAgency(prov: Province, rules: RuleResult): Expected['quarterly'] {
+  const c = prov.aid.c;
+  const acc = new Map<string, Map<string, { persons: Set<number>; personTimes: number; amountFen: number }>>();
+  for (let a = 0; a < prov.aid.n; a++) {
+    if (rules.duplicate[a] !== 0 || c.status[a] === ST_REVERSED || c.paid[a]! < 0) continue;
+    const day = isoDay(c.paid[a]!);
+    const quarter = `${day.slice(0, 4)}Q${Math.floor((Number(day.slice(5, 7)) - 1) / 3) + 1}`;
+    const agency = AGENCY[c.sys[a]!]!;
+    if (!acc.has(quarter)) acc.set(quarter, new Map());
+    const q = acc.get(quarter)!;
+    if (!q.has(agency)) q.set(agency, { persons: new Set(), personTimes: 0, amountFen: 0 });
+    const e = q.get(agency)!;
+    e.persons.add(c.person[a]!);
+    e.personTimes++;
+    e.amountFen += c.amount[a]!;
+  }
+  return sortKeys(
+    Object.fromEntries(
+      [...acc].map(([q, m]) => [q, sortKeys(Object.fromEntries([...m].map(([ag, e]) => [ag, { persons: e.persons.size, personTimes: e.personTimes, amountFen: e.amountFen }])))]),
+    ),
+  );
 }
 
 function buildExpected(prov: Province, rules: RuleResult, written: Written): Expected {
@@ -181,6 +209,7 @@ function buildExpected(prov: Province, rules: RuleResult, written: Written): Exp
       excess: { ...st.excess, byAgency: sortKeys(st.excess.byAgency), byProgram: sortKeys(st.excess.byProgram) },
     },
     planted: sortKeys(st.planted),
+    quarterly: quarterlyByAgency(prov, rules),
   };
   if (prov.persons <= 20000) {
     const by: Record<string, Array<{ system: string; recordId: string }>> = {};

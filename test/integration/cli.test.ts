@@ -67,6 +67,20 @@ describe(`the relief-hub command (${testDbKind})`, () => {
     expect(lastJson(x.stdout)).toMatchObject({ records: 0, rejected: true, reason: 'INTEGRITY' });
   }, 120_000);
 
+  it('prints the quarterly report as JSON or as CSV with a BOM', async () => {
+    // The hardship file ingested above paid 1200.50 yuan on 2026-02-10: quarter 1.
+    const json = await cli(['report', '--year', '2026', '--quarter', '1', '--format', 'json', '--group-by', 'agency']);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as { year: number; quarter: number; totals: { personTimes: number; amount: string }; rows: Array<{ agency: string }> };
+    expect(report).toMatchObject({ year: 2026, quarter: 1, totals: { personTimes: 1, amount: '1200.50' }, rows: [{ agency: 'trade-unions' }] });
+    const csv = await cli(['report', '--year', '2026', '--quarter', '1', '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.charCodeAt(0)).toBe(0xfeff);
+    expect(csv.stdout).toContain('人次 personTimes');
+    const bad = await cli(['report', '--year', '2026', '--quarter', '1', '--format', 'xml']);
+    expect(bad.code).toBe(1);
+  }, 120_000);
+
   it('refuses an unknown system naming the known ones, with exit 1', async () => {
     const r = await cli(['ingest', 'tax-office', path.join(dir, 'x.csv')]);
     expect(r.code).toBe(1);

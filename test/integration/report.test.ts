@@ -68,6 +68,15 @@ describe(`the quarterly report (${testDbKind})`, () => {
     expect(excessByAgency).toEqual(Object.fromEntries(Object.entries(expected.aid.excess.byAgency).map(([k, v]) => [k, v.amountFen])));
   });
 
+  it('per quarter and agency: exactly the persons, person-times and amounts of expected.json', async () => {
+    expect(Object.keys(expected.quarterly).length).toBeGreaterThan(4);
+    for (const [key, byAgency] of Object.entries(expected.quarterly)) {
+      const r = await quarterlyReport(database.db, Number(key.slice(0, 4)), Number(key.slice(5)), ['AGENCY']);
+      const got = Object.fromEntries(r.rows.filter((x) => x.personTimes > 0).map((x) => [x.agency, { persons: x.persons, personTimes: x.personTimes, amountFen: Number(x.amount) }]));
+      expect({ quarter: key, rows: got }).toEqual({ quarter: key, rows: byAgency });
+    }
+  });
+
   it('rows add up to the totals, whatever the grouping; distinct persons never exceed their sum', async () => {
     for (const groupBy of [['AGENCY', 'COUNTY'], ['PROGRAM', 'CATEGORY'], ['CITY'], ['SYSTEM']] as const) {
       const r = await quarterlyReport(database.db, 2026, 1, [...groupBy]);
