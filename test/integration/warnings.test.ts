@@ -46,12 +46,13 @@ describe(`early warnings (${testDbKind})`, () => {
   });
 
   it.each([
-    ['just under', '0.01', 0],
-    ['exactly at', null, 1],
-  ])('RETURN_TO_POVERTY_RISK, low-income household with income 40,000 yuan: net burden %s 50%% of income', async (_l, aid, expectedCount) => {
+    ['just under', 25000, '0.01', 0],
+    ['exactly at', 25000, null, 1],
+    ['just over', 24999, '0.99', 1],
+  ])('RETURN_TO_POVERTY_RISK, low-income household with income 40,000 yuan: net burden %s 50%% of income', async (_l, basic, aid, expectedCount) => {
     await load('civil-affairs', 'st.csv', civilStatusFile([{ householder: P, member: P, category: '低保边缘', income: '40000' }]));
-    // B = 50000 − 25000 − 5000 = 20000 = 50% of 40000.
-    await load('medical-insurance', 's.ndjson', settlementFile([{ id: 'S-1', person: P }]));
+    // B = 50000 − basic − 5000: 20000 (= 50% of 40000) or 20001.
+    await load('medical-insurance', 's.ndjson', settlementFile([{ id: 'S-1', person: P, basic }]));
     if (aid) await load('civil-affairs', 'p.csv', civilPaymentFile([{ id: 'LS-1', person: P, amount: aid, settlement: 'S-1' }]));
     const w = await warnings('RETURN_TO_POVERTY_RISK');
     expect(w.totalCount).toBe(expectedCount);
