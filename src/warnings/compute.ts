@@ -44,37 +44,48 @@ async function burdenWarnings(tx: Tx, persons: number[], today: string, rtp: Pol
   }>(
     tx,
     sql`WITH units AS (
-          SELECT DISTINCT hm.household_id AS hid, NULL::bigint AS pid FROM household_members hm
+          SELECT DISTINCT hm.household_id AS hid, NULL::bigint AS pid, 'h' || hm.household_id AS ukey FROM household_members hm
           WHERE hm.household_id IN (SELECT household_id FROM household_members WHERE person_id = ANY(${A(persons)}::bigint[]))
           UNION
-          SELECT NULL::bigint, p.id FROM persons p
+          SELECT NULL::bigint, p.id, 'p' || p.id FROM persons p
           WHERE p.id = ANY(${A(persons)}::bigint[]) AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.person_id = p.id)
         ),
         members AS (
-          SELECT u.hid, u.pid, COALESCE(hm.person_id, u.pid) AS member FROM units u LEFT JOIN household_members hm ON hm.household_id = u.hid
+          SELECT u.ukey, COALESCE(hm.person_id, u.pid) AS member FROM units u LEFT JOIN household_members hm ON hm.household_id = u.hid
+        ),
+        sizes AS (SELECT ukey, count(*) AS n, min(member) AS first_member FROM members GROUP BY ukey),
+        flags AS (
+          SELECT m.ukey,
+            bool_or(st.category = ANY(${arr(LOW_INCOME_CATEGORIES)}::text[]) AND st.valid_from <= ${today}::date AND (st.valid_to IS NULL OR st.valid_to >= ${today}::date)) AS low_now,
+            bool_or(st.category = ANY(${arr(KEY_CATEGORIES)}::text[]) AND st.valid_from <= ${today}::date AND (st.valid_to IS NULL OR st.valid_to >= ${today}::date)) AS key_now,
+            bool_or(st.category = ANY(${arr([...KEY_CATEGORIES, ...LOW_INCOME_CATEGORIES])}::text[])
+                    AND st.valid_to < ${today}::date AND st.valid_to >= ${today}::date - make_interval(years => ${years}::int)) AS ended_recently
+          FROM members m JOIN statuses st ON st.person_id = m.member GROUP BY m.ukey
         ),
         stays AS (
-          SELECT m.hid, m.pid, s.settlement_id, s.person_id, s.burden_fen,
-            COALESCE((SELECT sum(a.amount_fen) FROM aid_records a WHERE a.linked_settlement_id = s.settlement_id
-                        AND a.duplicate_of IS NULL AND a.status <> 'REVERSED'), 0) AS aid
-          FROM members m JOIN settlements s ON s.person_id = m.member AND s.refunded_by IS NULL
+          SELECT m.ukey, s.settlement_id, s.person_id, s.burden_fen, COALESCE(sum(a.amount_fen), 0) AS aid
+          FROM members m
+          JOIN settlements s ON s.person_id = m.member AND s.refunded_by IS NULL
             AND s.discharged_on > ${today}::date - ${days}::int AND s.discharged_on <= ${today}::date
+          LEFT JOIN aid_records a ON a.linked_settlement_id = s.settlement_id AND a.duplicate_of IS NULL AND a.status <> 'REVERSED'
+          GROUP BY m.ukey, s.settlement_id, s.person_id, s.burden_fen
+        ),
+        burden AS (
+          SELECT ukey, sum(GREATEST(0, burden_fen - aid)) AS net,
+            json_agg(json_build_object('settlementId', settlement_id, 'personId', person_id::text, 'burden', burden_fen::text, 'aid', aid::text) ORDER BY settlement_id) AS stays
+          FROM stays GROUP BY ukey
         )
-        SELECT u.hid::text, u.pid::text,
-          COALESCE(h.county_code, (SELECT county_code FROM persons WHERE id = COALESCE(u.pid, (SELECT min(member) FROM members m WHERE m.hid = u.hid)))) AS county,
+        SELECT u.hid::text, u.pid::text, COALESCE(h.county_code, fp.county_code) AS county,
           (CASE WHEN h.annual_income_fen IS NOT NULL THEN h.annual_income_fen
-                WHEN h.per_capita_income_fen IS NOT NULL THEN h.per_capita_income_fen * (SELECT count(*) FROM household_members WHERE household_id = h.id) END)::text AS income,
-          EXISTS (SELECT 1 FROM members m JOIN statuses st ON st.person_id = m.member WHERE m.hid IS NOT DISTINCT FROM u.hid AND m.pid IS NOT DISTINCT FROM u.pid
-                  AND st.category = ANY(${arr(LOW_INCOME_CATEGORIES)}::text[]) AND st.valid_from <= ${today}::date AND (st.valid_to IS NULL OR st.valid_to >= ${today}::date)) AS low_now,
-          EXISTS (SELECT 1 FROM members m JOIN statuses st ON st.person_id = m.member WHERE m.hid IS NOT DISTINCT FROM u.hid AND m.pid IS NOT DISTINCT FROM u.pid
-                  AND st.category = ANY(${arr(KEY_CATEGORIES)}::text[]) AND st.valid_from <= ${today}::date AND (st.valid_to IS NULL OR st.valid_to >= ${today}::date)) AS key_now,
-          EXISTS (SELECT 1 FROM members m JOIN statuses st ON st.person_id = m.member WHERE m.hid IS NOT DISTINCT FROM u.hid AND m.pid IS NOT DISTINCT FROM u.pid
-                  AND st.category = ANY(${arr([...KEY_CATEGORIES, ...LOW_INCOME_CATEGORIES])}::text[])
-                  AND st.valid_to < ${today}::date AND st.valid_to >= ${today}::date - make_interval(years => ${years}::int)) AS ended_recently,
-          COALESCE((SELECT sum(GREATEST(0, s.burden_fen - s.aid)) FROM stays s WHERE s.hid IS NOT DISTINCT FROM u.hid AND s.pid IS NOT DISTINCT FROM u.pid), 0)::text AS net,
-          (SELECT json_agg(json_build_object('settlementId', s.settlement_id, 'personId', s.person_id::text, 'burden', s.burden_fen::text, 'aid', s.aid::text) ORDER BY s.settlement_id)
-             FROM stays s WHERE s.hid IS NOT DISTINCT FROM u.hid AND s.pid IS NOT DISTINCT FROM u.pid) AS stays
-        FROM units u LEFT JOIN households h ON h.id = u.hid`,
+                WHEN h.per_capita_income_fen IS NOT NULL THEN h.per_capita_income_fen * z.n END)::text AS income,
+          COALESCE(f.low_now, false) AS low_now, COALESCE(f.key_now, false) AS key_now, COALESCE(f.ended_recently, false) AS ended_recently,
+          COALESCE(b.net, 0)::text AS net, b.stays
+        FROM units u
+        LEFT JOIN burden b ON b.ukey = u.ukey
+        LEFT JOIN households h ON h.id = u.hid
+        LEFT JOIN sizes z ON z.ukey = u.ukey
+        LEFT JOIN persons fp ON fp.id = z.first_member
+        LEFT JOIN flags f ON f.ukey = u.ukey`,
   );
   const desired: Desired[] = [];
   for (const u of units) {
