@@ -25,7 +25,7 @@ export type RejectCode = (typeof REJECT_CODES)[number];
 export const AID_STATUSES = ['APPROVED', 'PAID', 'ARRIVED', 'REVERSED'] as const;
 export type AidStatus = (typeof AID_STATUSES)[number];
 
-/** Recipient categories (domain.md). */
+/** Recipient categories (domain.md), in the order reports rank them when a person holds several. */
 export const STATUS_CATEGORIES = [
   'EXTREMELY_POOR',
   'MINIMUM_LIVING',

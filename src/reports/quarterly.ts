@@ -13,23 +13,11 @@ import { A, rows, type Db } from '../db/client.ts';
 import { adapters } from '../../adapters/index.ts';
 import { cityOf, reportCounty } from '../identity/regions.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
+import { STATUS_CATEGORIES } from '../codes.ts';
 import { ensureAccounts } from '../ledger/store.ts';
 
 export const DIMENSIONS = ['SYSTEM', 'AGENCY', 'PROGRAM', 'COUNTY', 'CITY', 'CATEGORY'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
-
-/** Order in which a person's categories are reported when several are held on the payment day. */
-export const CATEGORY_PRIORITY = [
-  'EXTREMELY_POOR',
-  'MINIMUM_LIVING',
-  'LOW_INCOME_MARGINAL',
-  'EXPENDITURE_HARDSHIP',
-  'RURAL_MONITORED',
-  'POOR_WORKER',
-  'VETERAN',
-  'DISABLED',
-  'WOMAN_CHILD_HARDSHIP',
-] as const;
 
 export interface ReportRow {
   system: string | null;
@@ -136,7 +124,7 @@ export async function quarterlyReport(db: Db, year: number, quarter: number, gro
         COALESCE(r.county, 'COUNTY_UNKNOWN') AS county, COALESCE(r.city, 'COUNTY_UNKNOWN') AS city,
         COALESCE((SELECT s.category FROM statuses s WHERE s.person_id = a.person_id AND s.valid_from <= a.paid_on
                     AND (s.valid_to IS NULL OR s.valid_to >= a.paid_on)
-                  ORDER BY array_position(${A([...CATEGORY_PRIORITY])}::text[], s.category) LIMIT 1), 'NONE') AS category
+                  ORDER BY array_position(${A([...STATUS_CATEGORIES])}::text[], s.category) LIMIT 1), 'NONE') AS category
       FROM aid_records a
       JOIN persons p ON p.id = a.person_id
       LEFT JOIN regions r ON r.code = COALESCE(p.county_code, '')
