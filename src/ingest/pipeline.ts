@@ -21,9 +21,9 @@ import {
   type SourceRecord,
 } from './adapter.ts';
 import * as store from './store.ts';
-import { derive, Scope } from '../overlap/derive.ts';
-import { reconcileAid, reconcileDonations } from '../ledger/store.ts';
-import { recomputeWarnings } from '../warnings/compute.ts';
+import { Scope } from '../overlap/derive.ts';
+import { applyConsequences } from '../overlap/consequences.ts';
+import { reconcileDonations } from '../ledger/store.ts';
 
 /** The summary `relief-hub ingest` prints and the `ingest` mutation returns (contract.md). */
 export interface IngestSummary {
@@ -283,12 +283,10 @@ export async function ingestSource(database: Database, adapter: Adapter, source:
       for (const id of await matchProvisionalChildren(tx)) scope.addPerson(id);
       // The overlap rules, over everything this file can have changed the outcome of; then the fund pool books
       // what the derived records and the donations now say.
-      const derived = await derive(tx, scope);
+      const derived = await applyConsequences(tx, scope, now);
       c.duplicates = derived.duplicates;
       c.suspectedDuplicates = derived.suspectedDuplicates;
-      await reconcileAid(tx, derived.persons, now);
       await reconcileDonations(tx, adapter.code, [...scope.donations], now);
-      await recomputeWarnings(tx, derived.persons, ctx.today);
     });
   } catch (e) {
     if (!(e instanceof FileRejectedError)) throw e;

@@ -1,12 +1,12 @@
 /** Ingest entry points shared by the CLI and the GraphQL mutation. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { adapterFor, adapters, systemCodes } from '../../adapters/index.ts';
 import type { Database } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import type { Adapter, ByteInput } from './adapter.ts';
+import { bufferInput } from './readers.ts';
 import { ingest, type IngestOptions, type IngestSummary } from './pipeline.ts';
 
 export class UnknownSystemError extends HubError {
@@ -29,9 +29,8 @@ export function fileInput(file: string): ByteInput {
   return { name, open: () => fs.createReadStream(file) };
 }
 
-export function bufferInput(name: string, buf: Buffer): ByteInput {
-  return { name, open: () => Readable.from([buf]) };
-}
+/** Bytes in memory as an input (the GraphQL mutation, tests). */
+export { bufferInput };
 
 export async function ingestFile(database: Database, system: string, file: string, opts: IngestOptions = {}): Promise<IngestSummary> {
   const adapter = requireAdapter(system);

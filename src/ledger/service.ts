@@ -13,10 +13,10 @@ import { normalizeVoucher } from '../identity/text.ts';
 import { resolvePersons } from '../identity/persons.ts';
 import { todayCst } from '../identity/dates.ts';
 import { formatYuan, MAX_AMOUNT_FEN } from '../identity/money.ts';
-import { derive, Scope } from '../overlap/derive.ts';
+import { Scope } from '../overlap/derive.ts';
+import { applyConsequences } from '../overlap/consequences.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
-import { recomputeWarnings } from '../warnings/compute.ts';
-import { appendTransactions, BUDGET, lockedFundBalance, reconcileAid } from './store.ts';
+import { appendTransactions, BUDGET, lockedFundBalance } from './store.ts';
 
 export interface RecordAidInput {
   idNumber: string;
@@ -44,9 +44,7 @@ async function afterChange(tx: Tx, personIds: number[], settlementId: string | n
   const scope = new Scope();
   for (const p of personIds) scope.addPerson(p);
   scope.addSettlement(settlementId);
-  const derived = await derive(tx, scope);
-  await reconcileAid(tx, derived.persons, now);
-  await recomputeWarnings(tx, derived.persons, todayCst(now));
+  await applyConsequences(tx, scope, now);
 }
 
 /** Counted aid linked to a stay, with the stay locked so that concurrent checks against it are serialised. */

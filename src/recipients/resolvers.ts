@@ -6,8 +6,8 @@ import { systemsOfAgency } from '../access/policy.ts';
 import { sliceConnection } from '../shared/connection.ts';
 import type { AidRow, HouseholdRow, MergeRow, PersonRow, SettlementRow, StatusRow } from './store.ts';
 import { undoMerge } from '../identity/persons.ts';
-import { derive, Scope } from '../overlap/derive.ts';
-import { reconcileAid } from '../ledger/store.ts';
+import { Scope } from '../overlap/derive.ts';
+import { applyConsequences } from '../overlap/consequences.ts';
 import { cityOf, HAINAN_COUNTIES } from '../identity/regions.ts';
 import * as store from './store.ts';
 
@@ -164,7 +164,7 @@ export const recipientResolvers = {
           const scope = new Scope();
           scope.addPerson(r.fromPersonId);
           scope.addPerson(r.intoPersonId);
-          await reconcileAid(tx, (await derive(tx, scope)).persons, new Date());
+          await applyConsequences(tx, scope, new Date());
         }
         return r;
       });

@@ -10,8 +10,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { A, rows, type Database, type Db } from '../db/client.ts';
-import { derive, Scope } from '../overlap/derive.ts';
-import { reconcileAid } from '../ledger/store.ts';
+import { Scope } from '../overlap/derive.ts';
+import { applyConsequences } from '../overlap/consequences.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 
 export const REVIEW_KINDS = ['DUPLICATE', 'VOUCHER_CONFLICT', 'SUSPECTED_DUPLICATE', 'SETTLEMENT_PERSON_MISMATCH'] as const;
@@ -132,7 +132,7 @@ export async function resolveReview(
       VALUES (${item.aidId}, ${item.kind}, ${decision}, ${reason.trim()}, ${duplicateOf}, ${actor})`);
     const scope = new Scope();
     scope.addPerson(Number(a[0].person_id));
-    await reconcileAid(tx, (await derive(tx, scope)).persons, new Date());
+    await applyConsequences(tx, scope, new Date());
   });
   return item;
 }
