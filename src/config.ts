@@ -111,7 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     env: oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     maxBodyBytes: intVar(env, 'MAX_BODY_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    ingestBatchSize: intVar(env, 'INGEST_BATCH_SIZE', 1000, 1, 50000),
+    ingestBatchSize: intVar(env, 'INGEST_BATCH_SIZE', 2000, 1, 50000),
     authSecret: secretVar(env),
     authJwksUrl: urlVar(env, 'AUTH_JWKS_URL'),
     rateLimitPerMinute: intVar(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000),

@@ -8,7 +8,7 @@ import { openHubDatabase } from '../app.ts';
 import { createLogger } from '../shared/log.ts';
 import { startServer } from '../server/http.ts';
 import { adapters } from '../../adapters/index.ts';
-import { ingestFile, UnknownSystemError } from '../ingest/service.ts';
+import { exportsIn, ingestFile, ingestFiles, UnknownSystemError } from '../ingest/service.ts';
 import { listQuarantine } from '../ingest/quarantine.ts';
 import { HubError } from '../shared/errors.ts';
 import { isEmpty, loadDemo } from '../demo.ts';
@@ -21,6 +21,9 @@ Commands:
                                       empty database; --subgraph: as an Apollo Federation 2 subgraph)
   migrate                             apply database migrations and exit
   ingest <system> <file>              ingest one export file; prints a JSON summary (exit 2 when the file is rejected whole)
+  load <dir>                          ingest every export under <dir>/<system>/ in one transaction, deriving once at the
+                                      end (bulk load); prints one JSON summary per file, then the batch's (exit 2 if any
+                                      file was rejected whole)
   pull union-women --base URL         pull the women workers' claims API from the stored watermark (exit 1 if it gave up)
   quarantine [--system S] [--limit N] list quarantined records as JSON lines
   demo [--persons N] [--seed S]       load a small synthetic province
@@ -88,6 +91,26 @@ async function main(argv: string[]): Promise<number> {
         const { runId: _r, message, ...printed } = summary;
         process.stdout.write(JSON.stringify(summary.rejected ? { ...printed, message } : printed) + '\n');
         return summary.rejected ? 2 : 0;
+      } finally {
+        await database.close();
+      }
+    }
+    case 'load': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      const [dir] = positionals;
+      if (!dir) throw new UsageError('usage: relief-hub load <dir>   (exports under <dir>/<system>/)');
+      const files = exportsIn(dir);
+      if (files.length === 0) throw new UsageError(`no exports of a known system under ${dir}`);
+      const database = await openHubDatabase(config);
+      try {
+        const batch = await ingestFiles(database, files, { batchSize: config.ingestBatchSize });
+        for (const f of batch.files) {
+          const { runId: _r, message, duplicates: _d, suspectedDuplicates: _s, ...printed } = f;
+          process.stdout.write(JSON.stringify(f.rejected ? { ...printed, message } : printed) + '\n');
+        }
+        const total = batch.files.reduce((n, f) => n + f.records, 0);
+        process.stdout.write(JSON.stringify({ files: batch.files.length, records: total, rejected: batch.files.filter((f) => f.rejected).length, duplicates: batch.duplicates, suspectedDuplicates: batch.suspectedDuplicates, ms: batch.ms }) + '\n');
+        return batch.files.some((f) => f.rejected) ? 2 : 0;
       } finally {
         await database.close();
       }

@@ -146,6 +146,8 @@ export const persons = pgTable(
     uniqueIndex('persons_id_number_uq').on(t.idNumber),
     uniqueIndex('persons_provisional_key_uq').on(t.provisionalKey),
     index('persons_guardian_idx').on(t.guardianIdNumber),
+    // A merge re-points the persons already merged into the provisional one (`WHERE merged_into = …`).
+    index('persons_merged_into_idx').on(t.mergedInto).where(sql`merged_into IS NOT NULL`),
   ],
 );
 
@@ -256,12 +258,17 @@ export const settlements = pgTable(
 );
 
 /** Refund lines of the settlement feed, kept even when their original has not arrived yet. */
-export const settlementRefunds = pgTable('settlement_refunds', {
-  refundId: text('refund_id').primaryKey(),
-  originalSettlementId: text('original_settlement_id').notNull(),
-  refundedAt: at('refunded_at'),
-  sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
-});
+export const settlementRefunds = pgTable(
+  'settlement_refunds',
+  {
+    refundId: text('refund_id').primaryKey(),
+    originalSettlementId: text('original_settlement_id').notNull(),
+    refundedAt: at('refunded_at'),
+    sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
+  },
+  // Every settlement upsert looks up its refunds (a refund may arrive before its original).
+  (t) => [index('settlement_refunds_original_idx').on(t.originalSettlementId)],
+);
 
 /**
  * An aid record: one payment or grant of an agency or social channel, current version. The columns under

@@ -109,10 +109,19 @@ interface Counters {
   suspectedDuplicates: number;
 }
 
-async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: number, ctx: MapContext, batch: SourceRecord[], c: Counters, scope: Scope): Promise<void> {
-  const system = adapter.code;
+interface Prepared {
+  quarantined: store.QuarantineRow[];
+  good: Array<{ rec: SourceRecord; out: Extract<MapOutcome, { ok: true }>; hash: string }>;
+  records: number;
+}
+
+/**
+ * The pure half of a batch: each record mapped to facts (or a quarantine reason) and its content hashed. It
+ * needs no database, so the next batch is prepared while the previous one is being written.
+ */
+function prepareBatch(adapter: Adapter, ctx: MapContext, batch: SourceRecord[]): Prepared {
   const quarantined: store.QuarantineRow[] = [];
-  const good: Array<{ rec: SourceRecord; out: Extract<MapOutcome, { ok: true }> }> = [];
+  const good: Prepared['good'] = [];
   for (const rec of batch) {
     let out: MapOutcome;
     try {
@@ -121,7 +130,8 @@ async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: numbe
       // An adapter fault must not lose the record: it is quarantined with the fault as its message.
       out = { ok: false, recordId: null, reason: 'UNPARSABLE', message: `record could not be read: ${(e as Error).message}` };
     }
-    if (out.ok) good.push({ rec, out });
+    // Versions are told apart by what was received, before the record's established identity is carried in.
+    if (out.ok) good.push({ rec, out, hash: sha256(stableJson(out.facts)) });
     else {
       quarantined.push({
         recordId: out.recordId,
@@ -134,7 +144,14 @@ async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: numbe
       });
     }
   }
-  c.records += batch.length;
+  return { quarantined, good, records: batch.length };
+}
+
+/** The database half of a batch, in the file's transaction. */
+async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number, prepared: Prepared, c: Counters, scope: Scope): Promise<void> {
+  const system = adapter.code;
+  const { quarantined, good } = prepared;
+  c.records += prepared.records;
   c.quarantined += quarantined.length;
   await store.storeQuarantine(tx, system, file, runId, quarantined);
   if (good.length === 0) return;
@@ -147,9 +164,7 @@ async function processBatch(tx: Tx, adapter: Adapter, file: string, runId: numbe
   // The last delivery of a record in the batch is the one applied; `updated` tracks which existed before.
   const apply = new Map<string, { rec: SourceRecord; facts: Fact[]; hash: string }>();
   const updated = new Set<string>();
-  for (const { rec, out } of good) {
-    // Versions are told apart by what was received, before the record's established identity is carried in.
-    const hash = sha256(stableJson(out.facts));
+  for (const { rec, out, hash } of good) {
     const before = seen.get(out.recordId);
     // The same content again, or a stale copy of a version a correction already superseded (an old export
     // delivered again), changes nothing: only new content is a correction.
@@ -254,59 +269,157 @@ export function ingest(database: Database, adapter: Adapter, input: ByteInput, o
   );
 }
 
-/** Ingests records of one system, all or nothing, in batches. */
-export async function ingestSource(database: Database, adapter: Adapter, source: RecordSource, opts: IngestOptions = {}): Promise<IngestSummary> {
-  const started = Date.now();
-  const now = opts.now ?? new Date();
-  const ctx: MapContext = { system: adapter.code, now, today: todayCst(now) };
-  const batchSize = opts.batchSize ?? 1000;
-  const c: Counters = { records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0, duplicates: 0, suspectedDuplicates: 0 };
-  const run = await rows<{ id: string }>(
-    database.db,
-    sql`INSERT INTO ingest_runs (system, file) VALUES (${adapter.code}, ${source.name}) RETURNING id::text AS id`,
-  );
-  const runId = Number(run[0]!.id);
-  let rejected: FileRejectedError | null = null;
-  try {
-    if (source.verify) await source.verify();
-    await database.db.transaction(async (tx) => {
-      const scope = new Scope();
-      let batch: SourceRecord[] = [];
-      for await (const rec of source.records()) {
-        batch.push(rec);
-        if (batch.length >= batchSize) {
-          await processBatch(tx, adapter, source.name, runId, ctx, batch, c, scope);
-          batch = [];
-        }
-      }
-      if (batch.length > 0) await processBatch(tx, adapter, source.name, runId, ctx, batch, c, scope);
-      for (const id of await matchProvisionalChildren(tx)) scope.addPerson(id);
-      // The overlap rules, over everything this file can have changed the outcome of; then the fund pool books
-      // what the derived records and the donations now say.
-      const derived = await applyConsequences(tx, scope, now);
-      c.duplicates = derived.duplicates;
-      c.suspectedDuplicates = derived.suspectedDuplicates;
-      await reconcileDonations(tx, adapter.code, [...scope.donations], now);
-    });
-  } catch (e) {
-    if (!(e instanceof FileRejectedError)) throw e;
-    rejected = e;
-    Object.assign(c, { records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0, duplicates: 0, suspectedDuplicates: 0 });
-  }
-  const summary: IngestSummary = {
+const zero = (): Counters => ({ records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0, duplicates: 0, suspectedDuplicates: 0 });
+
+async function startRun(database: Database, system: string, file: string): Promise<number> {
+  const run = await rows<{ id: string }>(database.db, sql`INSERT INTO ingest_runs (system, file) VALUES (${system}, ${file}) RETURNING id::text AS id`);
+  return Number(run[0]!.id);
+}
+
+async function finishRun(database: Database, summary: IngestSummary): Promise<void> {
+  await database.db.execute(sql`
+    UPDATE ingest_runs SET finished_at = now(), records = ${summary.records}, new_count = ${summary.new}, updated_count = ${summary.updated},
+      unchanged_count = ${summary.unchanged}, quarantined_count = ${summary.quarantined}, rejected = ${summary.rejected},
+      reason = ${summary.reason}, message = ${summary.message}
+    WHERE id = ${summary.runId}`);
+}
+
+function summaryOf(adapter: Adapter, source: RecordSource, c: Counters, rejected: FileRejectedError | null, ms: number, runId: number): IngestSummary {
+  return {
     system: adapter.code,
     file: source.name,
     ...c,
     rejected: rejected !== null,
     reason: rejected?.reason ?? null,
     message: rejected?.message ?? null,
-    ms: Date.now() - started,
+    ms,
     runId,
   };
-  await database.db.execute(sql`
-    UPDATE ingest_runs SET finished_at = now(), records = ${summary.records}, new_count = ${summary.new}, updated_count = ${summary.updated},
-      unchanged_count = ${summary.unchanged}, quarantined_count = ${summary.quarantined}, rejected = ${summary.rejected},
-      reason = ${summary.reason}, message = ${summary.message}
-    WHERE id = ${runId}`);
+}
+
+/**
+ * Reads every record of one source and writes its facts, in batches, into the caller's transaction; what it
+ * touched goes into `scope`. Two batches are in flight: while the database writes one, the next is read and
+ * prepared. Batches are applied strictly in order, each after the previous one finished.
+ */
+async function loadRecords(tx: Tx, adapter: Adapter, source: RecordSource, runId: number, ctx: MapContext, batchSize: number, c: Counters, scope: Scope): Promise<void> {
+  let writing: Promise<void> | null = null;
+  const flush = async (batch: SourceRecord[]) => {
+    const prepared = prepareBatch(adapter, ctx, batch);
+    if (writing) await writing;
+    writing = applyBatch(tx, adapter, source.name, runId, prepared, c, scope);
+    writing.catch(() => undefined); // awaited by the next flush or below; a failure surfaces there
+  };
+  let batch: SourceRecord[] = [];
+  try {
+    for await (const rec of source.records()) {
+      batch.push(rec);
+      if (batch.length >= batchSize) {
+        await flush(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await flush(batch);
+  } catch (e) {
+    // A file found malformed mid-way: let the batch being written finish before the rollback.
+    if (writing) await (writing as Promise<void>).catch(() => undefined);
+    throw e;
+  }
+  if (writing) await writing;
+}
+
+/**
+ * What follows the facts of one file or of a batch of files: provisional children matched, the overlap
+ * rules derived over everything the files can have changed the outcome of, the fund pool booking what the
+ * derived records and the donations now say, the warnings recomputed.
+ */
+async function settle(tx: Tx, scope: Scope, donations: Map<string, Set<string>>, now: Date): Promise<{ duplicates: number; suspectedDuplicates: number }> {
+  for (const id of await matchProvisionalChildren(tx)) scope.addPerson(id);
+  const derived = await applyConsequences(tx, scope, now);
+  for (const [system, ids] of donations) await reconcileDonations(tx, system, [...ids], now);
+  return { duplicates: derived.duplicates, suspectedDuplicates: derived.suspectedDuplicates };
+}
+
+/** Ingests records of one system, all or nothing, in batches. */
+export async function ingestSource(database: Database, adapter: Adapter, source: RecordSource, opts: IngestOptions = {}): Promise<IngestSummary> {
+  const started = Date.now();
+  const now = opts.now ?? new Date();
+  const ctx: MapContext = { system: adapter.code, now, today: todayCst(now) };
+  const c = zero();
+  const runId = await startRun(database, adapter.code, source.name);
+  let rejected: FileRejectedError | null = null;
+  try {
+    if (source.verify) await source.verify();
+    await database.db.transaction(async (tx) => {
+      const scope = new Scope();
+      await loadRecords(tx, adapter, source, runId, ctx, opts.batchSize ?? DEFAULT_BATCH, c, scope);
+      Object.assign(c, await settle(tx, scope, new Map([[adapter.code, scope.donations]]), now));
+    });
+  } catch (e) {
+    if (!(e instanceof FileRejectedError)) throw e;
+    rejected = e;
+    Object.assign(c, zero());
+  }
+  const summary = summaryOf(adapter, source, c, rejected, Date.now() - started, runId);
+  await finishRun(database, summary);
   return summary;
+}
+
+export const DEFAULT_BATCH = 2000;
+
+export interface BatchSummary {
+  /** One summary per file, in the order given; `duplicates`/`suspectedDuplicates` are the batch's (below). */
+  files: IngestSummary[];
+  /** Records newly flagged DUPLICATE / SUSPECTED_DUPLICATE by what the whole batch brought. */
+  duplicates: number;
+  suspectedDuplicates: number;
+  /** Time spent deriving the rules, booking the ledger and recomputing warnings, once for the batch. */
+  settleMs: number;
+  ms: number;
+}
+
+/**
+ * Ingests several files, of any systems, in one transaction: each file still all or nothing (a savepoint; a
+ * rejected file applies nothing and the others go on), and what follows the facts — derivation, ledger,
+ * warnings — runs once over the union of what the files touched instead of once per file. Files are applied
+ * in the order given. This is the bulk path for a delivery of many exports at once (a province's first load,
+ * a quarter's catch-up); readers see the batch all at once when it commits.
+ */
+export async function ingestBatch(database: Database, items: Array<{ adapter: Adapter; source: RecordSource }>, opts: IngestOptions = {}): Promise<BatchSummary> {
+  const started = Date.now();
+  const now = opts.now ?? new Date();
+  const runIds: number[] = [];
+  for (const it of items) runIds.push(await startRun(database, it.adapter.code, it.source.name));
+  const files: IngestSummary[] = [];
+  let settled = { duplicates: 0, suspectedDuplicates: 0 };
+  let settleMs = 0;
+  await database.db.transaction(async (tx) => {
+    const all = new Scope();
+    const donations = new Map<string, Set<string>>();
+    for (const [i, { adapter, source }] of items.entries()) {
+      const fileStarted = Date.now();
+      const ctx: MapContext = { system: adapter.code, now, today: todayCst(now) };
+      const c = zero();
+      const scope = new Scope();
+      let rejected: FileRejectedError | null = null;
+      try {
+        if (source.verify) await source.verify();
+        await tx.transaction(async (sp) => loadRecords(sp, adapter, source, runIds[i]!, ctx, opts.batchSize ?? DEFAULT_BATCH, c, scope));
+        all.merge(scope);
+        const ids = donations.get(adapter.code) ?? new Set<string>();
+        for (const d of scope.donations) ids.add(d);
+        donations.set(adapter.code, ids);
+      } catch (e) {
+        if (!(e instanceof FileRejectedError)) throw e;
+        rejected = e;
+        Object.assign(c, zero());
+      }
+      files.push(summaryOf(adapter, source, c, rejected, Date.now() - fileStarted, runIds[i]!));
+    }
+    const settleStarted = Date.now();
+    settled = await settle(tx, all, donations, now);
+    settleMs = Date.now() - settleStarted;
+  });
+  for (const f of files) await finishRun(database, f);
+  return { files, ...settled, settleMs, ms: Date.now() - started };
 }

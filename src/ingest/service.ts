@@ -7,7 +7,7 @@ import type { Database } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import type { Adapter, ByteInput } from './adapter.ts';
 import { bufferInput } from './readers.ts';
-import { ingest, type IngestOptions, type IngestSummary } from './pipeline.ts';
+import { ingest, ingestBatch, type BatchSummary, type IngestOptions, type IngestSummary } from './pipeline.ts';
 
 export class UnknownSystemError extends HubError {
   constructor(system: string) {
@@ -36,6 +36,39 @@ export async function ingestFile(database: Database, system: string, file: strin
   const adapter = requireAdapter(system);
   if (!fs.existsSync(file)) throw new HubError(ErrorCode.NOT_FOUND, `no such file: ${file}`);
   return ingest(database, adapter, fileInput(file), opts);
+}
+
+function sourceOf(adapter: Adapter, file: string) {
+  const input = fileInput(file);
+  return { name: input.name, verify: adapter.verify ? () => adapter.verify!(input) : undefined, records: () => adapter.read(input) };
+}
+
+/** Several files, in the order given, in one transaction with one derivation at the end (`ingestBatch`). */
+export async function ingestFiles(database: Database, files: Array<{ system: string; file: string }>, opts: IngestOptions = {}): Promise<BatchSummary> {
+  const items = files.map((f) => {
+    const adapter = requireAdapter(f.system);
+    if (!fs.existsSync(f.file)) throw new HubError(ErrorCode.NOT_FOUND, `no such file: ${f.file}`);
+    return { adapter, source: sourceOf(adapter, f.file) };
+  });
+  return ingestBatch(database, items, opts);
+}
+
+/**
+ * The exports under `dir/<system>/` for every known system, systems in registry order and each system's files
+ * in name order (the sources number their exports, so a correction comes after what it corrects). Other
+ * folders and files (`expected.json`) are left alone.
+ */
+export function exportsIn(dir: string): Array<{ system: string; file: string }> {
+  const out: Array<{ system: string; file: string }> = [];
+  for (const a of adapters) {
+    const sub = path.join(dir, a.code);
+    if (!fs.existsSync(sub) || !fs.statSync(sub).isDirectory()) continue;
+    for (const name of fs.readdirSync(sub).sort()) {
+      const file = path.join(sub, name);
+      if (fs.statSync(file).isFile()) out.push({ system: a.code, file });
+    }
+  }
+  return out;
 }
 
 /** Content of the `ingest` mutation: text (re-encoded to the system's encoding) or base64 bytes. */

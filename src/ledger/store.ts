@@ -15,6 +15,7 @@ import { sql } from 'drizzle-orm';
 import { A, rows, type Db, type Tx } from '../db/client.ts';
 import { adapters } from '../../adapters/index.ts';
 import { fundCodeOf } from '../codes.ts';
+import { isEmptySet, personIn, type PersonSet } from '../overlap/derive.ts';
 
 export const BUDGET = 'OUTSIDE:BUDGET';
 export const DONORS = 'OUTSIDE:DONORS';
@@ -105,8 +106,8 @@ const cstMidnight = (day: string) => new Date(`${day}T00:00:00+08:00`);
  * Books what the aid of these persons should show and does not yet: a counting paid record sits in TRANSIT
  * (RECIPIENTS once its arrival is confirmed); a reversed or duplicate one sits nowhere.
  */
-export async function reconcileAid(tx: Tx, personIds: number[], now: Date): Promise<void> {
-  if (personIds.length === 0) return;
+export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promise<void> {
+  if (isEmptySet(persons)) return;
   await ensureAccounts(tx);
   // label: ledger.aid-deltas
   const deltas = await rows<{ id: string; system: string; record_id: string; fund_code: string; person_id: string; dt: string; dr: string; was: string; paid_on: string | null; arrived_at: string | null }>(
@@ -115,11 +116,11 @@ export async function reconcileAid(tx: Tx, personIds: number[], now: Date): Prom
           SELECT x.aid_id, COALESCE(sum(p.amount_fen) FILTER (WHERE p.account_code = ${TRANSIT}), 0) AS t,
                  COALESCE(sum(p.amount_fen) FILTER (WHERE p.account_code = ${RECIPIENTS}), 0) AS r
           FROM ledger_transactions x JOIN ledger_postings p ON p.tx_id = x.id
-          WHERE x.aid_id IN (SELECT id FROM aid_records WHERE person_id = ANY(${A(personIds)}::bigint[]))
+          WHERE x.aid_id IN (SELECT id FROM aid_records WHERE ${personIn(sql`person_id`, persons)})
           GROUP BY x.aid_id),
         want AS (
           SELECT a.*, (a.status IN ('PAID', 'ARRIVED') AND a.duplicate_of IS NULL) AS booked FROM aid_records a
-          WHERE a.person_id = ANY(${A(personIds)}::bigint[]))
+          WHERE ${personIn(sql`a.person_id`, persons)})
         SELECT w.id::text, w.system, w.record_id, w.fund_code, w.person_id::text, w.paid_on::text,
           to_char(w.arrived_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS arrived_at,
           ((CASE WHEN w.booked AND w.arrived_at IS NULL THEN w.amount_fen ELSE 0 END) - COALESCE(c.t, 0))::text AS dt,
@@ -167,16 +168,20 @@ export async function reconcileAid(tx: Tx, personIds: number[], now: Date): Prom
 export async function reconcileDonations(tx: Tx, system: string, donationIds: string[], now: Date): Promise<void> {
   if (donationIds.length === 0) return;
   await ensureAccounts(tx);
-  // label: ledger.donation-deltas
+  // label: ledger.donation-deltas — what each delivered donation has booked, looked up per donation by index
+  // (a grouped join over the system's ledger was mis-planned as a nested loop while the ledger grew in-transaction)
   const deltas = await rows<{ donation_id: string; fund_code: string; delta: string; was: string; received_at: string }>(
     tx,
-    sql`SELECT d.donation_id, d.fund_code, (d.amount_fen - COALESCE(c.booked, 0))::text AS delta, COALESCE(c.booked, 0)::text AS was,
-          to_char(d.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS received_at
-        FROM donations d LEFT JOIN (
-          SELECT x.source_record_id, sum(p.amount_fen) AS booked FROM ledger_transactions x JOIN ledger_postings p ON p.tx_id = x.id
-          WHERE x.source_system = ${system} AND x.kind IN ('DONATION', 'CORRECTION') AND x.aid_id IS NULL AND p.account_code <> ${DONORS}
-          GROUP BY x.source_record_id) c ON c.source_record_id = 'donation:' || d.donation_id
-        WHERE d.system = ${system} AND d.donation_id = ANY(${A(donationIds)}::text[]) AND d.amount_fen <> COALESCE(c.booked, 0)`,
+    sql`SELECT donation_id, fund_code, (amount_fen - booked)::text AS delta, booked::text AS was, received_at
+        FROM (
+          SELECT d.donation_id, d.fund_code, d.amount_fen,
+            to_char(d.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS received_at,
+            COALESCE((SELECT sum(p.amount_fen) FROM ledger_transactions x JOIN ledger_postings p ON p.tx_id = x.id
+                      WHERE x.source_system = ${system} AND x.source_record_id = 'donation:' || d.donation_id
+                        AND x.kind IN ('DONATION', 'CORRECTION') AND x.aid_id IS NULL AND p.account_code <> ${DONORS}), 0) AS booked
+          FROM donations d WHERE d.system = ${system} AND d.donation_id = ANY(${A(donationIds)}::text[])
+        ) b
+        WHERE amount_fen <> booked`,
   );
   await appendTransactions(
     tx,

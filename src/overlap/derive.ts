@@ -7,8 +7,26 @@
  * of persons: those the change touched, the persons whose aid names a settlement that changed, and the
  * persons sharing a voucher with any of them (rule 2 crosses persons).
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Tx } from '../db/client.ts';
+
+/**
+ * Persons whose derived state is recomputed: a list, or every person. Past a few hundred thousand persons a
+ * pass over whole tables is cheaper than matching each row against a list, and holds no list in memory.
+ */
+export type PersonSet = { all: true } | { all: false; ids: number[] };
+
+/** `column` restricted to the set, as a SQL condition (`true` for every person). */
+export function personIn(column: SQL, set: PersonSet): SQL {
+  return set.all ? sql`true` : sql`${column} = ANY(${A(set.ids)}::bigint[])`;
+}
+
+export function isEmptySet(set: PersonSet): boolean {
+  return !set.all && set.ids.length === 0;
+}
+
+/** Persons in a scope beyond which derivation covers everyone (see PersonSet). */
+export const WHOLE_SCOPE_PERSONS = 200_000;
 
 /** What a change touched; derivation widens it to everything whose outcome can depend on it. */
 export class Scope {
@@ -16,14 +34,30 @@ export class Scope {
   readonly settlements = new Set<string>();
   /** Donations delivered (ids), booked into their funds after derivation. */
   readonly donations = new Set<string>();
+  /** Everything: set once the scope grows past WHOLE_SCOPE_PERSONS (or by `everything()`). */
+  all = false;
   addPerson(id: number | null | undefined): void {
-    if (id != null) this.persons.add(id);
+    if (id == null || this.all) return;
+    this.persons.add(id);
+    if (this.persons.size > WHOLE_SCOPE_PERSONS) this.everything();
   }
   addSettlement(id: string | null | undefined): void {
-    if (id) this.settlements.add(id);
+    if (id && !this.all) this.settlements.add(id);
+  }
+  everything(): void {
+    this.all = true;
+    this.persons.clear();
+    this.settlements.clear();
+  }
+  /** Adds what another scope touched (a batch of files derives once, over the union). */
+  merge(other: Scope): void {
+    if (other.all) this.everything();
+    for (const p of other.persons) this.addPerson(p);
+    for (const s of other.settlements) this.addSettlement(s);
+    for (const d of other.donations) this.donations.add(d);
   }
   get empty(): boolean {
-    return this.persons.size === 0 && this.settlements.size === 0;
+    return !this.all && this.persons.size === 0 && this.settlements.size === 0;
   }
 }
 
@@ -35,7 +69,8 @@ export const INFERENCE_WINDOW_DAYS = 90;
 /** Payment dates at most this many days apart make a suspected duplicate (rule 3). */
 export const SUSPECT_WINDOW_DAYS = 3;
 
-async function widen(tx: Tx, scope: Scope): Promise<number[]> {
+async function widen(tx: Tx, scope: Scope): Promise<PersonSet> {
+  if (scope.all) return { all: true };
   const persons = new Set(scope.persons);
   if (scope.settlements.size > 0) {
     const ids = [...scope.settlements];
@@ -47,7 +82,7 @@ async function widen(tx: Tx, scope: Scope): Promise<number[]> {
     );
     for (const x of r) persons.add(Number(x.p));
   }
-  if (persons.size === 0) return [];
+  if (persons.size === 0) return { all: false, ids: [] };
   // label: overlap.scope-vouchers — rule 2 groups records of several persons under one voucher
   const r = await rows<{ p: string }>(
     tx,
@@ -55,12 +90,12 @@ async function widen(tx: Tx, scope: Scope): Promise<number[]> {
         WHERE a.person_id = ANY(${A([...persons])}::bigint[]) AND a.voucher_normalized IS NOT NULL`,
   );
   for (const x of r) persons.add(Number(x.p));
-  return [...persons];
+  return persons.size > WHOLE_SCOPE_PERSONS ? { all: true } : { all: false, ids: [...persons] };
 }
 
 export interface Derived {
   /** The persons derivation covered (the scope widened): their ledger is reconciled next. */
-  persons: number[];
+  persons: PersonSet;
   /** How many more records of those persons are flagged DUPLICATE / SUSPECTED_DUPLICATE than before. */
   duplicates: number;
   suspectedDuplicates: number;
@@ -68,11 +103,11 @@ export interface Derived {
 
 /** Re-derives links, duplicates, conflicts, suspected duplicates, flags and excess for the scope. */
 export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
-  const none: Derived = { persons: [], duplicates: 0, suspectedDuplicates: 0 };
+  const none: Derived = { persons: { all: false, ids: [] }, duplicates: 0, suspectedDuplicates: 0 };
   if (scope.empty) return none;
   const persons = await widen(tx, scope);
-  if (persons.length === 0) return none;
-  const P = A(persons);
+  if (isEmptySet(persons)) return none;
+  const inScope = (column: SQL) => personIn(column, persons);
 
   // Rule 4. A named settlement links when it exists, is not refunded and is the same person's; a refunded
   // one leaves general aid (flagged for review); another person's is a mismatch; one not yet arrived waits
@@ -101,7 +136,7 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
           AND x.hospital_code = a.hospital_code AND x.refunded_by IS NULL
           AND x.discharged_on BETWEEN COALESCE(a.approved_on, a.paid_on) - ${INFERENCE_WINDOW_DAYS}::int AND COALESCE(a.approved_on, a.paid_on)
       ) inf ON true
-      WHERE a.person_id = ANY(${P}::bigint[])
+      WHERE ${inScope(sql`a.person_id`)}
     ) l
     WHERE a.id = l.id AND (a.link_kind IS DISTINCT FROM l.kind OR a.linked_settlement_id IS DISTINCT FROM l.sid)`);
 
@@ -117,7 +152,7 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
           NULLIF(first_value(a.id) OVER (PARTITION BY a.voucher_normalized, a.person_id, a.amount_fen
                                          ORDER BY a.paid_on NULLS LAST, a.system, a.record_id), a.id) END AS primary_id
       FROM aid_records a
-      WHERE a.person_id = ANY(${P}::bigint[])
+      WHERE ${inScope(sql`a.person_id`)}
     ) d
     WHERE a.id = d.id AND a.duplicate_of IS DISTINCT FROM d.primary_id`);
 
@@ -132,7 +167,7 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
       FROM (
         SELECT DISTINCT ON (d.aid_id, d.kind) d.aid_id, d.kind, d.decision, d.duplicate_of, d.id
         FROM review_decisions d JOIN aid_records x ON x.id = d.aid_id
-        WHERE x.person_id = ANY(${P}::bigint[])
+        WHERE ${inScope(sql`x.person_id`)}
         ORDER BY d.aid_id, d.kind, d.id DESC
       ) l
       WHERE (l.kind = 'DUPLICATE' AND l.decision = 'DISMISS') OR (l.kind IN ('SUSPECTED_DUPLICATE', 'VOUCHER_CONFLICT') AND l.decision = 'CONFIRM')
@@ -152,7 +187,7 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
       SELECT a.id, a.person_id, a.system, a.amount_fen, a.paid_on, a.status, a.duplicate_of, a.voucher_normalized,
         a.linked_settlement_id, a.link_kind, a.settlement_ref, a.flags,
         (a.voucher_normalized IS NOT NULL AND (min(a.person_id) OVER v <> max(a.person_id) OVER v OR min(a.amount_fen) OVER v <> max(a.amount_fen) OVER v)) AS conflict
-      FROM aid_records a WHERE a.person_id = ANY(${P}::bigint[])
+      FROM aid_records a WHERE ${inScope(sql`a.person_id`)}
       WINDOW v AS (PARTITION BY a.voucher_normalized)
     ),
     counting AS (
@@ -195,11 +230,11 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
             sum(o.amount_fen) OVER (PARTITION BY o.linked_settlement_id
                                     ORDER BY COALESCE(o.paid_on, 'infinity'::date), o.system, o.record_id) AS running
           FROM aid_records o
-          WHERE o.person_id = ANY(${P}::bigint[]) AND o.linked_settlement_id IS NOT NULL AND o.duplicate_of IS NULL AND o.status <> 'REVERSED'
+          WHERE ${inScope(sql`o.person_id`)} AND o.linked_settlement_id IS NOT NULL AND o.duplicate_of IS NULL AND o.status <> 'REVERSED'
         ) o
         JOIN settlements s ON s.settlement_id = o.linked_settlement_id AND s.refunded_by IS NULL
       ) w ON w.id = a.id
-      WHERE a.person_id = ANY(${P}::bigint[])
+      WHERE ${inScope(sql`a.person_id`)}
     ) e
     WHERE a.id = e.id AND a.excess_fen IS DISTINCT FROM COALESCE(e.excess, 0)`);
   return { persons, duplicates: gained('DUPLICATE'), suspectedDuplicates: gained('SUSPECTED_DUPLICATE') };
@@ -207,8 +242,7 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
 
 /** Derives everything anew (after a migration that changes a rule, or to check a database). */
 export async function deriveAll(tx: Tx): Promise<void> {
-  const r = await rows<{ p: string }>(tx, sql`SELECT DISTINCT person_id::text AS p FROM aid_records`);
   const scope = new Scope();
-  for (const x of r) scope.addPerson(Number(x.p));
+  scope.everything();
   await derive(tx, scope);
 }

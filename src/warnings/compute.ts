@@ -11,6 +11,7 @@ import { sql } from 'drizzle-orm';
 import { A, rows, type Tx } from '../db/client.ts';
 import { KEY_CATEGORIES, LOW_INCOME_CATEGORIES } from '../codes.ts';
 import { versionInForce, type PolicyVersion } from '../policy/rules.ts';
+import { isEmptySet, personIn, type PersonSet } from '../overlap/derive.ts';
 
 export const WARNING_KINDS = ['RETURN_TO_POVERTY_RISK', 'ILLNESS_POVERTY_RISK', 'MISSED_ASSISTANCE'] as const;
 export type WarningKind = (typeof WARNING_KINDS)[number];
@@ -27,7 +28,7 @@ interface Desired {
 
 const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
 
-async function burdenWarnings(tx: Tx, persons: number[], today: string, rtp: PolicyVersion, ipr: PolicyVersion): Promise<{ desired: Desired[]; units: { households: number[]; solos: number[] } }> {
+async function burdenWarnings(tx: Tx, persons: PersonSet, today: string, rtp: PolicyVersion, ipr: PolicyVersion): Promise<{ desired: Desired[]; units: { households: number[]; solos: number[] } }> {
   const days = rtp.definition.days ?? 365;
   const years = rtp.definition.statusEndedYears ?? 5;
   // label: warnings.household-burden — one row per household (or person of no household) in scope
@@ -45,10 +46,10 @@ async function burdenWarnings(tx: Tx, persons: number[], today: string, rtp: Pol
     tx,
     sql`WITH units AS (
           SELECT DISTINCT hm.household_id AS hid, NULL::bigint AS pid, 'h' || hm.household_id AS ukey FROM household_members hm
-          WHERE hm.household_id IN (SELECT household_id FROM household_members WHERE person_id = ANY(${A(persons)}::bigint[]))
+          WHERE hm.household_id IN (SELECT household_id FROM household_members WHERE ${personIn(sql`person_id`, persons)})
           UNION
           SELECT NULL::bigint, p.id, 'p' || p.id FROM persons p
-          WHERE p.id = ANY(${A(persons)}::bigint[]) AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.person_id = p.id)
+          WHERE ${personIn(sql`p.id`, persons)} AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.person_id = p.id)
         ),
         members AS (
           SELECT u.ukey, COALESCE(hm.person_id, u.pid) AS member FROM units u LEFT JOIN household_members hm ON hm.household_id = u.hid
@@ -125,7 +126,7 @@ async function burdenWarnings(tx: Tx, persons: number[], today: string, rtp: Pol
   };
 }
 
-async function missedAssistance(tx: Tx, persons: number[], mis: PolicyVersion): Promise<Desired[]> {
+async function missedAssistance(tx: Tx, persons: PersonSet, mis: PolicyVersion): Promise<Desired[]> {
   const cats = mis.definition.categories ?? [...KEY_CATEGORIES, ...LOW_INCOME_CATEGORIES];
   // label: warnings.missed-assistance — a key or low-income recipient on the discharge day, no assistance fund paid
   const r = await rows<{ settlement_id: string; person_id: string; county: string | null; category: string; discharged: string; burden: string }>(
@@ -134,7 +135,7 @@ async function missedAssistance(tx: Tx, persons: number[], mis: PolicyVersion): 
         FROM settlements s JOIN persons p ON p.id = s.person_id
         JOIN statuses st ON st.person_id = s.person_id AND st.category = ANY(${arr(cats)}::text[])
           AND st.valid_from <= s.discharged_on AND (st.valid_to IS NULL OR st.valid_to >= s.discharged_on)
-        WHERE s.person_id = ANY(${A(persons)}::bigint[]) AND s.refunded_by IS NULL AND s.assistance_fen = 0
+        WHERE ${personIn(sql`s.person_id`, persons)} AND s.refunded_by IS NULL AND s.assistance_fen = 0
         GROUP BY s.settlement_id, s.person_id, p.county_code, s.discharged_on, s.burden_fen`,
   );
   return r.map((x) => ({
@@ -149,8 +150,8 @@ async function missedAssistance(tx: Tx, persons: number[], mis: PolicyVersion): 
 }
 
 /** Opens, updates and closes the warnings of everything the persons' change can have affected. */
-export async function recomputeWarnings(tx: Tx, persons: number[], today: string): Promise<void> {
-  if (persons.length === 0) return;
+export async function recomputeWarnings(tx: Tx, persons: PersonSet, today: string): Promise<void> {
+  if (isEmptySet(persons)) return;
   const [rtp, ipr, mis] = await Promise.all([
     versionInForce(tx, 'RETURN_TO_POVERTY_RISK', today),
     versionInForce(tx, 'ILLNESS_POVERTY_RISK', today),
@@ -160,13 +161,16 @@ export async function recomputeWarnings(tx: Tx, persons: number[], today: string
   const burden = await burdenWarnings(tx, persons, today, rtp, ipr);
   const desired = [...burden.desired, ...(await missedAssistance(tx, persons, mis))];
   const key = (k: string, h: unknown, p: unknown, s: unknown) => `${k}|${h ?? ''}|${p ?? ''}|${s ?? ''}`;
-  // label: warnings.open-in-scope
+  // label: warnings.open-in-scope — a person's own (household-of-one) warning is in scope with the person, so that
+  // it closes once a membership puts the person in a household
   const open = await rows<{ id: string; kind: string; household_id: string | null; person_id: string | null; settlement_id: string | null }>(
     tx,
-    sql`SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL AND (
+    persons.all
+      ? sql`SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL`
+      : sql`SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL AND (
           household_id = ANY(${A(burden.units.households)}::bigint[])
-          OR (household_id IS NULL AND settlement_id IS NULL AND person_id = ANY(${A(burden.units.solos)}::bigint[]))
-          OR (kind = 'MISSED_ASSISTANCE' AND person_id = ANY(${A(persons)}::bigint[])))`,
+          OR (household_id IS NULL AND settlement_id IS NULL AND (person_id = ANY(${A(burden.units.solos)}::bigint[]) OR person_id = ANY(${A(persons.ids)}::bigint[])))
+          OR (kind = 'MISSED_ASSISTANCE' AND person_id = ANY(${A(persons.ids)}::bigint[])))`,
   );
   const openByKey = new Map(open.map((w) => [key(w.kind, w.household_id, w.person_id, w.settlement_id), w.id]));
   const wanted = new Map(desired.map((d) => [key(d.kind, d.householdId, d.personId, d.settlementId), d]));
@@ -175,16 +179,28 @@ export async function recomputeWarnings(tx: Tx, persons: number[], today: string
     // label: warnings.close — a warning that no longer holds is closed, not deleted
     await tx.execute(sql`UPDATE warnings SET closed_at = now() WHERE id = ANY(${A(toClose)}::bigint[])`);
   }
+  const refresh: Array<{ id: number; d: Desired }> = [];
+  const fresh: Desired[] = [];
   for (const [k, d] of wanted) {
     const id = openByKey.get(k);
-    if (id) {
-      // label: warnings.refresh-evidence
-      await tx.execute(sql`UPDATE warnings SET evidence = ${JSON.stringify(d.evidence)}::jsonb, policy_version = ${d.policy.version}, county_code = ${d.county} WHERE id = ${Number(id)}`);
-    } else {
-      // label: warnings.open
-      await tx.execute(sql`
-        INSERT INTO warnings (kind, person_id, household_id, settlement_id, county_code, evidence, policy_code, policy_version)
-        VALUES (${d.kind}, ${d.personId}, ${d.householdId}, ${d.settlementId}, ${d.county}, ${JSON.stringify(d.evidence)}::jsonb, ${d.policy.code}, ${d.policy.version})`);
-    }
+    if (id) refresh.push({ id: Number(id), d });
+    else fresh.push(d);
+  }
+  if (refresh.length) {
+    // label: warnings.refresh-evidence — one statement for every warning that still holds
+    await tx.execute(sql`
+      UPDATE warnings w SET evidence = x.e::jsonb, policy_version = x.v, county_code = x.c
+      FROM unnest(${A(refresh.map((r) => r.id))}::bigint[], ${A(refresh.map((r) => JSON.stringify(r.d.evidence)))}::text[],
+        ${A(refresh.map((r) => r.d.policy.version))}::int[], ${A(refresh.map((r) => r.d.county))}::text[]) AS x(id, e, v, c)
+      WHERE w.id = x.id AND (w.evidence IS DISTINCT FROM x.e::jsonb OR w.policy_version IS DISTINCT FROM x.v OR w.county_code IS DISTINCT FROM x.c)`);
+  }
+  if (fresh.length) {
+    // label: warnings.open
+    await tx.execute(sql`
+      INSERT INTO warnings (kind, person_id, household_id, settlement_id, county_code, evidence, policy_code, policy_version)
+      SELECT k, p, h, s, c, e::jsonb, pc, pv FROM unnest(${A(fresh.map((d) => d.kind))}::text[], ${A(fresh.map((d) => d.personId))}::bigint[],
+        ${A(fresh.map((d) => d.householdId))}::bigint[], ${A(fresh.map((d) => d.settlementId))}::text[], ${A(fresh.map((d) => d.county))}::text[],
+        ${A(fresh.map((d) => JSON.stringify(d.evidence)))}::text[], ${A(fresh.map((d) => d.policy.code))}::text[], ${A(fresh.map((d) => d.policy.version))}::int[])
+        WITH ORDINALITY AS x(k, p, h, s, c, e, pc, pv, n) ORDER BY n`);
   }
 }

@@ -37,7 +37,8 @@ export interface Cluster {
   stop(): void;
 }
 
-export async function startCluster(binDir: string): Promise<Cluster> {
+/** `extra`: more `-c name=value` server settings (the benchmark's memory and statistics settings). */
+export async function startCluster(binDir: string, extra: string[] = []): Promise<Cluster> {
   const isRoot = process.getuid?.() === 0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-pg-'));
   const data = path.join(dir, 'data');
@@ -51,7 +52,7 @@ export async function startCluster(binDir: string): Promise<Cluster> {
   };
   if (isRoot) execFileSync('chown', ['-R', 'postgres', dir]);
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
-  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100`;
+  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100${extra.map((e) => ` -c ${e}`).join('')}`;
   run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']);
   const version = run('postgres', ['--version']).trim();
   return {

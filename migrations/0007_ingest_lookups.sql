@@ -1,0 +1,2 @@
+CREATE INDEX "persons_merged_into_idx" ON "persons" USING btree ("merged_into") WHERE merged_into IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "settlement_refunds_original_idx" ON "settlement_refunds" USING btree ("original_settlement_id");
