@@ -49,18 +49,69 @@ export interface IngestOptions {
   batchSize?: number;
   /** The clock; tests pin it. Dates after today (CST) are refused. */
   now?: Date;
+  /**
+   * Batch only: derive over every person at the end instead of over what the files touched (a first load,
+   * where the two are the same and whole-table passes are cheaper). A scope past WHOLE_SCOPE_PERSONS does
+   * this by itself.
+   */
+  deriveEverything?: boolean;
 }
 
-/** JSON with bigint as text and dates as ISO, keys in a fixed order: the basis of content hashes. */
+/**
+ * JSON with bigint as text and dates as ISO, keys in a fixed order: the basis of content hashes. Written out
+ * by hand (one pass, no intermediate objects) because it runs for every record; it prints exactly what
+ * `JSON.stringify` with a key-sorting, bigint-to-text replacer prints (the property test in
+ * pipeline.test.ts holds it to that), so stored hashes stay valid.
+ */
 export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (typeof v === 'bigint') return v.toString();
-    if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
-      const o = v as Record<string, unknown>;
-      return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
-    }
-    return v;
-  });
+  return stable(value) ?? 'null';
+}
+
+const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
+
+/**
+ * Keys sorted, then in the order an object built from them enumerates them (what the original replacer
+ * printed): array-index keys first, ascending as numbers, then the others in sorted order.
+ */
+function sortedKeys(o: object): string[] {
+  const keys = Object.keys(o).sort();
+  if (!keys.some((k) => INDEX_KEY.test(k) && Number(k) < 4294967295)) return keys;
+  const index = keys.filter((k) => INDEX_KEY.test(k) && Number(k) < 4294967295).sort((a, b) => Number(a) - Number(b));
+  return [...index, ...keys.filter((k) => !(INDEX_KEY.test(k) && Number(k) < 4294967295))];
+}
+
+function stable(v: unknown): string | undefined {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      return `"${v.toString()}"`;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+  const o = v as Record<string, unknown> & { toJSON?: () => unknown };
+  if (typeof o.toJSON === 'function') return stable(o.toJSON());
+  if (Array.isArray(o)) {
+    let out = '[';
+    for (let i = 0; i < o.length; i++) out += (i ? ',' : '') + (stable(o[i]) ?? 'null');
+    return out + ']';
+  }
+  let out = '{';
+  let first = true;
+  for (const k of sortedKeys(o)) {
+    const s = stable(o[k]);
+    if (s === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(k) + ':' + s;
+    first = false;
+  }
+  return out + '}';
 }
 
 export function sha256(text: string): string {
@@ -395,6 +446,7 @@ export async function ingestBatch(database: Database, items: Array<{ adapter: Ad
   let settleMs = 0;
   await database.db.transaction(async (tx) => {
     const all = new Scope();
+    if (opts.deriveEverything) all.everything();
     const donations = new Map<string, Set<string>>();
     for (const [i, { adapter, source }] of items.entries()) {
       const fileStarted = Date.now();

@@ -15,7 +15,7 @@ import { sql } from 'drizzle-orm';
 import { A, rows, type Db, type Tx } from '../db/client.ts';
 import { adapters } from '../../adapters/index.ts';
 import { fundCodeOf } from '../codes.ts';
-import { isEmptySet, personIn, type PersonSet } from '../overlap/derive.ts';
+import { isEmptySet, personIn, personSlices, type PersonSet } from '../overlap/derive.ts';
 
 export const BUDGET = 'OUTSIDE:BUDGET';
 export const DONORS = 'OUTSIDE:DONORS';
@@ -108,6 +108,11 @@ const cstMidnight = (day: string) => new Date(`${day}T00:00:00+08:00`);
  */
 export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promise<void> {
   if (isEmptySet(persons)) return;
+  if (persons.all) {
+    // Every person: slice by slice, so that the deltas held in memory stay bounded whatever the province's size.
+    for (const slice of await personSlices(tx)) await reconcileAid(tx, slice, now);
+    return;
+  }
   await ensureAccounts(tx);
   // label: ledger.aid-deltas
   const deltas = await rows<{ id: string; system: string; record_id: string; fund_code: string; person_id: string; dt: string; dr: string; was: string; paid_on: string | null; arrived_at: string | null }>(

@@ -14,15 +14,34 @@ import { A, rows, type Tx } from '../db/client.ts';
  * Persons whose derived state is recomputed: a list, or every person. Past a few hundred thousand persons a
  * pass over whole tables is cheaper than matching each row against a list, and holds no list in memory.
  */
-export type PersonSet = { all: true } | { all: false; ids: number[] };
+export type PersonSet = { all: true } | { all: false; ids: number[] } | { all: false; from: number; below: number };
 
 /** `column` restricted to the set, as a SQL condition (`true` for every person). */
 export function personIn(column: SQL, set: PersonSet): SQL {
-  return set.all ? sql`true` : sql`${column} = ANY(${A(set.ids)}::bigint[])`;
+  if (set.all) return sql`true`;
+  if ('ids' in set) return sql`${column} = ANY(${A(set.ids)}::bigint[])`;
+  return sql`(${column} >= ${set.from} AND ${column} < ${set.below})`;
 }
 
 export function isEmptySet(set: PersonSet): boolean {
-  return !set.all && set.ids.length === 0;
+  return !set.all && 'ids' in set && set.ids.length === 0;
+}
+
+/**
+ * Persons per slice when work over every person is done slice by slice (to bound memory). A setting, not a
+ * constant, so that the tests can make slices small.
+ */
+export const slicing = { persons: 50_000 };
+
+/** Every person as consecutive id ranges of `slicing.persons` ids each. */
+export async function personSlices(tx: Tx): Promise<PersonSet[]> {
+  const r = await rows<{ lo: string | null; hi: string | null }>(tx, sql`SELECT min(id)::text AS lo, max(id)::text AS hi FROM persons`);
+  if (r[0]!.lo === null) return [];
+  const lo = Number(r[0]!.lo);
+  const hi = Number(r[0]!.hi);
+  const out: PersonSet[] = [];
+  for (let from = lo; from <= hi; from += slicing.persons) out.push({ all: false, from, below: Math.min(from + slicing.persons, hi + 1) });
+  return out;
 }
 
 /** Persons in a scope beyond which derivation covers everyone (see PersonSet). */

@@ -1,4 +1,5 @@
 /** Resolvers of the recipient view: thin, translating arguments and calling the store through loaders. */
+import { Kind, type GraphQLResolveInfo } from 'graphql';
 import type { HubContext } from '../graphql/context.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { maskIdNumber, normalizeIdNumber } from '../identity/id-number.ts';
@@ -124,9 +125,29 @@ export async function capacityOf(s: SettlementRow, ctx: HubContext): Promise<Cap
   };
 }
 
-async function lookupPerson(ctx: HubContext, raw: string): Promise<PersonRow | null> {
+/** Whether the field's own selection names `field` directly (fragments are not followed). */
+function selectsDirectly(info: GraphQLResolveInfo | undefined, field: string): boolean {
+  return !!info?.fieldNodes.some((n) => n.selectionSet?.selections.some((s) => s.kind === Kind.FIELD && s.name.value === field));
+}
+
+async function lookupPerson(ctx: HubContext, raw: string, info?: GraphQLResolveInfo): Promise<PersonRow | null> {
   const id = normalizeIdNumber(raw);
   if (!id.ok) throw new HubError(ErrorCode.INVALID_ID_NUMBER, id.message, { argument: 'idNumber' });
+  if (selectsDirectly(info, 'household')) {
+    // The household is asked for: fetch the person with its household, members and their persons in one
+    // statement and hand them to the loaders, which would otherwise ask for them one after the other (the
+    // same rows, so the answer is the same; fragments take the path below).
+    const found = await store.personWithHousehold(ctx.database.db, id.idNumber);
+    if (found && found.person.mergedInto === null) {
+      const { loaders } = ctx;
+      loaders.householdByPerson.prime(found.person.id, found.household);
+      if (found.household) loaders.membersByHousehold.prime(found.household.id, found.members.map((m) => m.member));
+      for (const m of found.members) loaders.personById.prime(m.person.id, m.person);
+      return found.person;
+    }
+    if (!found) return null;
+    return ctx.loaders.personById.load(found.person.mergedInto!);
+  }
   const p = await store.personByIdNumber(ctx.database.db, id.idNumber);
   if (!p || p.mergedInto === null) return p;
   return ctx.loaders.personById.load(p.mergedInto);
@@ -134,7 +155,7 @@ async function lookupPerson(ctx: HubContext, raw: string): Promise<PersonRow | n
 
 export const recipientResolvers = {
   Query: {
-    person: (_: unknown, args: { idNumber: string }, ctx: HubContext) => lookupPerson(ctx, args.idNumber),
+    person: (_: unknown, args: { idNumber: string }, ctx: HubContext, info?: GraphQLResolveInfo) => lookupPerson(ctx, args.idNumber, info),
     household: async (_: unknown, args: { id: string }, ctx: HubContext): Promise<HouseholdView | null> => {
       const solo = /^S(\d{1,18})$/.exec(args.id);
       if (solo) {
@@ -228,7 +249,13 @@ export const recipientResolvers = {
   AidRecord: {
     id: (a: AidRow) => String(a.id),
     amount: (a: AidRow) => a.amountFen,
-    settlement: (a: AidRow, _: unknown, ctx: HubContext) => (a.settlementRef ? ctx.loaders.settlementById.load(a.settlementRef) : null),
+    settlement: (a: AidRow, _: unknown, ctx: HubContext) => {
+      if (!a.settlementRef) return null;
+      // Read together with the record (store.aidByPersons): the loader gets it instead of asking again.
+      const read = store.settlementReadWith(a);
+      if (read !== undefined) ctx.loaders.settlementById.prime(a.settlementRef, read);
+      return ctx.loaders.settlementById.load(a.settlementRef);
+    },
     person: (a: AidRow, _: unknown, ctx: HubContext) => ctx.loaders.personById.load(a.personId),
     duplicateOf: (a: AidRow, _: unknown, ctx: HubContext) => (a.duplicateOf ? ctx.loaders.aidById.load(a.duplicateOf) : null),
     linkedSettlement: (a: AidRow, _: unknown, ctx: HubContext) => (a.linkedSettlementId ? ctx.loaders.settlementById.load(a.linkedSettlementId) : null),

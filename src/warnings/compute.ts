@@ -31,7 +31,8 @@ const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
 async function burdenWarnings(tx: Tx, persons: PersonSet, today: string, rtp: PolicyVersion, ipr: PolicyVersion): Promise<{ desired: Desired[]; units: { households: number[]; solos: number[] } }> {
   const days = rtp.definition.days ?? 365;
   const years = rtp.definition.statusEndedYears ?? 5;
-  // label: warnings.household-burden — one row per household (or person of no household) in scope
+  // label: warnings.household-burden — one row per household (or person of no household) in scope; over every
+  // person, only the units with a burden (the others can hold no warning, and every open warning is in scope)
   const units = await rows<{
     hid: string | null;
     pid: string | null;
@@ -86,7 +87,8 @@ async function burdenWarnings(tx: Tx, persons: PersonSet, today: string, rtp: Po
         LEFT JOIN households h ON h.id = u.hid
         LEFT JOIN sizes z ON z.ukey = u.ukey
         LEFT JOIN persons fp ON fp.id = z.first_member
-        LEFT JOIN flags f ON f.ukey = u.ukey`,
+        LEFT JOIN flags f ON f.ukey = u.ukey
+        ${persons.all ? sql`WHERE b.net > 0` : sql``}`,
   );
   const desired: Desired[] = [];
   for (const u of units) {
@@ -152,11 +154,10 @@ async function missedAssistance(tx: Tx, persons: PersonSet, mis: PolicyVersion):
 /** Opens, updates and closes the warnings of everything the persons' change can have affected. */
 export async function recomputeWarnings(tx: Tx, persons: PersonSet, today: string): Promise<void> {
   if (isEmptySet(persons)) return;
-  const [rtp, ipr, mis] = await Promise.all([
-    versionInForce(tx, 'RETURN_TO_POVERTY_RISK', today),
-    versionInForce(tx, 'ILLNESS_POVERTY_RISK', today),
-    versionInForce(tx, 'MISSED_ASSISTANCE', today),
-  ]);
+  // One after the other: a transaction is one connection, which runs one statement at a time anyway.
+  const rtp = await versionInForce(tx, 'RETURN_TO_POVERTY_RISK', today);
+  const ipr = await versionInForce(tx, 'ILLNESS_POVERTY_RISK', today);
+  const mis = await versionInForce(tx, 'MISSED_ASSISTANCE', today);
   if (!rtp || !ipr || !mis) return;
   const burden = await burdenWarnings(tx, persons, today, rtp, ipr);
   const desired = [...burden.desired, ...(await missedAssistance(tx, persons, mis))];
@@ -169,8 +170,8 @@ export async function recomputeWarnings(tx: Tx, persons: PersonSet, today: strin
       ? sql`SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL`
       : sql`SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL AND (
           household_id = ANY(${A(burden.units.households)}::bigint[])
-          OR (household_id IS NULL AND settlement_id IS NULL AND (person_id = ANY(${A(burden.units.solos)}::bigint[]) OR person_id = ANY(${A(persons.ids)}::bigint[])))
-          OR (kind = 'MISSED_ASSISTANCE' AND person_id = ANY(${A(persons.ids)}::bigint[])))`,
+          OR (household_id IS NULL AND settlement_id IS NULL AND (person_id = ANY(${A(burden.units.solos)}::bigint[]) OR ${personIn(sql`person_id`, persons)}))
+          OR (kind = 'MISSED_ASSISTANCE' AND ${personIn(sql`person_id`, persons)}))`,
   );
   const openByKey = new Map(open.map((w) => [key(w.kind, w.household_id, w.person_id, w.settlement_id), w.id]));
   const wanted = new Map(desired.map((d) => [key(d.kind, d.householdId, d.personId, d.settlementId), d]));

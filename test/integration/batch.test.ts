@@ -13,7 +13,7 @@ import { generateProvince, type Expected } from '../../bench/generator/index.ts'
 import { rows, type Database } from '../../src/db/client.ts';
 import { exportsIn, ingestFile, ingestFiles } from '../../src/ingest/service.ts';
 import { fundBalances } from '../../src/ledger/store.ts';
-import { Scope } from '../../src/overlap/derive.ts';
+import { Scope, slicing } from '../../src/overlap/derive.ts';
 import { applyConsequences } from '../../src/overlap/consequences.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { expectedOverlap, overlapTotals } from '../support/overlap.ts';
@@ -21,6 +21,7 @@ import { expectedOverlap, overlapTotals } from '../support/overlap.ts';
 let dir: string;
 let expected: Expected;
 let database: Database;
+let oneByOne: Awaited<ReturnType<typeof snapshot>>;
 const now = new Date('2026-11-01T00:00:00+08:00');
 
 beforeAll(async () => {
@@ -65,7 +66,7 @@ describe(`bulk load of a province in one transaction (${testDbKind})`, () => {
 
     await resetDatabase(database);
     for (const f of files) await ingestFile(database, f.system, f.file, { now });
-    const oneByOne = await snapshot(database);
+    oneByOne = await snapshot(database);
 
     await resetDatabase(database);
     const batch = await ingestFiles(database, files, { now });
@@ -86,6 +87,18 @@ describe(`bulk load of a province in one transaction (${testDbKind})`, () => {
     expect(batch.duplicates).toBe(expected.aid.duplicates.count);
     const runs = await rows<{ n: string; open: string }>(database.db, sql`SELECT count(*)::text AS n, count(*) FILTER (WHERE finished_at IS NULL)::text AS open FROM ingest_runs`);
     expect({ runs: Number(runs[0]!.n), unfinished: Number(runs[0]!.open) }).toEqual({ runs: files.length, unfinished: 0 });
+  }, 600_000);
+
+  it('gives the same when the batch derives over every person, slice by slice', async () => {
+    await resetDatabase(database);
+    const size = slicing.persons;
+    slicing.persons = 37; // a dozen slices over this province
+    try {
+      await ingestFiles(database, exportsIn(dir), { now, deriveEverything: true });
+    } finally {
+      slicing.persons = size;
+    }
+    expect(await snapshot(database)).toEqual(oneByOne);
   }, 600_000);
 
   it('deriving again over every person (whole-table mode) changes nothing and books nothing', async () => {
