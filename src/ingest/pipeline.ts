@@ -348,16 +348,49 @@ function summaryOf(adapter: Adapter, source: RecordSource, c: Counters, rejected
   };
 }
 
+/** The tables an ingest writes and derivation reads. */
+const INGEST_TABLES = sql.raw(
+  'persons, households, household_members, statuses, settlements, settlement_refunds, aid_records, donations, source_records, source_heads, quarantine, ledger_transactions, ledger_postings, warnings',
+);
+
+/**
+ * Planner statistics for a long transaction. Autovacuum cannot see rows a transaction has not committed, so
+ * in a large load the planner would go on planning for the tables as they were before it (empty, on a first
+ * load) and pick plans that degrade quadratically. ANALYZE inside the transaction does see its own rows: it
+ * runs each time the records written in the transaction have doubled since the last time (from 20,000), so a
+ * load of n records analyses about log2(n / 20,000) times.
+ */
+export class Statistics {
+  private written = 0;
+  private next = 20_000;
+  constructor(private readonly tx: Tx) {}
+  async wrote(records: number): Promise<void> {
+    this.written += records;
+    if (this.written < this.next) return;
+    this.next = this.written * 2;
+    await this.refresh();
+  }
+  /** Analyses now when anything was written since the last time (before derivation). */
+  async settle(): Promise<void> {
+    if (this.written >= 20_000) await this.refresh();
+  }
+  private async refresh(): Promise<void> {
+    // label: ingest.analyze
+    await this.tx.execute(sql`ANALYZE ${INGEST_TABLES}`);
+  }
+}
+
 /**
  * Reads every record of one source and writes its facts, in batches, into the caller's transaction; what it
  * touched goes into `scope`. Two batches are in flight: while the database writes one, the next is read and
  * prepared. Batches are applied strictly in order, each after the previous one finished.
  */
-async function loadRecords(tx: Tx, adapter: Adapter, source: RecordSource, runId: number, ctx: MapContext, batchSize: number, c: Counters, scope: Scope): Promise<void> {
+async function loadRecords(tx: Tx, adapter: Adapter, source: RecordSource, runId: number, ctx: MapContext, batchSize: number, c: Counters, scope: Scope, stats: Statistics): Promise<void> {
   let writing: Promise<void> | null = null;
   const flush = async (batch: SourceRecord[]) => {
     const prepared = prepareBatch(adapter, ctx, batch);
     if (writing) await writing;
+    await stats.wrote(batch.length);
     writing = applyBatch(tx, adapter, source.name, runId, prepared, c, scope);
     writing.catch(() => undefined); // awaited by the next flush or below; a failure surfaces there
   };
@@ -403,7 +436,9 @@ export async function ingestSource(database: Database, adapter: Adapter, source:
     if (source.verify) await source.verify();
     await database.db.transaction(async (tx) => {
       const scope = new Scope();
-      await loadRecords(tx, adapter, source, runId, ctx, opts.batchSize ?? DEFAULT_BATCH, c, scope);
+      const stats = new Statistics(tx);
+      await loadRecords(tx, adapter, source, runId, ctx, opts.batchSize ?? DEFAULT_BATCH, c, scope, stats);
+      await stats.settle();
       Object.assign(c, await settle(tx, scope, new Map([[adapter.code, scope.donations]]), now));
     });
   } catch (e) {
@@ -447,6 +482,7 @@ export async function ingestBatch(database: Database, items: Array<{ adapter: Ad
   await database.db.transaction(async (tx) => {
     const all = new Scope();
     if (opts.deriveEverything) all.everything();
+    const stats = new Statistics(tx);
     const donations = new Map<string, Set<string>>();
     for (const [i, { adapter, source }] of items.entries()) {
       const fileStarted = Date.now();
@@ -456,7 +492,7 @@ export async function ingestBatch(database: Database, items: Array<{ adapter: Ad
       let rejected: FileRejectedError | null = null;
       try {
         if (source.verify) await source.verify();
-        await tx.transaction(async (sp) => loadRecords(sp, adapter, source, runIds[i]!, ctx, opts.batchSize ?? DEFAULT_BATCH, c, scope));
+        await tx.transaction(async (sp) => loadRecords(sp, adapter, source, runIds[i]!, ctx, opts.batchSize ?? DEFAULT_BATCH, c, scope, stats));
         all.merge(scope);
         const ids = donations.get(adapter.code) ?? new Set<string>();
         for (const d of scope.donations) ids.add(d);
@@ -469,6 +505,7 @@ export async function ingestBatch(database: Database, items: Array<{ adapter: Ad
       files.push(summaryOf(adapter, source, c, rejected, Date.now() - fileStarted, runIds[i]!));
     }
     const settleStarted = Date.now();
+    await stats.settle();
     settled = await settle(tx, all, donations, now);
     settleMs = Date.now() - settleStarted;
   });

@@ -38,6 +38,7 @@ function prepareAll(db: Drizzle) {
       .from(persons)
       .leftJoin(
         households,
+        // the household `householdsOfPersons` chooses: HOUSEHOLD_ORDER, then the lowest id
         eq(
           households.id,
           sql`(SELECT hm.household_id FROM ${householdMembers} hm JOIN ${households} h ON h.id = hm.household_id
