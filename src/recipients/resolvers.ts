@@ -1,5 +1,5 @@
 /** Resolvers of the recipient view: thin, translating arguments and calling the store through loaders. */
-import { Kind, type GraphQLResolveInfo } from 'graphql';
+import { Kind, type FieldNode, type GraphQLResolveInfo } from 'graphql';
 import type { HubContext } from '../graphql/context.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { maskIdNumber, normalizeIdNumber } from '../identity/id-number.ts';
@@ -125,24 +125,31 @@ export async function capacityOf(s: SettlementRow, ctx: HubContext): Promise<Cap
   };
 }
 
-/** Whether the field's own selection names `field` directly (fragments are not followed). */
-function selectsDirectly(info: GraphQLResolveInfo | undefined, field: string): boolean {
-  return !!info?.fieldNodes.some((n) => n.selectionSet?.selections.some((s) => s.kind === Kind.FIELD && s.name.value === field));
+/** Whether the field's own selection asks for `path` (e.g. household, then aid) by fields named directly (fragments are not followed). */
+function selectsPath(info: GraphQLResolveInfo | undefined, path: string[]): boolean {
+  let nodes: readonly FieldNode[] = info?.fieldNodes ?? [];
+  for (const name of path) {
+    nodes = nodes.flatMap((n) => (n.selectionSet?.selections ?? []).filter((s): s is FieldNode => s.kind === Kind.FIELD && s.name.value === name));
+    if (nodes.length === 0) return false;
+  }
+  return true;
 }
 
 async function lookupPerson(ctx: HubContext, raw: string, info?: GraphQLResolveInfo): Promise<PersonRow | null> {
   const id = normalizeIdNumber(raw);
   if (!id.ok) throw new HubError(ErrorCode.INVALID_ID_NUMBER, id.message, { argument: 'idNumber' });
-  if (selectsDirectly(info, 'household')) {
-    // The household is asked for: fetch the person with its household, members and their persons in one
-    // statement and hand them to the loaders, which would otherwise ask for them one after the other (the
-    // same rows, so the answer is the same; fragments take the path below).
-    const found = await store.personWithHousehold(ctx.database.db, id.idNumber);
+  if (selectsPath(info, ['household'])) {
+    // The household is asked for (and perhaps its aid): fetch the person with its household, the members,
+    // their persons (and their aid with the named settlements) in one statement and hand them to the
+    // loaders, which would otherwise ask for them one after the other. The same rows in the same order, so
+    // the answer is the same; fragments take the path below.
+    const found = await store.personWithHousehold(ctx.database.db, id.idNumber, selectsPath(info, ['household', 'aid']));
     if (found && found.person.mergedInto === null) {
       const { loaders } = ctx;
       loaders.householdByPerson.prime(found.person.id, found.household);
       if (found.household) loaders.membersByHousehold.prime(found.household.id, found.members.map((m) => m.member));
       for (const m of found.members) loaders.personById.prime(m.person.id, m.person);
+      if (found.aid) for (const [personId, aid] of found.aid) loaders.aidByPerson.prime(personId, aid);
       return found.person;
     }
     if (!found) return null;

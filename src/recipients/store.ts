@@ -8,7 +8,7 @@
  * one array parameter (`= ANY($1)`), so that one statement text serves every batch size; the rows and
  * their mapping are the same as `inArray`'s.
  */
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql, type SQLWrapper } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Drizzle } from '../db/client.ts';
 import { aidRecords, householdMembers, households, personMerges, persons, settlements, statuses } from '../db/schema.ts';
@@ -30,26 +30,37 @@ const memberPerson = alias(persons, 'member_person');
 /** The household a person's view shows: civil affairs first, else rural, lowest id among equals. */
 const HOUSEHOLD_ORDER = sql`CASE WHEN ${households.key} LIKE 'civil:%' THEN 0 ELSE 1 END`;
 
+/** The id of the household `householdsOfPersons` chooses for a person (HOUSEHOLD_ORDER, then the lowest id). */
+const householdOf = (personId: SQLWrapper) =>
+  sql`(SELECT hm.household_id FROM ${householdMembers} hm JOIN ${households} h ON h.id = hm.household_id
+       WHERE hm.person_id = ${personId} ORDER BY CASE WHEN h.key LIKE 'civil:%' THEN 0 ELSE 1 END, h.id LIMIT 1)`;
+
 function prepareAll(db: Drizzle) {
   return {
     // label: recipients.person-with-household — the person, its household, the members and their persons
     personWithHousehold: db
       .select({ person: persons, household: households, member, memberPerson })
       .from(persons)
-      .leftJoin(
-        households,
-        // the household `householdsOfPersons` chooses: HOUSEHOLD_ORDER, then the lowest id
-        eq(
-          households.id,
-          sql`(SELECT hm.household_id FROM ${householdMembers} hm JOIN ${households} h ON h.id = hm.household_id
-               WHERE hm.person_id = ${persons.id} ORDER BY CASE WHEN h.key LIKE 'civil:%' THEN 0 ELSE 1 END, h.id LIMIT 1)`,
-        ),
-      )
+      .leftJoin(households, eq(households.id, householdOf(persons.id)))
       .leftJoin(member, eq(member.householdId, households.id))
       .leftJoin(memberPerson, eq(memberPerson.id, member.personId))
       .where(eq(persons.idNumber, key))
       .orderBy(asc(member.personId))
       .prepare('recipients_person_with_household'),
+    // label: recipients.person-with-household-aid — the same, and every member's aid with its named settlement
+    // (the person's own aid when it has no recorded household): one row per aid record
+    personWithHouseholdAid: db
+      .select({ person: persons, household: households, member, memberPerson, aid: aidRecords, settlement: settlements })
+      .from(persons)
+      .leftJoin(households, eq(households.id, householdOf(persons.id)))
+      .leftJoin(member, eq(member.householdId, households.id))
+      .leftJoin(memberPerson, eq(memberPerson.id, member.personId))
+      .leftJoin(aidRecords, eq(aidRecords.personId, sql`COALESCE(${member.personId}, ${persons.id})`))
+      .leftJoin(settlements, eq(settlements.settlementId, aidRecords.settlementRef))
+      .where(eq(persons.idNumber, key))
+      // members in `membersOfHouseholds` order, each one's aid in `aidByPersons` order
+      .orderBy(asc(member.personId), asc(aidRecords.paidOn), asc(aidRecords.approvedOn), asc(aidRecords.system), asc(aidRecords.recordId))
+      .prepare('recipients_person_with_household_aid'),
     // label: recipients.person-by-id-number
     personByIdNumber: db.select().from(persons).where(eq(persons.idNumber, key)).limit(1).prepare('recipients_person_by_id_number'),
     // label: recipients.persons-by-ids
@@ -138,36 +149,10 @@ export async function personByIdNumber(db: Drizzle, idNumber: string): Promise<P
   return r[0] ?? null;
 }
 
-export interface PersonWithHousehold {
-  person: PersonRow;
-  /** Its household as `householdsOfPersons` chooses it; null for a household of one. */
-  household: HouseholdRow | null;
-  /** The household's members in `membersOfHouseholds` order, each with its person. */
-  members: Array<{ member: MemberRow; person: PersonRow }>;
-}
-
-/**
- * A person by normalised identity number together with its household, the members and their persons: in
- * one statement what `personByIdNumber`, `householdsOfPersons`, `membersOfHouseholds` and `personsByIds`
- * answer in four (the household query of a caseworker asks all four, one after the other).
- */
-export async function personWithHousehold(db: Drizzle, idNumber: string): Promise<PersonWithHousehold | null> {
-  const r = await statements(db).personWithHousehold.execute({ key: idNumber });
-  if (r.length === 0) return null;
-  const members: PersonWithHousehold['members'] = [];
-  for (const row of r) if (row.member && row.memberPerson) members.push({ member: row.member, person: row.memberPerson });
-  return { person: r[0]!.person, household: r[0]!.household, members };
-}
-
-export async function personsByIds(db: Drizzle, keys: readonly number[]): Promise<(PersonRow | null)[]> {
-  const r = await statements(db).personsByIds.execute({ ids: [...keys] });
-  const m = new Map(r.map((p) => [p.id, p]));
-  return keys.map((i) => m.get(i) ?? null);
-}
-
 /**
  * The settlement an aid record names (`settlement_ref`) as it was read together with the record by
- * `aidByPersons`: the row, or null when it has not arrived; undefined when the record was read otherwise.
+ * `aidByPersons` or `personWithHousehold`: the row, or null when it has not arrived; undefined when the
+ * record was read otherwise.
  * Kept beside the row (the row itself is unchanged) for `AidRecord.settlement`, which hands it to the
  * settlement loader instead of asking for it again.
  */
@@ -175,6 +160,56 @@ const namedSettlements = new WeakMap<AidRow, SettlementRow | null>();
 
 export function settlementReadWith(a: AidRow): SettlementRow | null | undefined {
   return namedSettlements.get(a);
+}
+
+export interface PersonWithHousehold {
+  person: PersonRow;
+  /** Its household as `householdsOfPersons` chooses it; null for a household of one. */
+  household: HouseholdRow | null;
+  /** The household's members in `membersOfHouseholds` order, each with its person. */
+  members: Array<{ member: MemberRow; person: PersonRow }>;
+  /**
+   * With `withAid`: the aid of every member (of the person alone when it has no recorded household), as
+   * `aidByPersons` answers it, settlements included (`settlementReadWith`).
+   */
+  aid: Map<number, AidRow[]> | null;
+}
+
+/**
+ * A person by normalised identity number together with its household, the members and their persons, and
+ * with `withAid` the members' aid: in one statement what `personByIdNumber`, `householdsOfPersons`,
+ * `membersOfHouseholds`, `personsByIds` and `aidByPersons` answer in five (the household query of a
+ * caseworker asks them one after the other).
+ */
+export async function personWithHousehold(db: Drizzle, idNumber: string, withAid: boolean): Promise<PersonWithHousehold | null> {
+  const s = statements(db);
+  const r = withAid
+    ? await s.personWithHouseholdAid.execute({ key: idNumber })
+    : (await s.personWithHousehold.execute({ key: idNumber })).map((row) => ({ ...row, aid: null, settlement: null }));
+  if (r.length === 0) return null;
+  const { person, household } = r[0]!;
+  const members: PersonWithHousehold['members'] = [];
+  const aid = withAid ? new Map<number, AidRow[]>() : null;
+  for (const row of r) {
+    const m = row.member;
+    if (m && row.memberPerson && members.at(-1)?.member.personId !== m.personId) members.push({ member: m, person: row.memberPerson });
+    if (aid) {
+      const owner = m ? m.personId : person.id;
+      let list = aid.get(owner);
+      if (!list) aid.set(owner, (list = []));
+      if (row.aid) {
+        list.push(row.aid);
+        if (row.aid.settlementRef !== null) namedSettlements.set(row.aid, row.settlement);
+      }
+    }
+  }
+  return { person, household, members, aid };
+}
+
+export async function personsByIds(db: Drizzle, keys: readonly number[]): Promise<(PersonRow | null)[]> {
+  const r = await statements(db).personsByIds.execute({ ids: [...keys] });
+  const m = new Map(r.map((p) => [p.id, p]));
+  return keys.map((i) => m.get(i) ?? null);
 }
 
 export async function aidByPersons(db: Drizzle, keys: readonly number[]): Promise<AidRow[][]> {
