@@ -152,17 +152,22 @@ export const persons = pgTable(
 );
 
 /** A recorded merge of a provisional person into another person; undoing adds `undone_at`, never deletes. */
-export const personMerges = pgTable('person_merges', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  fromPersonId: id('from_person_id').notNull(),
-  intoPersonId: id('into_person_id').notNull(),
-  reason: text('reason').notNull(),
-  evidence: jsonb('evidence'),
-  mergedAt: at('merged_at').notNull().defaultNow(),
-  undoneAt: at('undone_at'),
-  undoneBy: text('undone_by'),
-  undoReason: text('undo_reason'),
-});
+export const personMerges = pgTable(
+  'person_merges',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    fromPersonId: id('from_person_id').notNull(),
+    intoPersonId: id('into_person_id').notNull(),
+    reason: text('reason').notNull(),
+    evidence: jsonb('evidence'),
+    mergedAt: at('merged_at').notNull().defaultNow(),
+    undoneAt: at('undone_at'),
+    undoneBy: text('undone_by'),
+    undoReason: text('undo_reason'),
+  },
+  // Every identified emergency case asks whether its merge was once undone (from, into).
+  (t) => [index('person_merges_from_idx').on(t.fromPersonId, t.intoPersonId)],
+);
 
 /** A household: from civil-affairs (householder) and rural-revitalization (户编号) records, else of one. */
 export const households = pgTable(

@@ -350,7 +350,7 @@ function summaryOf(adapter: Adapter, source: RecordSource, c: Counters, rejected
 
 /** The tables an ingest writes and derivation reads. */
 const INGEST_TABLES = sql.raw(
-  'persons, households, household_members, statuses, settlements, settlement_refunds, aid_records, donations, source_records, source_heads, quarantine, ledger_transactions, ledger_postings, warnings',
+  'persons, households, household_members, statuses, settlements, settlement_refunds, aid_records, donations, source_records, source_heads, quarantine, ledger_transactions, ledger_postings, warnings, person_merges',
 );
 
 /**

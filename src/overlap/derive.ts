@@ -128,135 +128,121 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
   if (isEmptySet(persons)) return none;
   const inScope = (column: SQL) => personIn(column, persons);
 
-  // Rule 4. A named settlement links when it exists, is not refunded and is the same person's; a refunded
-  // one leaves general aid (flagged for review); another person's is a mismatch; one not yet arrived waits
-  // (PENDING) and links when it comes. Without a settlement id, a hospital with exactly one discharge of
+  // One statement computes every derived column of the records in scope from the records as they stand, and
+  // writes each changed record once (rules 2–5 used to be five UPDATEs, each rewriting the same rows):
+  //
+  // Rule 4 (linked). A named settlement links when it exists, is not refunded and is the same person's; a
+  // refunded one leaves general aid (flagged for review); another person's is a mismatch; one not yet arrived
+  // waits (PENDING) and links when it comes. Without a settlement id, a hospital with exactly one discharge of
   // the person there in the 90 days up to the approval links as INFERRED.
-  // label: overlap.links
-  await tx.execute(sql`
-    UPDATE aid_records a SET link_kind = l.kind, linked_settlement_id = l.sid
-    FROM (
-      SELECT a.id,
-        CASE WHEN a.settlement_ref IS NOT NULL THEN
-               CASE WHEN s.settlement_id IS NULL THEN 'PENDING'
-                    WHEN s.refunded_by IS NOT NULL THEN 'NONE'
-                    WHEN s.person_id <> a.person_id THEN 'NONE'
+  //
+  // Rule 2 (dup). Under one normalised voucher, the records of one person and one amount are one payment: the
+  // primary is the earliest paid (then system, then record id), the others are its duplicates. More than one
+  // (person, amount) under a voucher is a conflict: all of them are flagged and all count.
+  //
+  // Review (review). A caseworker's review overrides the rules for one record (review_decisions, the latest per
+  // record and kind): a dismissed DUPLICATE counts again; a confirmed suspected duplicate or conflicting report
+  // stops counting, as a duplicate of the record named in the decision.
+  //
+  // Rule 3 (suspected). Same person, same linked stay, same amount, paid at most 3 days apart, other system, no
+  // shared voucher, both counting.
+  //
+  // Rule 5 (excess). On each stay, the counting linked aid in payment order (then the primary order): the part
+  // of each record that takes the running sum above the burden B is its excess.
+  //
+  // What changed is counted in SQL (old flags against new), so that a pass over millions of records returns one row.
+  // label: overlap.derive
+  const counted = await rows<{ duplicates: string; suspected: string }>(
+    tx,
+    sql`
+    WITH base AS (
+      SELECT a.id, a.person_id, a.system, a.record_id, a.amount_fen, a.paid_on, a.approved_on, a.status, a.voucher_normalized,
+        a.settlement_ref, a.hospital_code, a.flags AS old_flags, a.link_kind AS old_kind, a.linked_settlement_id AS old_sid,
+        a.duplicate_of AS old_dup, a.excess_fen AS old_excess
+      FROM aid_records a WHERE ${inScope(sql`a.person_id`)}
+    ),
+    linked AS (
+      SELECT b.*, st.settlement_id AS st_id, st.person_id AS st_person, st.refunded_by AS st_refunded,
+        CASE WHEN b.settlement_ref IS NOT NULL THEN
+               CASE WHEN st.settlement_id IS NULL THEN 'PENDING'
+                    WHEN st.refunded_by IS NOT NULL THEN 'NONE'
+                    WHEN st.person_id <> b.person_id THEN 'NONE'
                     ELSE 'EXPLICIT' END
              WHEN inf.n = 1 THEN 'INFERRED'
              ELSE 'NONE' END AS kind,
-        CASE WHEN a.settlement_ref IS NOT NULL THEN
-               CASE WHEN s.refunded_by IS NULL AND s.person_id = a.person_id THEN s.settlement_id END
-             WHEN inf.n = 1 THEN inf.sid END AS sid
-      FROM aid_records a
-      LEFT JOIN settlements s ON s.settlement_id = a.settlement_ref
+        CASE WHEN b.settlement_ref IS NOT NULL THEN
+               CASE WHEN st.refunded_by IS NULL AND st.person_id = b.person_id THEN st.settlement_id END
+             WHEN inf.n = 1 THEN inf.sid END AS sid,
+        CASE WHEN b.voucher_normalized IS NULL THEN NULL ELSE
+          NULLIF(first_value(b.id) OVER (PARTITION BY b.voucher_normalized, b.person_id, b.amount_fen
+                                         ORDER BY b.paid_on NULLS LAST, b.system, b.record_id), b.id) END AS rule_dup,
+        (b.voucher_normalized IS NOT NULL AND (min(b.person_id) OVER v <> max(b.person_id) OVER v OR min(b.amount_fen) OVER v <> max(b.amount_fen) OVER v)) AS conflict
+      FROM base b
+      LEFT JOIN settlements st ON st.settlement_id = b.settlement_ref
       LEFT JOIN LATERAL (
         SELECT count(*) AS n, min(x.settlement_id) AS sid FROM settlements x
-        WHERE a.settlement_ref IS NULL AND a.hospital_code IS NOT NULL AND x.person_id = a.person_id
-          AND x.hospital_code = a.hospital_code AND x.refunded_by IS NULL
-          AND x.discharged_on BETWEEN COALESCE(a.approved_on, a.paid_on) - ${INFERENCE_WINDOW_DAYS}::int AND COALESCE(a.approved_on, a.paid_on)
+        WHERE b.settlement_ref IS NULL AND b.hospital_code IS NOT NULL AND x.person_id = b.person_id
+          AND x.hospital_code = b.hospital_code AND x.refunded_by IS NULL
+          AND x.discharged_on BETWEEN COALESCE(b.approved_on, b.paid_on) - ${INFERENCE_WINDOW_DAYS}::int AND COALESCE(b.approved_on, b.paid_on)
       ) inf ON true
-      WHERE ${inScope(sql`a.person_id`)}
-    ) l
-    WHERE a.id = l.id AND (a.link_kind IS DISTINCT FROM l.kind OR a.linked_settlement_id IS DISTINCT FROM l.sid)`);
-
-  // Rule 2. Under one normalised voucher, the records of one person and one amount are one payment: the
-  // primary is the earliest paid (then system, then record id), the others are its duplicates. More than
-  // one (person, amount) under a voucher is a conflict: all of them are flagged and all count.
-  // label: overlap.duplicates
-  await tx.execute(sql`
-    UPDATE aid_records a SET duplicate_of = d.primary_id
-    FROM (
-      SELECT a.id,
-        CASE WHEN a.voucher_normalized IS NULL THEN NULL ELSE
-          NULLIF(first_value(a.id) OVER (PARTITION BY a.voucher_normalized, a.person_id, a.amount_fen
-                                         ORDER BY a.paid_on NULLS LAST, a.system, a.record_id), a.id) END AS primary_id
-      FROM aid_records a
-      WHERE ${inScope(sql`a.person_id`)}
-    ) d
-    WHERE a.id = d.id AND a.duplicate_of IS DISTINCT FROM d.primary_id`);
-
-  // A caseworker's review overrides the rules for one record (review_decisions, the latest per record and
-  // kind): a dismissed DUPLICATE counts again; a confirmed suspected duplicate or conflicting report stops
-  // counting, as a duplicate of the record named in the decision.
-  // label: overlap.review-decisions
-  await tx.execute(sql`
-    UPDATE aid_records a SET duplicate_of = r.duplicate_of
-    FROM (
+      WINDOW v AS (PARTITION BY b.voucher_normalized)
+    ),
+    review AS (
       SELECT DISTINCT ON (l.aid_id) l.aid_id, CASE WHEN l.kind = 'DUPLICATE' THEN NULL ELSE l.duplicate_of END AS duplicate_of
       FROM (
         SELECT DISTINCT ON (d.aid_id, d.kind) d.aid_id, d.kind, d.decision, d.duplicate_of, d.id
-        FROM review_decisions d JOIN aid_records x ON x.id = d.aid_id
-        WHERE ${inScope(sql`x.person_id`)}
+        FROM review_decisions d JOIN base x ON x.id = d.aid_id
         ORDER BY d.aid_id, d.kind, d.id DESC
       ) l
       WHERE (l.kind = 'DUPLICATE' AND l.decision = 'DISMISS') OR (l.kind IN ('SUSPECTED_DUPLICATE', 'VOUCHER_CONFLICT') AND l.decision = 'CONFIRM')
       ORDER BY l.aid_id, l.id DESC
-    ) r
-    WHERE a.id = r.aid_id AND a.duplicate_of IS DISTINCT FROM r.duplicate_of`);
-
-  // Rules 2–4 as flags: duplicate, voucher conflict, suspected duplicate (same person, same linked stay, same
-  // amount, paid at most 3 days apart, other system, no shared voucher; both counting), mismatch, inferred
-  // link, refunded stay.
-  // label: overlap.flags — set-based: conflicts by a window over each voucher group (all its members are in
-  // scope), suspected pairs by one self-join; the old flags come back with the new, to count what changed.
-  const changed = await rows<{ old: string[]; new: string[] }>(
-    tx,
-    sql`
-    WITH s AS (
-      SELECT a.id, a.person_id, a.system, a.amount_fen, a.paid_on, a.status, a.duplicate_of, a.voucher_normalized,
-        a.linked_settlement_id, a.link_kind, a.settlement_ref, a.flags,
-        (a.voucher_normalized IS NOT NULL AND (min(a.person_id) OVER v <> max(a.person_id) OVER v OR min(a.amount_fen) OVER v <> max(a.amount_fen) OVER v)) AS conflict
-      FROM aid_records a WHERE ${inScope(sql`a.person_id`)}
-      WINDOW v AS (PARTITION BY a.voucher_normalized)
+    ),
+    s AS (
+      SELECT l.*, CASE WHEN r.aid_id IS NOT NULL THEN r.duplicate_of ELSE l.rule_dup END AS dup_of
+      FROM linked l LEFT JOIN review r ON r.aid_id = l.id
     ),
     counting AS (
-      SELECT * FROM s WHERE duplicate_of IS NULL AND status <> 'REVERSED' AND linked_settlement_id IS NOT NULL AND paid_on IS NOT NULL
+      SELECT * FROM s WHERE dup_of IS NULL AND status <> 'REVERSED' AND sid IS NOT NULL AND paid_on IS NOT NULL
     ),
     suspected AS (
       SELECT DISTINCT x.id FROM counting x JOIN counting o
-        ON o.person_id = x.person_id AND o.linked_settlement_id = x.linked_settlement_id AND o.id <> x.id AND o.system <> x.system
+        ON o.person_id = x.person_id AND o.sid = x.sid AND o.id <> x.id AND o.system <> x.system
        AND o.amount_fen = x.amount_fen AND abs(o.paid_on - x.paid_on) <= ${SUSPECT_WINDOW_DAYS}::int
        AND (x.voucher_normalized IS NULL OR o.voucher_normalized IS DISTINCT FROM x.voucher_normalized)
     ),
+    excess AS (
+      SELECT o.id, GREATEST(0, o.running - GREATEST(st.burden_fen, o.running - o.amount_fen)) AS excess
+      FROM (
+        SELECT c.id, c.amount_fen, c.sid,
+          sum(c.amount_fen) OVER (PARTITION BY c.sid ORDER BY COALESCE(c.paid_on, 'infinity'::date), c.system, c.record_id) AS running
+        FROM s c WHERE c.sid IS NOT NULL AND c.dup_of IS NULL AND c.status <> 'REVERSED'
+      ) o
+      JOIN settlements st ON st.settlement_id = o.sid AND st.refunded_by IS NULL
+    ),
     f AS (
-      SELECT s.id, s.flags AS old, array_remove(ARRAY[
-          CASE WHEN s.duplicate_of IS NOT NULL THEN 'DUPLICATE' END,
+      SELECT s.id, s.kind, s.sid, s.dup_of, COALESCE(e.excess, 0) AS excess, s.old_kind, s.old_sid, s.old_dup, s.old_excess, s.old_flags,
+        array_remove(ARRAY[
+          CASE WHEN s.dup_of IS NOT NULL THEN 'DUPLICATE' END,
           CASE WHEN s.conflict THEN 'VOUCHER_CONFLICT' END,
           CASE WHEN sp.id IS NOT NULL THEN 'SUSPECTED_DUPLICATE' END,
-          CASE WHEN st.settlement_id IS NOT NULL AND st.person_id <> s.person_id AND st.refunded_by IS NULL THEN 'SETTLEMENT_PERSON_MISMATCH' END,
-          CASE WHEN s.link_kind = 'INFERRED' THEN 'INFERRED_LINK' END,
-          CASE WHEN st.refunded_by IS NOT NULL THEN 'REFUNDED_SETTLEMENT' END
+          CASE WHEN s.st_id IS NOT NULL AND s.st_person <> s.person_id AND s.st_refunded IS NULL THEN 'SETTLEMENT_PERSON_MISMATCH' END,
+          CASE WHEN s.kind = 'INFERRED' THEN 'INFERRED_LINK' END,
+          CASE WHEN s.st_refunded IS NOT NULL THEN 'REFUNDED_SETTLEMENT' END
         ], NULL) AS flags
-      FROM s LEFT JOIN suspected sp ON sp.id = s.id LEFT JOIN settlements st ON st.settlement_id = s.settlement_ref
+      FROM s LEFT JOIN suspected sp ON sp.id = s.id LEFT JOIN excess e ON e.id = s.id
     )
-    UPDATE aid_records a SET flags = f.flags FROM f
-    WHERE a.id = f.id AND a.flags IS DISTINCT FROM f.flags
-    RETURNING f.old, f.flags AS new`,
+    , updated AS (
+      UPDATE aid_records a SET link_kind = f.kind, linked_settlement_id = f.sid, duplicate_of = f.dup_of, flags = f.flags, excess_fen = f.excess
+      FROM f
+      WHERE a.id = f.id AND (f.old_kind IS DISTINCT FROM f.kind OR f.old_sid IS DISTINCT FROM f.sid OR f.old_dup IS DISTINCT FROM f.dup_of
+                             OR f.old_flags IS DISTINCT FROM f.flags OR f.old_excess IS DISTINCT FROM f.excess)
+      RETURNING f.old_flags AS old, f.flags AS new
+    )
+    SELECT COALESCE(sum(('DUPLICATE' = ANY(new))::int - ('DUPLICATE' = ANY(old))::int), 0)::text AS duplicates,
+           COALESCE(sum(('SUSPECTED_DUPLICATE' = ANY(new))::int - ('SUSPECTED_DUPLICATE' = ANY(old))::int), 0)::text AS suspected
+    FROM updated`,
   );
-  const gained = (flag: string) => changed.reduce((n, c) => n + (c.new.includes(flag) ? 1 : 0) - (c.old.includes(flag) ? 1 : 0), 0);
-
-  // Rule 5. On each stay, the counting linked aid in payment order (then the primary order): the part of
-  // each record that takes the running sum above the burden B is its excess.
-  // label: overlap.excess — a running sum per stay (linked stays are always the same person's)
-  await tx.execute(sql`
-    UPDATE aid_records a SET excess_fen = COALESCE(e.excess, 0)
-    FROM (
-      SELECT a.id, w.excess FROM aid_records a
-      LEFT JOIN (
-        SELECT o.id, GREATEST(0, o.running - GREATEST(s.burden_fen, o.running - o.amount_fen)) AS excess
-        FROM (
-          SELECT o.id, o.amount_fen, o.linked_settlement_id,
-            sum(o.amount_fen) OVER (PARTITION BY o.linked_settlement_id
-                                    ORDER BY COALESCE(o.paid_on, 'infinity'::date), o.system, o.record_id) AS running
-          FROM aid_records o
-          WHERE ${inScope(sql`o.person_id`)} AND o.linked_settlement_id IS NOT NULL AND o.duplicate_of IS NULL AND o.status <> 'REVERSED'
-        ) o
-        JOIN settlements s ON s.settlement_id = o.linked_settlement_id AND s.refunded_by IS NULL
-      ) w ON w.id = a.id
-      WHERE ${inScope(sql`a.person_id`)}
-    ) e
-    WHERE a.id = e.id AND a.excess_fen IS DISTINCT FROM COALESCE(e.excess, 0)`);
-  return { persons, duplicates: gained('DUPLICATE'), suspectedDuplicates: gained('SUSPECTED_DUPLICATE') };
+  return { persons, duplicates: Number(counted[0]!.duplicates), suspectedDuplicates: Number(counted[0]!.suspected) };
 }
 
 /** Derives everything anew (after a migration that changes a rule, or to check a database). */

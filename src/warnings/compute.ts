@@ -7,11 +7,11 @@
  * A household's net burden is the personal burden of its members' stays discharged in the window, less the
  * aid counted against each stay. A person seen in no household is a household of one.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Tx } from '../db/client.ts';
 import { KEY_CATEGORIES, LOW_INCOME_CATEGORIES } from '../codes.ts';
 import { versionInForce, type PolicyVersion } from '../policy/rules.ts';
-import { isEmptySet, personIn, type PersonSet } from '../overlap/derive.ts';
+import { isEmptySet, personIn, personSlices, slicing, type PersonSet } from '../overlap/derive.ts';
 
 export const WARNING_KINDS = ['RETURN_TO_POVERTY_RISK', 'ILLNESS_POVERTY_RISK', 'MISSED_ASSISTANCE'] as const;
 export type WarningKind = (typeof WARNING_KINDS)[number];
@@ -28,7 +28,48 @@ interface Desired {
 
 const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
 
+/** Which units a burden pass covers: households and persons of no household, each as a SQL condition. */
+interface UnitFilter {
+  households: SQL;
+  solos: SQL;
+  /** Only units with a burden (when every open warning is in scope anyway). */
+  burdenedOnly: boolean;
+}
+
+/** The units of the persons in a set; over every person, household-id slices then person-id slices. */
+async function unitFilters(tx: Tx, persons: PersonSet): Promise<UnitFilter[]> {
+  if (!persons.all) {
+    return [
+      {
+        households: sql`hm.household_id IN (SELECT household_id FROM household_members WHERE ${personIn(sql`person_id`, persons)})`,
+        solos: personIn(sql`p.id`, persons),
+        burdenedOnly: false,
+      },
+    ];
+  }
+  const out: UnitFilter[] = [];
+  const h = await rows<{ lo: string | null; hi: string | null }>(tx, sql`SELECT min(id)::text AS lo, max(id)::text AS hi FROM households`);
+  if (h[0]!.lo !== null) {
+    for (let from = Number(h[0]!.lo); from <= Number(h[0]!.hi); from += slicing.persons) {
+      out.push({ households: sql`(hm.household_id >= ${from} AND hm.household_id < ${from + slicing.persons})`, solos: sql`false`, burdenedOnly: true });
+    }
+  }
+  for (const slice of await personSlices(tx)) out.push({ households: sql`false`, solos: personIn(sql`p.id`, slice), burdenedOnly: true });
+  return out;
+}
+
 async function burdenWarnings(tx: Tx, persons: PersonSet, today: string, rtp: PolicyVersion, ipr: PolicyVersion): Promise<{ desired: Desired[]; units: { households: number[]; solos: number[] } }> {
+  const all = { desired: [] as Desired[], units: { households: [] as number[], solos: [] as number[] } };
+  // Over every person the work goes slice by slice, so that the rows held in memory stay bounded.
+  for (const filter of await unitFilters(tx, persons)) {
+    const r = await burdenWarningsOf(tx, filter, today, rtp, ipr);
+    for (const d of r.desired) all.desired.push(d);
+    if (!persons.all) all.units = r.units;
+  }
+  return all;
+}
+
+async function burdenWarningsOf(tx: Tx, filter: UnitFilter, today: string, rtp: PolicyVersion, ipr: PolicyVersion): Promise<{ desired: Desired[]; units: { households: number[]; solos: number[] } }> {
   const days = rtp.definition.days ?? 365;
   const years = rtp.definition.statusEndedYears ?? 5;
   // label: warnings.household-burden — one row per household (or person of no household) in scope; over every
@@ -47,10 +88,10 @@ async function burdenWarnings(tx: Tx, persons: PersonSet, today: string, rtp: Po
     tx,
     sql`WITH units AS (
           SELECT DISTINCT hm.household_id AS hid, NULL::bigint AS pid, 'h' || hm.household_id AS ukey FROM household_members hm
-          WHERE hm.household_id IN (SELECT household_id FROM household_members WHERE ${personIn(sql`person_id`, persons)})
+          WHERE ${filter.households}
           UNION
           SELECT NULL::bigint, p.id, 'p' || p.id FROM persons p
-          WHERE ${personIn(sql`p.id`, persons)} AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.person_id = p.id)
+          WHERE ${filter.solos} AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.person_id = p.id)
         ),
         members AS (
           SELECT u.ukey, COALESCE(hm.person_id, u.pid) AS member FROM units u LEFT JOIN household_members hm ON hm.household_id = u.hid
@@ -88,7 +129,7 @@ async function burdenWarnings(tx: Tx, persons: PersonSet, today: string, rtp: Po
         LEFT JOIN sizes z ON z.ukey = u.ukey
         LEFT JOIN persons fp ON fp.id = z.first_member
         LEFT JOIN flags f ON f.ukey = u.ukey
-        ${persons.all ? sql`WHERE b.net > 0` : sql``}`,
+        ${filter.burdenedOnly ? sql`WHERE b.net > 0` : sql``}`,
   );
   const desired: Desired[] = [];
   for (const u of units) {

@@ -93,7 +93,7 @@ describe(`a generated province of ${PERSONS} persons (${testDbKind})`, () => {
     } finally {
       await hub.close();
     }
-  });
+  }, 120_000);
 
   it('derives exactly the expected duplicates, conflicts, suspected duplicates, links and excess (rules 2–5)', async () => {
     expect(await overlapTotals(database)).toEqual(expectedOverlap(expected));

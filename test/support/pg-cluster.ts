@@ -20,7 +20,8 @@ export function findPgBinDir(): string | null {
   return versions[0] ? path.join(root, versions[0], 'bin') : null;
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback TCP port (the cluster's, the benchmark servers'). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);

@@ -1,0 +1,1 @@
+CREATE INDEX "person_merges_from_idx" ON "person_merges" USING btree ("from_person_id","into_person_id");
