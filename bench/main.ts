@@ -1,0 +1,335 @@
+/**
+ * `npm run bench`: the hub at provincial scale on a throwaway PostgreSQL cluster.
+ *
+ *   npx tsx bench/main.ts [--persons 1150000] [--seed 1] [--runs 3] [--duration 30] [--connections 16]
+ *                         [--data DIR] [--skip-query]
+ *
+ * 1. generates a province (bench/generator; reused from --data when it holds one of the same size and seed);
+ * 2. bulk-loads every export through the hub (`ingestBatch`, the path of `relief-hub load`) in a process of its
+ *    own: records/s per format and overall, the once-per-load derivation, and that process's peak RSS;
+ * 3. loads the same canonical rows with COPY into an empty copy of the schema (median of --runs), and the ratio;
+ * 4. times the quarterly report for one quarter grouped by agency and county (median of --runs after a warm-up);
+ * 5. counts eligibility checks per second, in-process over one connection and through the GraphQL API under load;
+ * 6. runs the household aid-history query under load against the hub and against PostGraphile 4 on the same
+ *    database (bench/query-load.ts), alternating, --runs times each.
+ * Prints Markdown tables on stdout (progress on stderr) and writes them, with the raw figures, to
+ * `<data>/results.json`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { generateProvince, type Expected } from './generator/index.ts';
+import { adapters } from '../adapters/index.ts';
+import { openDatabase, rows } from '../src/db/client.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { quarterlyReport } from '../src/reports/quarterly.ts';
+import { eligibility } from '../src/policy/eligibility.ts';
+import { findPgBinDir, startCluster } from '../test/support/pg-cluster.ts';
+import { copyInto, exportCanonical } from './copy-reference.ts';
+import { formatQueryTable, runLoadProcess, runQueryBench, startHub, stopChild } from './query-load.ts';
+
+const { values } = parseArgs({
+  options: {
+    persons: { type: 'string', default: '1150000' },
+    seed: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '30' },
+    connections: { type: 'string', default: '16' },
+    data: { type: 'string' },
+    'skip-query': { type: 'boolean', default: false },
+  },
+});
+const persons = Number(values.persons);
+const seed = Number(values.seed);
+const runs = Number(values.runs);
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+const dataDir = path.resolve(values.data ?? path.join(os.tmpdir(), `relief-hub-bench-${persons}-${seed}`));
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+/**
+ * The server settings of the benchmark cluster: durability off (a throwaway cluster; the figures are the
+ * hub's work, not the disk's), memory sized for a 24 GiB machine, checkpoints out of the way of a bulk load.
+ */
+const PG_SETTINGS = ['shared_buffers=4GB', 'work_mem=64MB', 'maintenance_work_mem=1GB', 'max_wal_size=32GB', 'checkpoint_timeout=1h', 'effective_cache_size=16GB'];
+
+const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function province(): Promise<{ expected: Expected; seconds: number | null }> {
+  const file = path.join(dataDir, 'expected.json');
+  if (fs.existsSync(file)) {
+    const e = JSON.parse(fs.readFileSync(file, 'utf8')) as Expected;
+    if (e.generatedFor.persons === persons && e.seed === seed) {
+      log(`reusing the province in ${dataDir}`);
+      return { expected: e, seconds: null };
+    }
+  }
+  log(`generating ${persons} persons into ${dataDir}`);
+  const t0 = Date.now();
+  const expected = await generateProvince({ persons, seed, out: dataDir });
+  return { expected, seconds: (Date.now() - t0) / 1000 };
+}
+
+interface LoadResult {
+  files: Array<{ system: string; file: string; records: number; quarantined: number; rejected: boolean; ms: number }>;
+  duplicates: number;
+  settleMs: number;
+  ms: number;
+  maxRssMiB: number;
+}
+
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _n, ...env } = process.env;
+  return { ...env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...extra };
+}
+
+async function load(url: string): Promise<LoadResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/load-child.ts'), dataDir], {
+    cwd: ROOT,
+    env: childEnv({ DATABASE_URL: url }),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench/load-child.ts exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult;
+}
+
+/** The format's first words ("CSV (GB18030, header row)", "XLSX workbook per county"). */
+function shortFormat(f: string): string {
+  return f.split(/[:;]/)[0]!.replace(/, one .*$/, '').trim();
+}
+
+function ingestTable(r: LoadResult): { markdown: string; records: number; seconds: number } {
+  const by = new Map<string, { files: number; records: number; ms: number }>();
+  for (const f of r.files) {
+    const e = by.get(f.system) ?? { files: 0, records: 0, ms: 0 };
+    e.files++;
+    e.records += f.records;
+    e.ms += f.ms;
+    by.set(f.system, e);
+  }
+  const lines = ['| system | format | files | records | seconds | records/s |', '|---|---|---:|---:|---:|---:|'];
+  for (const a of adapters) {
+    const e = by.get(a.code);
+    if (!e) continue;
+    lines.push(`| ${a.code} | ${shortFormat(a.format)} | ${e.files} | ${fmt(e.records)} | ${fmt(e.ms / 1000, 1)} | ${fmt((e.records * 1000) / e.ms)} |`);
+  }
+  const records = r.files.reduce((n, f) => n + f.records, 0);
+  const readMs = r.files.reduce((n, f) => n + f.ms, 0);
+  lines.push(`| reading and writing facts, all files | | ${r.files.length} | ${fmt(records)} | ${fmt(readMs / 1000, 1)} | ${fmt((records * 1000) / readMs)} |`);
+  lines.push(`| deriving rules 2–5, booking the ledger, warnings (once) | | | | ${fmt(r.settleMs / 1000, 1)} | |`);
+  lines.push(`| **all** (wall time of the load) | | ${r.files.length} | ${fmt(records)} | ${fmt(r.ms / 1000, 1)} | **${fmt((records * 1000) / r.ms)}** |`);
+  return { markdown: lines.join('\n'), records, seconds: r.ms / 1000 };
+}
+
+async function busiestQuarter(url: string): Promise<{ year: number; quarter: number; counted: number }> {
+  const database = await openDatabase({ databaseUrl: url, dataDir: null });
+  try {
+    const r = await rows<{ y: number; q: number; n: string }>(
+      database.db,
+      sql`SELECT extract(year FROM paid_on)::int AS y, extract(quarter FROM paid_on)::int AS q, count(*)::text AS n
+          FROM aid_records WHERE duplicate_of IS NULL AND status <> 'REVERSED' AND paid_on IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 1`,
+    );
+    return { year: r[0]!.y, quarter: r[0]!.q, counted: Number(r[0]!.n) };
+  } finally {
+    await database.close();
+  }
+}
+
+async function reportTimes(url: string, year: number, quarter: number): Promise<{ cold: number; ms: number[]; rows: number }> {
+  const database = await openDatabase({ databaseUrl: url, dataDir: null });
+  try {
+    const time = async () => {
+      const t = process.hrtime.bigint();
+      const r = await quarterlyReport(database.db, year, quarter, ['AGENCY', 'COUNTY']);
+      return { ms: Number(process.hrtime.bigint() - t) / 1e6, rows: r.rows.length };
+    };
+    const cold = await time();
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) ms.push((await time()).ms);
+    return { cold: cold.ms, ms, rows: cold.rows };
+  } finally {
+    await database.close();
+  }
+}
+
+const ELIGIBILITY_RULES = fs
+  .readdirSync(path.join(ROOT, 'policies'))
+  .map((f) => JSON.parse(fs.readFileSync(path.join(ROOT, 'policies', f), 'utf8')) as { code: string; kind: string })
+  .filter((p) => p.kind === 'ELIGIBILITY')
+  .map((p) => p.code)
+  .sort();
+
+async function sampleIds(url: string, limit: number, householdsOnly: boolean): Promise<string[]> {
+  const database = await openDatabase({ databaseUrl: url, dataDir: null });
+  try {
+    const r = await rows<{ id_number: string }>(
+      database.db,
+      householdsOnly
+        ? sql`SELECT p.id_number FROM persons p
+              WHERE p.id_number IS NOT NULL AND p.merged_into IS NULL
+                AND EXISTS (SELECT 1 FROM household_members hm JOIN household_members hm2 ON hm2.household_id = hm.household_id
+                            JOIN aid_records a ON a.person_id = hm2.person_id WHERE hm.person_id = p.id)
+              ORDER BY md5(p.id_number) LIMIT ${limit}`
+        : sql`SELECT id_number FROM persons WHERE id_number IS NOT NULL AND merged_into IS NULL ORDER BY md5(id_number) LIMIT ${limit}`,
+    );
+    return r.map((x) => x.id_number);
+  } finally {
+    await database.close();
+  }
+}
+
+/** Eligibility answered in-process over one connection, back to back, for `seconds`: checks per second. */
+async function eligibilityInProcess(url: string, ids: string[], seconds: number): Promise<number> {
+  const database = await openDatabase({ databaseUrl: url, dataDir: null });
+  try {
+    let n = 0;
+    const until = Date.now() + seconds * 1000;
+    const t = process.hrtime.bigint();
+    while (Date.now() < until) {
+      await eligibility(database.db, ids[n % ids.length]!, ELIGIBILITY_RULES[n % ELIGIBILITY_RULES.length]!, null);
+      n++;
+    }
+    return (n * 1e9) / Number(process.hrtime.bigint() - t);
+  } finally {
+    await database.close();
+  }
+}
+
+/** Eligibility through the GraphQL API as a charity, under load from a second process. */
+async function eligibilityUnderLoad(url: string, ids: string[]) {
+  const secret = 'bench-eligibility-secret-0123456789abcdef';
+  const hub = await startHub(url, secret, {}, []);
+  try {
+    const tok = spawnSync(process.execPath, [path.join(ROOT, 'bin/relief-hub.mjs'), 'token', '--role', 'CHARITY', '--sub', 'bench-charity'], {
+      cwd: ROOT,
+      env: childEnv({ AUTH_SECRET: secret, DATABASE_URL: url }),
+      encoding: 'utf8',
+    });
+    if (tok.status !== 0) throw new Error(`relief-hub token failed: ${tok.stderr}`);
+    const token = tok.stdout.trim().split('\n').at(-1)!;
+    const query = 'query Eligible($id: String!, $rule: String!) { eligibility(idNumber: $id, rule: $rule) { eligible reasons ruleCode ruleVersion } }';
+    const bodies = ids.map((id, i) => ({
+      body: JSON.stringify({ query, variables: { id, rule: ELIGIBILITY_RULES[i % ELIGIBILITY_RULES.length] } }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    }));
+    const file = path.join(dataDir, 'eligibility-bodies.json');
+    fs.writeFileSync(file, JSON.stringify(bodies));
+    await runLoadProcess(hub.url, file, connections, 5); // warm-up
+    const stats = [];
+    for (let i = 0; i < runs; i++) stats.push(await runLoadProcess(hub.url, file, connections, duration));
+    return stats;
+  } finally {
+    await stopChild(hub.child);
+  }
+}
+
+async function main() {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const { expected, seconds: genSeconds } = await province();
+  const inputRecords = expected.files.reduce((n, f) => n + f.records, 0);
+  log(`${expected.files.length} files, ${fmt(inputRecords)} records; ${fmt(expected.settlements.records)} settlements, ${fmt(expected.aid.records)} aid records`);
+
+  const bin = findPgBinDir();
+  if (!bin) throw new Error('PostgreSQL server binaries not found (apt-get install postgresql)');
+  const cluster = await startCluster(bin, PG_SETTINGS);
+  const out: string[] = [];
+  const results: Record<string, unknown> = { machine, postgres: cluster.version, persons, seed, settings: PG_SETTINGS };
+  try {
+    out.push(`Machine: ${machine}; ${cluster.version} (throwaway cluster: fsync, synchronous_commit and full_page_writes off; ${PG_SETTINGS.join(', ')}).`);
+    out.push(
+      `Data set: \`generateProvince({ persons: ${persons}, seed: ${seed} })\`${genSeconds === null ? '' : ` (generated in ${fmt(genSeconds, 0)} s)`}: ` +
+        `${fmt(expected.persons)} persons, ${fmt(expected.settlements.records)} settlements, ${fmt(expected.aid.records)} aid records; ` +
+        `${expected.files.length} files, ${fmt(inputRecords)} source records in twelve formats.`,
+    );
+
+    // 2. ingest
+    {
+      const migrated = await openDatabase({ databaseUrl: cluster.url, dataDir: null });
+      await migrate(migrated);
+      await migrated.close();
+    }
+    log('loading the province through the hub');
+    const loaded = await load(cluster.url);
+    const ingest = ingestTable(loaded);
+    results.ingest = loaded;
+    out.push(`### Ingest (\`ingestBatch\`, one process; peak RSS ${loaded.maxRssMiB} MiB)\n\n${ingest.markdown}`);
+    log(`ingest: ${fmt(ingest.records)} records in ${fmt(ingest.seconds, 1)} s, peak RSS ${loaded.maxRssMiB} MiB`);
+
+    // 3. COPY reference
+    const copyDir = path.join(dataDir, 'copy');
+    const byTable = await exportCanonical(cluster.url, copyDir);
+    const copies = [];
+    for (let i = 0; i < runs; i++) {
+      copies.push(await copyInto(cluster.url, 'copy_reference', copyDir, byTable));
+      log(`COPY run ${i + 1}: ${fmt(copies.at(-1)!.rows)} rows in ${fmt(copies.at(-1)!.ms / 1000, 2)} s`);
+    }
+    fs.rmSync(copyDir, { recursive: true, force: true });
+    const canonical = copies[0]!.rows;
+    const copyMs = median(copies.map((c) => c.ms));
+    const hubRowsPerSec = canonical / ingest.seconds;
+    const copyRowsPerSec = (canonical * 1000) / copyMs;
+    results.copy = { byTable, ms: copies.map((c) => c.ms) };
+    out.push(
+      `### Ingest against COPY of the same canonical rows\n\n` +
+        `| | canonical rows | seconds | rows/s |\n|---|---:|---:|---:|\n` +
+        `| hub (whole load: parse, normalise, resolve identities, provenance, derive, ledger, warnings) | ${fmt(canonical)} | ${fmt(ingest.seconds, 1)} | ${fmt(hubRowsPerSec)} |\n` +
+        `| PostgreSQL COPY (binary, same tables and indexes; median of ${runs}: ${copies.map((c) => fmt(c.ms / 1000, 1)).join(', ')} s) | ${fmt(canonical)} | ${fmt(copyMs / 1000, 1)} | ${fmt(copyRowsPerSec)} |\n` +
+        `| **ratio hub / COPY** | | | **${fmt((100 * hubRowsPerSec) / copyRowsPerSec, 1)}%** |\n\n` +
+        `Canonical rows: ${Object.entries(byTable).map(([t, n]) => `${t} ${fmt(n)}`).join(', ')}.`,
+    );
+
+    // 4. quarterly report
+    const q = await busiestQuarter(cluster.url);
+    const rep = await reportTimes(cluster.url, q.year, q.quarter);
+    results.report = { ...q, ...rep };
+    out.push(
+      `### Quarterly report, ${q.year} Q${q.quarter} (the busiest quarter: ${fmt(q.counted)} counted aid records), grouped by agency and county\n\n` +
+        `| first run | runs after it | median | rows |\n|---:|---|---:|---:|\n` +
+        `| ${fmt(rep.cold)} ms | ${rep.ms.map((m) => fmt(m)).join(', ')} ms | **${fmt(median(rep.ms))} ms** | ${rep.rows} |`,
+    );
+    log(`report: median ${fmt(median(rep.ms))} ms`);
+
+    // 5. eligibility
+    const eligIds = await sampleIds(cluster.url, 5000, false);
+    const inProc: number[] = [];
+    for (let i = 0; i < runs; i++) inProc.push(await eligibilityInProcess(cluster.url, eligIds, 10));
+    const underLoad = await eligibilityUnderLoad(cluster.url, eligIds);
+    results.eligibility = { rules: ELIGIBILITY_RULES, inProcess: inProc, underLoad };
+    out.push(
+      `### Eligibility (${ELIGIBILITY_RULES.length} rules in rotation, ${eligIds.length} persons)\n\n` +
+        `| how | runs | median checks/s | p50 | p99 | failed |\n|---|---|---:|---:|---:|---:|\n` +
+        `| in-process, one connection, back to back (10 s) | ${inProc.map((x) => fmt(x)).join(', ')} | ${fmt(median(inProc))} | | | |\n` +
+        `| GraphQL as a charity, ${connections} connections from a second process (${duration} s) | ${underLoad.map((s) => fmt(s.requestsPerSec)).join(', ')} | ` +
+        `**${fmt(median(underLoad.map((s) => s.requestsPerSec)))}** | ${fmt(median(underLoad.map((s) => s.p50)))} ms | ${fmt(median(underLoad.map((s) => s.p99)))} ms | ` +
+        `${underLoad.reduce((n, s) => n + s.errors + s.non2xx + s.graphqlErrors, 0)} |`,
+    );
+    log(`eligibility: ${fmt(median(underLoad.map((s) => s.requestsPerSec)))} checks/s through the API`);
+
+    // 6. household query, hub vs PostGraphile
+    if (!values['skip-query']) {
+      const ids = await sampleIds(cluster.url, 5000, true);
+      const qr = await runQueryBench({ pgUrl: cluster.url, idNumbers: ids, runs, durationSec: duration, connections, log });
+      results.query = qr;
+      out.push(`### Household aid-history query under load\n\n${formatQueryTable(qr)}`);
+    }
+  } finally {
+    cluster.stop();
+  }
+  const text = out.join('\n\n') + '\n';
+  fs.writeFileSync(path.join(dataDir, 'results.json'), JSON.stringify({ ...results, markdown: text }, null, 2));
+  process.stdout.write(text);
+}
+
+await main();
