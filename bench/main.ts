@@ -106,7 +106,8 @@ async function load(url: string): Promise<LoadResult> {
 
 /** The format's first words ("CSV (GB18030, header row)", "XLSX workbook per county"). */
 function shortFormat(f: string): string {
-  return f.split(/[:;]/)[0]!.replace(/, one .*$/, '').trim();
+  const first = f.split(/[:;]/)[0]!.replace(/, one .*$/, '').trim();
+  return first.length > 40 ? first.slice(0, first.indexOf(' (') > 0 ? first.indexOf(' (') : 40) : first;
 }
 
 function ingestTable(r: LoadResult): { markdown: string; records: number; seconds: number } {
