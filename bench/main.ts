@@ -2,7 +2,8 @@
  * `npm run bench`: the hub at provincial scale on a throwaway PostgreSQL cluster.
  *
  *   npx tsx bench/main.ts [--persons 1150000] [--seed 1] [--runs 3] [--duration 30] [--connections 16]
- *                         [--data DIR] [--skip-query]
+ *                         [--data DIR] [--skip-query] [--only ingest,copy,report,eligibility,query] [--keep]
+ *                         [--pg-url postgres://…]
  *
  * 1. generates a province (bench/generator; reused from --data when it holds one of the same size and seed);
  * 2. bulk-loads every export through the hub (`ingestBatch`, the path of `relief-hub load`) in a process of its
@@ -12,6 +13,8 @@
  * 5. counts eligibility checks per second, in-process over one connection and through the GraphQL API under load;
  * 6. runs the household aid-history query under load against the hub and against PostGraphile 4 on the same
  *    database (bench/query-load.ts), alternating, --runs times each.
+ * --keep leaves the cluster running (its URL on stderr); --pg-url measures a database already loaded (with
+ * --only report,eligibility,query: a section again after a change, on the same data).
  * Prints Markdown tables on stdout (progress on stderr) and writes them, with the raw figures, to
  * `<data>/results.json`.
  */
@@ -40,6 +43,9 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     data: { type: 'string' },
     'skip-query': { type: 'boolean', default: false },
+    only: { type: 'string', default: 'ingest,copy,report,eligibility,query' },
+    keep: { type: 'boolean', default: false },
+    'pg-url': { type: 'string' },
   },
 });
 const persons = Number(values.persons);
@@ -47,6 +53,8 @@ const seed = Number(values.seed);
 const runs = Number(values.runs);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
+const only = new Set(values.only!.split(',').map((x) => x.trim()));
+if (values['skip-query']) only.delete('query');
 const dataDir = path.resolve(values.data ?? path.join(os.tmpdir(), `relief-hub-bench-${persons}-${seed}`));
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -244,7 +252,10 @@ async function main() {
 
   const bin = findPgBinDir();
   if (!bin) throw new Error('PostgreSQL server binaries not found (apt-get install postgresql)');
-  const cluster = await startCluster(bin, PG_SETTINGS);
+  const cluster = values['pg-url']
+    ? { url: values['pg-url'], version: 'PostgreSQL (given by --pg-url)', stop: () => undefined }
+    : await startCluster(bin, PG_SETTINGS);
+  if (values.keep) log(`the cluster stays up: ${cluster.url}`);
   const out: string[] = [];
   const results: Record<string, unknown> = { machine, postgres: cluster.version, persons, seed, settings: PG_SETTINGS };
   try {
@@ -256,6 +267,8 @@ async function main() {
     );
 
     // 2. ingest
+    let ingest = { markdown: '', records: 0, seconds: 0 };
+    if (only.has('ingest')) {
     {
       const migrated = await openDatabase({ databaseUrl: cluster.url, dataDir: null });
       await migrate(migrated);
@@ -263,12 +276,14 @@ async function main() {
     }
     log('loading the province through the hub');
     const loaded = await load(cluster.url);
-    const ingest = ingestTable(loaded);
+    ingest = ingestTable(loaded);
     results.ingest = loaded;
     out.push(`### Ingest (\`ingestBatch\`, one process; peak RSS ${loaded.maxRssMiB} MiB)\n\n${ingest.markdown}`);
     log(`ingest: ${fmt(ingest.records)} records in ${fmt(ingest.seconds, 1)} s, peak RSS ${loaded.maxRssMiB} MiB`);
+    }
 
     // 3. COPY reference
+    if (only.has('copy') && only.has('ingest')) {
     const copyDir = path.join(dataDir, 'copy');
     const byTable = await exportCanonical(cluster.url, copyDir);
     const copies = [];
@@ -290,8 +305,10 @@ async function main() {
         `| **ratio hub / COPY** | | | **${fmt((100 * hubRowsPerSec) / copyRowsPerSec, 1)}%** |\n\n` +
         `Canonical rows: ${Object.entries(byTable).map(([t, n]) => `${t} ${fmt(n)}`).join(', ')}.`,
     );
+    }
 
     // 4. quarterly report
+    if (only.has('report')) {
     const q = await busiestQuarter(cluster.url);
     const rep = await reportTimes(cluster.url, q.year, q.quarter);
     results.report = { ...q, ...rep };
@@ -301,8 +318,10 @@ async function main() {
         `| ${fmt(rep.cold)} ms | ${rep.ms.map((m) => fmt(m)).join(', ')} ms | **${fmt(median(rep.ms))} ms** | ${rep.rows} |`,
     );
     log(`report: median ${fmt(median(rep.ms))} ms`);
+    }
 
     // 5. eligibility
+    if (only.has('eligibility')) {
     const eligIds = await sampleIds(cluster.url, 5000, false);
     const inProc: number[] = [];
     for (let i = 0; i < runs; i++) inProc.push(await eligibilityInProcess(cluster.url, eligIds, 10));
@@ -317,16 +336,17 @@ async function main() {
         `${underLoad.reduce((n, s) => n + s.errors + s.non2xx + s.graphqlErrors, 0)} |`,
     );
     log(`eligibility: ${fmt(median(underLoad.map((s) => s.requestsPerSec)))} checks/s through the API`);
+    }
 
     // 6. household query, hub vs PostGraphile
-    if (!values['skip-query']) {
+    if (only.has('query')) {
       const ids = await sampleIds(cluster.url, 5000, true);
       const qr = await runQueryBench({ pgUrl: cluster.url, idNumbers: ids, runs, durationSec: duration, connections, log });
       results.query = qr;
       out.push(`### Household aid-history query under load\n\n${formatQueryTable(qr)}`);
     }
   } finally {
-    cluster.stop();
+    if (!values.keep) cluster.stop();
   }
   const text = out.join('\n\n') + '\n';
   fs.writeFileSync(path.join(dataDir, 'results.json'), JSON.stringify({ ...results, markdown: text }, null, 2));

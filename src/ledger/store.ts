@@ -15,6 +15,7 @@ import { sql } from 'drizzle-orm';
 import { A, rows, type Db, type Tx } from '../db/client.ts';
 import { adapters } from '../../adapters/index.ts';
 import { fundCodeOf } from '../codes.ts';
+import { todayCst } from '../identity/dates.ts';
 import { isEmptySet, personIn, personSlices, type PersonSet } from '../overlap/derive.ts';
 
 export const BUDGET = 'OUTSIDE:BUDGET';
@@ -97,6 +98,16 @@ export async function appendTransactions(tx: Tx, items: NewTransaction[]): Promi
     INSERT INTO ledger_postings (tx_id, account_code, amount_fen, person_id)
     SELECT * FROM unnest(${A(flat.map((p) => p.tx))}::bigint[], ${A(flat.map((p) => p.account))}::text[], ${A(flat.map((p) => p.amountFen))}::bigint[],
       ${A(flat.map((p) => p.personId ?? null))}::bigint[])`);
+  const days = items.flatMap((t) => t.postings.filter((p) => p.amountFen !== 0n).map(() => todayCst(t.occurredAt)));
+  // label: ledger.daily — the fund accounts' daily sums, in key order (concurrent writers lock rows in one order)
+  await tx.execute(sql`
+    INSERT INTO ledger_daily (account_code, day, inflows_fen, outflows_fen)
+    SELECT t.a, t.d, sum(GREATEST(t.m, 0)), sum(GREATEST(-t.m, 0))
+    FROM unnest(${A(flat.map((p) => p.account))}::text[], ${A(days)}::date[], ${A(flat.map((p) => p.amountFen))}::bigint[]) AS t(a, d, m)
+    JOIN fund_accounts f ON f.code = t.a AND f.kind = 'FUND'
+    GROUP BY t.a, t.d ORDER BY t.a, t.d
+    ON CONFLICT (account_code, day) DO UPDATE SET inflows_fen = ledger_daily.inflows_fen + EXCLUDED.inflows_fen,
+      outflows_fen = ledger_daily.outflows_fen + EXCLUDED.outflows_fen`);
   return txIds;
 }
 

@@ -106,7 +106,7 @@ function toRow(r: RawRow): ReportRow {
 }
 
 export async function quarterlyReport(db: Db, year: number, quarter: number, groupBy: Dimension[] = []): Promise<QuarterlyReport> {
-  const { from, to, nextFrom } = quarterRange(year, quarter);
+  const { from, to } = quarterRange(year, quarter);
   const dims = [...new Set(groupBy)];
   await ensureAccounts(db);
   // The region of each county code seen, from the one table of divisions (src/identity/regions.ts).
@@ -131,29 +131,38 @@ export async function quarterlyReport(db: Db, year: number, quarter: number, gro
       LEFT JOIN agencies g ON g.system = a.system
       WHERE a.paid_on >= ${from}::date AND a.paid_on <= ${to}::date
     )`;
+  // label: report.rows — the groups and the totals in one pass over the quarter's aid (grouping sets)
   let grouped: RawRow[] = [];
+  let totals: RawRow;
   if (dims.length > 0) {
     const cols = sql.join(dims.map((d) => sql`${COLUMN[d]} AS ${sql.raw(d.toLowerCase())}`), sql`, `);
     const by = sql.join(dims.map((d) => COLUMN[d]), sql`, `);
-    // label: report.rows
-    grouped = await rows<RawRow>(db, sql`${base} SELECT ${cols}, ${METRICS} FROM b GROUP BY ${by} ORDER BY ${by}`);
+    const all = await rows<RawRow & { total: number }>(
+      db,
+      sql`${base} SELECT ${cols}, ${METRICS}, (GROUPING(${by}) <> 0) AS total FROM b GROUP BY GROUPING SETS ((${by}), ()) ORDER BY ${by}`,
+    );
+    grouped = all.filter((r) => !r.total);
+    totals = all.find((r) => r.total)!;
+  } else {
+    // label: report.totals
+    totals = (await rows<RawRow>(db, sql`${base} SELECT ${METRICS} FROM b`))[0]!;
   }
-  // label: report.totals
-  const totals = await rows<RawRow>(db, sql`${base} SELECT ${METRICS} FROM b`);
-  // label: report.funds — balances from the ledger by instant (quarters begin at 00:00 China Standard Time)
+  // label: report.funds — balances by instant from the daily sums of the fund accounts (days in China Standard
+  // Time, so a quarter begins at 00:00 CST), and what is paid but not arrived from the in-transit index
   const funds = await rows<{ fund: string; agency: string | null; program: string | null; opening: string; inflows: string; outflows: string; pna: string }>(
     db,
     sql`SELECT f.code AS fund, f.agency, f.program,
-          COALESCE(sum(p.amount_fen) FILTER (WHERE x.occurred_at < ${`${from}T00:00:00+08:00`}::timestamptz), 0)::text AS opening,
-          COALESCE(sum(p.amount_fen) FILTER (WHERE p.amount_fen > 0 AND x.occurred_at >= ${`${from}T00:00:00+08:00`}::timestamptz
-                                                AND x.occurred_at < ${`${nextFrom}T00:00:00+08:00`}::timestamptz), 0)::text AS inflows,
-          COALESCE(-sum(p.amount_fen) FILTER (WHERE p.amount_fen < 0 AND x.occurred_at >= ${`${from}T00:00:00+08:00`}::timestamptz
-                                                 AND x.occurred_at < ${`${nextFrom}T00:00:00+08:00`}::timestamptz), 0)::text AS outflows,
-          (SELECT COALESCE(sum(a.amount_fen), 0) FROM aid_records a WHERE a.fund_code = f.code AND a.status = 'PAID' AND a.arrived_at IS NULL
-             AND a.duplicate_of IS NULL AND a.paid_on <= ${to}::date)::text AS pna
+          COALESCE(sum(d.inflows_fen - d.outflows_fen) FILTER (WHERE d.day < ${from}::date), 0)::text AS opening,
+          COALESCE(sum(d.inflows_fen) FILTER (WHERE d.day >= ${from}::date AND d.day <= ${to}::date), 0)::text AS inflows,
+          COALESCE(sum(d.outflows_fen) FILTER (WHERE d.day >= ${from}::date AND d.day <= ${to}::date), 0)::text AS outflows,
+          COALESCE(min(t.pna), 0)::text AS pna
         FROM fund_accounts f
-        LEFT JOIN ledger_postings p ON p.account_code = f.code
-        LEFT JOIN ledger_transactions x ON x.id = p.tx_id
+        LEFT JOIN ledger_daily d ON d.account_code = f.code
+        LEFT JOIN (
+          SELECT fund_code, sum(amount_fen) AS pna FROM aid_records
+          WHERE status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL AND paid_on <= ${to}::date
+          GROUP BY fund_code
+        ) t ON t.fund_code = f.code
         WHERE f.kind = 'FUND'
         GROUP BY f.code, f.agency, f.program ORDER BY f.code`,
   );
@@ -164,7 +173,7 @@ export async function quarterlyReport(db: Db, year: number, quarter: number, gro
     to,
     groupBy: dims,
     rows: grouped.map(toRow),
-    totals: toRow(totals[0]!),
+    totals: toRow(totals),
     funds: funds.map((f) => {
       const opening = BigInt(f.opening);
       const closing = opening + BigInt(f.inflows) - BigInt(f.outflows);

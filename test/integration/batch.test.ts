@@ -101,6 +101,22 @@ describe(`bulk load of a province in one transaction (${testDbKind})`, () => {
     expect(await snapshot(database)).toEqual(oneByOne);
   }, 600_000);
 
+  it('keeps the fund accounts\' daily sums equal to their postings, day by day in China Standard Time', async () => {
+    const diff = await rows<{ n: string; days: string }>(
+      database.db,
+      sql`WITH p AS (
+            SELECT p.account_code, (x.occurred_at AT TIME ZONE INTERVAL '+08:00')::date AS day,
+              COALESCE(sum(p.amount_fen) FILTER (WHERE p.amount_fen > 0), 0) AS i, COALESCE(-sum(p.amount_fen) FILTER (WHERE p.amount_fen < 0), 0) AS o
+            FROM ledger_postings p JOIN ledger_transactions x ON x.id = p.tx_id JOIN fund_accounts f ON f.code = p.account_code AND f.kind = 'FUND'
+            GROUP BY 1, 2)
+          SELECT count(*)::text AS n, (SELECT count(*) FROM ledger_daily)::text AS days
+          FROM p FULL JOIN ledger_daily d ON d.account_code = p.account_code AND d.day = p.day
+          WHERE p.i IS DISTINCT FROM d.inflows_fen OR p.o IS DISTINCT FROM d.outflows_fen`,
+    );
+    expect(Number(diff[0]!.days)).toBeGreaterThan(100);
+    expect(diff[0]!.n).toBe('0');
+  });
+
   it('deriving again over every person (whole-table mode) changes nothing and books nothing', async () => {
     const before = await snapshot(database);
     const txBefore = await rows<{ n: string }>(database.db, sql`SELECT count(*)::text AS n FROM ledger_transactions`);
