@@ -9,6 +9,7 @@ import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import { sql } from 'drizzle-orm';
 import { A, rows, type Db } from '../db/client.ts';
 import type { Principal } from './auth.ts';
+import { GroupCommit } from '../shared/group-commit.ts';
 
 /** Types whose fields are a person's data, and how to tell whose. */
 const SUBJECT_OF: Readonly<Record<string, (source: Record<string, unknown>) => unknown>> = {
@@ -37,7 +38,7 @@ export class AccessRecorder {
     const ids = [...this.reads.keys()];
     const fields = ids.map((id) => `{${[...this.reads.get(id)!].sort().map((f) => `"${f}"`).join(',')}}`);
     this.reads.clear();
-    await writerOf(db).append({ principal, operation, purpose, ids, fields });
+    await writerOf(db).submit({ principal, operation, purpose, ids, fields });
   }
 }
 
@@ -49,70 +50,38 @@ interface Entries {
   fields: string[];
 }
 
-/**
- * Group commit of the access log: the entries of requests that finish in the same turn of the event loop,
- * or while an append is being written, go together in the next one (one INSERT for all of them), and every
- * request still waits until its own entries are written before its response leaves. Under load this turns
- * one statement per request into about one per three (bench/query-load.ts); alone, a request is written at
- * the end of its turn as before. One writer per database handle.
- */
-class AccessLogWriter {
-  private queue: Array<{ entries: Entries; done: (err?: unknown) => void }> = [];
-  private busy = false;
-
-  constructor(private readonly db: Db) {}
-
-  append(entries: Entries): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ entries, done: (err) => (err === undefined ? resolve() : reject(err)) });
-      if (!this.busy) {
-        // Start at the end of this turn of the event loop, so that requests finishing in the same turn join in.
-        this.busy = true;
-        setImmediate(() => void this.drain());
-      }
+/** The access log's writes go by group commit (src/shared/group-commit.ts): one INSERT for many requests. */
+async function appendEntries(db: Db, all: Entries[]): Promise<void[]> {
+  const col = { actor: [] as string[], role: [] as string[], agency: [] as (string | null)[], county: [] as (string | null)[], id: [] as number[], op: [] as string[], f: [] as string[], purpose: [] as (string | null)[] };
+  for (const e of all) {
+    e.ids.forEach((id, i) => {
+      col.actor.push(e.principal.sub);
+      col.role.push(e.principal.role);
+      col.agency.push(e.principal.agency);
+      col.county.push(e.principal.county);
+      col.id.push(id);
+      col.op.push(e.operation);
+      col.f.push(e.fields[i]!);
+      col.purpose.push(e.purpose);
     });
   }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      const col = { actor: [] as string[], role: [] as string[], agency: [] as (string | null)[], county: [] as (string | null)[], id: [] as number[], op: [] as string[], f: [] as string[], purpose: [] as (string | null)[] };
-      for (const { entries: e } of batch) {
-        e.ids.forEach((id, i) => {
-          col.actor.push(e.principal.sub);
-          col.role.push(e.principal.role);
-          col.agency.push(e.principal.agency);
-          col.county.push(e.principal.county);
-          col.id.push(id);
-          col.op.push(e.operation);
-          col.f.push(e.fields[i]!);
-          col.purpose.push(e.purpose);
-        });
-      }
-      try {
-        // label: access.append
-        await this.db.execute(sql`
-          INSERT INTO access_log (actor, actor_role, actor_agency, actor_county, subject_person_id, subject_id_number, operation, fields, purpose)
-          SELECT t.actor, t.role, t.agency, t.county, t.id, p.id_number, t.op, t.f::text[], t.purpose
-          FROM unnest(${A(col.actor)}::text[], ${A(col.role)}::text[], ${A(col.agency)}::text[], ${A(col.county)}::text[], ${A(col.id)}::bigint[],
-                      ${A(col.op)}::text[], ${A(col.f)}::text[], ${A(col.purpose)}::text[]) WITH ORDINALITY AS t(actor, role, agency, county, id, op, f, purpose, n)
-          LEFT JOIN persons p ON p.id = t.id
-          ORDER BY t.n`);
-        for (const b of batch) b.done();
-      } catch (err) {
-        for (const b of batch) b.done(err ?? new Error('access log append failed'));
-      }
-    }
-    this.busy = false;
-  }
+  // label: access.append
+  await db.execute(sql`
+    INSERT INTO access_log (actor, actor_role, actor_agency, actor_county, subject_person_id, subject_id_number, operation, fields, purpose)
+    SELECT t.actor, t.role, t.agency, t.county, t.id, p.id_number, t.op, t.f::text[], t.purpose
+    FROM unnest(${A(col.actor)}::text[], ${A(col.role)}::text[], ${A(col.agency)}::text[], ${A(col.county)}::text[], ${A(col.id)}::bigint[],
+                ${A(col.op)}::text[], ${A(col.f)}::text[], ${A(col.purpose)}::text[]) WITH ORDINALITY AS t(actor, role, agency, county, id, op, f, purpose, n)
+    LEFT JOIN persons p ON p.id = t.id
+    ORDER BY t.n`);
+  return all.map(() => undefined);
 }
 
-const writers = new WeakMap<Db, AccessLogWriter>();
+/** One writer per database handle. */
+const writers = new WeakMap<Db, GroupCommit<Entries, void>>();
 
-function writerOf(db: Db): AccessLogWriter {
+function writerOf(db: Db): GroupCommit<Entries, void> {
   let w = writers.get(db);
-  if (!w) writers.set(db, (w = new AccessLogWriter(db)));
+  if (!w) writers.set(db, (w = new GroupCommit((all) => appendEntries(db, all))));
   return w;
 }
 

@@ -19,6 +19,7 @@ import { Keys, type Principal } from '../access/auth.ts';
 import { enforceLimits } from '../access/limits.ts';
 import { A, rows, type Db } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
+import { GroupCommit } from '../shared/group-commit.ts';
 import { landingPage } from './landing.ts';
 
 export interface RunningServer {
@@ -117,59 +118,33 @@ class VerifiedTokens {
 
 /**
  * Requests per subject and minute, counted in the database so that all instances share the count. Requests
- * that arrive in the same turn of the event loop, or while a count is being written, are counted together
- * by the next statement (one upsert adding n per subject), and each gets the count it would have got alone:
- * its position within the minute. Under load this replaces one statement per request with about one per
- * three (bench/query-load.ts); alone, a request is counted at the end of its turn as before.
+ * are counted by group commit (src/shared/group-commit.ts): one upsert adding n per subject, and each request
+ * gets the count it would have got alone, its position within the minute.
  */
-class RateCounter {
-  private pending = new Map<string, Array<{ resolve: (count: number) => void; reject: (err: unknown) => void }>>();
-  private busy = false;
-
-  constructor(private readonly db: Db) {}
-
-  count(subject: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const waiting = this.pending.get(subject);
-      if (waiting) waiting.push({ resolve, reject });
-      else this.pending.set(subject, [{ resolve, reject }]);
-      if (!this.busy) {
-        // Start at the end of this turn of the event loop, so that requests finishing in the same turn join in.
-        this.busy = true;
-        setImmediate(() => void this.drain());
-      }
-    });
+async function countRequests(db: Db, subjects: string[]): Promise<number[]> {
+  const n = new Map<string, number>();
+  for (const s of subjects) n.set(s, (n.get(s) ?? 0) + 1);
+  const distinct = [...n.keys()];
+  // label: http.rate-limit — one counter per subject and minute, in the database so all instances share it
+  const counted = await rows<{ subject: string; count: number }>(
+    db,
+    sql`INSERT INTO rate_limits (subject, minute, count)
+        SELECT t.subject, date_trunc('minute', now()), t.n FROM unnest(${A(distinct)}::text[], ${A(distinct.map((s) => n.get(s)!))}::int[]) AS t(subject, n)
+        ON CONFLICT (subject, minute) DO UPDATE SET count = rate_limits.count + EXCLUDED.count RETURNING subject, count`,
+  );
+  const next = new Map<string, number>();
+  let firstOfMinute = false;
+  for (const r of counted) {
+    const start = Number(r.count) - n.get(r.subject)! + 1;
+    if (start === 1) firstOfMinute = true;
+    next.set(r.subject, start);
   }
-
-  private async drain(): Promise<void> {
-    while (this.pending.size > 0) {
-      const batch = this.pending;
-      this.pending = new Map();
-      const subjects = [...batch.keys()];
-      try {
-        // label: http.rate-limit — one counter per subject and minute, in the database so all instances share it
-        const counted = await rows<{ subject: string; count: number }>(
-          this.db,
-          sql`INSERT INTO rate_limits (subject, minute, count)
-              SELECT t.subject, date_trunc('minute', now()), t.n FROM unnest(${A(subjects)}::text[], ${A(subjects.map((s) => batch.get(s)!.length))}::int[]) AS t(subject, n)
-              ON CONFLICT (subject, minute) DO UPDATE SET count = rate_limits.count + EXCLUDED.count RETURNING subject, count`,
-        );
-        const results: Array<[(count: number) => void, number]> = [];
-        let firstOfMinute = false;
-        for (const r of counted) {
-          const waiting = batch.get(r.subject)!;
-          const start = Number(r.count) - waiting.length + 1;
-          if (start === 1) firstOfMinute = true;
-          waiting.forEach((w, i) => results.push([w.resolve, start + i]));
-        }
-        if (firstOfMinute) await this.db.execute(sql`DELETE FROM rate_limits WHERE minute < now() - interval '1 hour'`);
-        for (const [resolve, count] of results) resolve(count);
-      } catch (err) {
-        for (const waiting of batch.values()) for (const w of waiting) w.reject(err);
-      }
-    }
-    this.busy = false;
-  }
+  if (firstOfMinute) await db.execute(sql`DELETE FROM rate_limits WHERE minute < now() - interval '1 hour'`);
+  return subjects.map((s) => {
+    const c = next.get(s)!;
+    next.set(s, c + 1);
+    return c;
+  });
 }
 
 export interface ServeOptions {
@@ -215,7 +190,7 @@ export async function startServer(database: Database, config: Config, log: Logge
   });
   await apollo.start();
   const verifiedTokens = new VerifiedTokens(keys);
-  const rateCounter = new RateCounter(database.db);
+  const rateCounter = new GroupCommit<string, number>((subjects) => countRequests(database.db, subjects));
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -254,7 +229,7 @@ export async function startServer(database: Database, config: Config, log: Logge
       sendJson(res, 401, errorBody(err.code, err.message), { 'www-authenticate': 'Bearer realm="relief-hub"' });
       return;
     }
-    const count = await rateCounter.count(principal.sub);
+    const count = await rateCounter.submit(principal.sub);
     if (count > config.rateLimitPerMinute) {
       sendJson(res, 429, errorBody(ErrorCode.RATE_LIMITED, `more than ${config.rateLimitPerMinute} requests in a minute`), { 'retry-after': '60' });
       return;
