@@ -32,7 +32,7 @@ import { quarterlyReport } from '../src/reports/quarterly.ts';
 import { eligibility } from '../src/policy/eligibility.ts';
 import { findPgBinDir, startCluster } from '../test/support/pg-cluster.ts';
 import { copyInto, exportCanonical } from './copy-reference.ts';
-import { formatQueryTable, runLoadProcess, runQueryBench, startHub, stopChild } from './query-load.ts';
+import { baseEnv, formatQueryTable, runLoadProcess, runQueryBench, sampleIdNumbers, startHub, stopChild } from './query-load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -94,15 +94,11 @@ interface LoadResult {
   maxRssMiB: number;
 }
 
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const { NODE_OPTIONS: _n, ...env } = process.env;
-  return { ...env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...extra };
-}
 
 async function load(url: string): Promise<LoadResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/load-child.ts'), dataDir], {
     cwd: ROOT,
-    env: childEnv({ DATABASE_URL: url }),
+    env: baseEnv({ DATABASE_URL: url, LOG_LEVEL: 'warn' }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -179,24 +175,6 @@ const ELIGIBILITY_RULES = fs
   .map((p) => p.code)
   .sort();
 
-async function sampleIds(url: string, limit: number, householdsOnly: boolean): Promise<string[]> {
-  const database = await openDatabase({ databaseUrl: url, dataDir: null });
-  try {
-    const r = await rows<{ id_number: string }>(
-      database.db,
-      householdsOnly
-        ? sql`SELECT p.id_number FROM persons p
-              WHERE p.id_number IS NOT NULL AND p.merged_into IS NULL
-                AND EXISTS (SELECT 1 FROM household_members hm JOIN household_members hm2 ON hm2.household_id = hm.household_id
-                            JOIN aid_records a ON a.person_id = hm2.person_id WHERE hm.person_id = p.id)
-              ORDER BY md5(p.id_number) LIMIT ${limit}`
-        : sql`SELECT id_number FROM persons WHERE id_number IS NOT NULL AND merged_into IS NULL ORDER BY md5(id_number) LIMIT ${limit}`,
-    );
-    return r.map((x) => x.id_number);
-  } finally {
-    await database.close();
-  }
-}
 
 /** Eligibility answered in-process over one connection, back to back, for `seconds`: checks per second. */
 async function eligibilityInProcess(url: string, ids: string[], seconds: number): Promise<number> {
@@ -222,7 +200,7 @@ async function eligibilityUnderLoad(url: string, ids: string[]) {
   try {
     const tok = spawnSync(process.execPath, [path.join(ROOT, 'bin/relief-hub.mjs'), 'token', '--role', 'CHARITY', '--sub', 'bench-charity'], {
       cwd: ROOT,
-      env: childEnv({ AUTH_SECRET: secret, DATABASE_URL: url }),
+      env: baseEnv({ AUTH_SECRET: secret, DATABASE_URL: url, LOG_LEVEL: 'warn' }),
       encoding: 'utf8',
     });
     if (tok.status !== 0) throw new Error(`relief-hub token failed: ${tok.stderr}`);
@@ -322,7 +300,7 @@ async function main() {
 
     // 5. eligibility
     if (only.has('eligibility')) {
-    const eligIds = await sampleIds(cluster.url, 5000, false);
+    const eligIds = await sampleIdNumbers(cluster.url, 5000, false);
     const inProc: number[] = [];
     for (let i = 0; i < runs; i++) inProc.push(await eligibilityInProcess(cluster.url, eligIds, 10));
     const underLoad = await eligibilityUnderLoad(cluster.url, eligIds);
@@ -340,7 +318,7 @@ async function main() {
 
     // 6. household query, hub vs PostGraphile
     if (only.has('query')) {
-      const ids = await sampleIds(cluster.url, 5000, true);
+      const ids = await sampleIdNumbers(cluster.url, 5000, true);
       const qr = await runQueryBench({ pgUrl: cluster.url, idNumbers: ids, runs, durationSec: duration, connections, log });
       results.query = qr;
       out.push(`### Household aid-history query under load\n\n${formatQueryTable(qr)}`);

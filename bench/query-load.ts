@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import pgLib from 'pg';
 import type { LoadEntry, LoadStats } from './load.ts';
 import { freePort } from '../test/support/pg-cluster.ts';
+import { sql } from 'drizzle-orm';
+import { openDatabase, rows } from '../src/db/client.ts';
 
 export type Stats = LoadStats;
 
@@ -194,7 +196,7 @@ async function waitFor(what: string, child: Child, check: () => Promise<boolean>
   throw new Error(`${what} did not become ready in ${timeoutMs / 1000}s:\n${child.tail()}`);
 }
 
-function baseEnv(extra: Record<string, string | undefined>): Record<string, string | undefined> {
+export function baseEnv(extra: Record<string, string | undefined>): Record<string, string | undefined> {
   // NODE_OPTIONS of the parent (tsx's loader when run through tsx) is not passed on: each child chooses its own.
   const { NODE_OPTIONS: _n, ...env } = process.env;
   return { ...env, NODE_ENV: 'production', ...extra };
@@ -540,4 +542,27 @@ export function formatQueryTable(r: QueryBenchResult): string {
       `${r.equivalence.members} members; duplicates ${r.equivalence.duplicates}.`,
   );
   return lines.join('\n');
+}
+
+/**
+ * Identity numbers of current persons in a fixed pseudo-random order; `householdsOnly`: of persons in a recorded
+ * household whose members have aid (the hub's household of one has no PostGraphile counterpart).
+ */
+export async function sampleIdNumbers(url: string, limit: number, householdsOnly: boolean): Promise<string[]> {
+  const database = await openDatabase({ databaseUrl: url, dataDir: null });
+  try {
+    const r = await rows<{ id_number: string }>(
+      database.db,
+      householdsOnly
+        ? sql`SELECT p.id_number FROM persons p
+              WHERE p.id_number IS NOT NULL AND p.merged_into IS NULL
+                AND EXISTS (SELECT 1 FROM household_members hm JOIN household_members hm2 ON hm2.household_id = hm.household_id
+                            JOIN aid_records a ON a.person_id = hm2.person_id WHERE hm.person_id = p.id)
+              ORDER BY md5(p.id_number) LIMIT ${limit}`
+        : sql`SELECT id_number FROM persons WHERE id_number IS NOT NULL AND merged_into IS NULL ORDER BY md5(id_number) LIMIT ${limit}`,
+    );
+    return r.map((x) => x.id_number);
+  } finally {
+    await database.close();
+  }
 }

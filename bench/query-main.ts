@@ -21,7 +21,7 @@ import { openDatabase, rows } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { ingestFile } from '../src/ingest/service.ts';
 import { findPgBinDir, startCluster, type Cluster } from '../test/support/pg-cluster.ts';
-import { formatQueryTable, runQueryBench } from './query-load.ts';
+import { formatQueryTable, runQueryBench, sampleIdNumbers } from './query-load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -57,26 +57,6 @@ async function loadProvince(url: string, persons: number): Promise<void> {
   }
 }
 
-/**
- * Identity numbers of persons that belong to a recorded household whose members have aid (the hub's household
- * of one has no PostGraphile counterpart), in a fixed pseudo-random order.
- */
-async function sampleIdNumbers(url: string, limit: number): Promise<string[]> {
-  const database = await openDatabase({ databaseUrl: url, dataDir: null });
-  try {
-    const r = await rows<{ id_number: string }>(
-      database.db,
-      sql`SELECT p.id_number FROM persons p
-          WHERE p.id_number IS NOT NULL AND p.merged_into IS NULL
-            AND EXISTS (SELECT 1 FROM household_members hm JOIN household_members hm2 ON hm2.household_id = hm.household_id
-                        JOIN aid_records a ON a.person_id = hm2.person_id WHERE hm.person_id = p.id)
-          ORDER BY md5(p.id_number) LIMIT ${limit}`,
-    );
-    return r.map((x) => x.id_number);
-  } finally {
-    await database.close();
-  }
-}
 
 async function topStatements(url: string): Promise<string> {
   const database = await openDatabase({ databaseUrl: url, dataDir: null });
@@ -111,7 +91,7 @@ async function main() {
       await database.db.execute(sql`SELECT pg_stat_statements_reset()`);
       await database.close();
     }
-    const idNumbers = await sampleIdNumbers(url, Number(values.sample));
+    const idNumbers = await sampleIdNumbers(url, Number(values.sample), true);
     console.error(`${idNumbers.length} persons of households with aid sampled`);
     const result = await runQueryBench({
       pgUrl: url,

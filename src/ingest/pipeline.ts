@@ -75,9 +75,9 @@ const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
  */
 function sortedKeys(o: object): string[] {
   const keys = Object.keys(o).sort();
-  if (!keys.some((k) => INDEX_KEY.test(k) && Number(k) < 4294967295)) return keys;
-  const index = keys.filter((k) => INDEX_KEY.test(k) && Number(k) < 4294967295).sort((a, b) => Number(a) - Number(b));
-  return [...index, ...keys.filter((k) => !(INDEX_KEY.test(k) && Number(k) < 4294967295))];
+  const isIndex = (k: string) => INDEX_KEY.test(k) && Number(k) < 4294967295;
+  if (!keys.some(isIndex)) return keys;
+  return [...keys.filter(isIndex).sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isIndex(k))];
 }
 
 function stable(v: unknown): string | undefined {
@@ -310,14 +310,14 @@ export interface RecordSource {
   records: () => AsyncIterable<SourceRecord>;
 }
 
+/** An input of a system as a record source: its adapter's integrity check and reader. */
+export function inputSource(adapter: Adapter, input: ByteInput): RecordSource {
+  return { name: input.name, verify: adapter.verify ? () => adapter.verify!(input) : undefined, records: () => adapter.read(input) };
+}
+
 /** Ingests one input of one system and returns its summary. Never throws for bad data; throws for I/O faults. */
 export function ingest(database: Database, adapter: Adapter, input: ByteInput, opts: IngestOptions = {}): Promise<IngestSummary> {
-  return ingestSource(
-    database,
-    adapter,
-    { name: input.name, verify: adapter.verify ? () => adapter.verify!(input) : undefined, records: () => adapter.read(input) },
-    opts,
-  );
+  return ingestSource(database, adapter, inputSource(adapter, input), opts);
 }
 
 const zero = (): Counters => ({ records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0, duplicates: 0, suspectedDuplicates: 0 });

@@ -7,7 +7,7 @@ import type { Database } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import type { Adapter, ByteInput } from './adapter.ts';
 import { bufferInput } from './readers.ts';
-import { ingest, ingestBatch, type BatchSummary, type IngestOptions, type IngestSummary } from './pipeline.ts';
+import { ingest, ingestBatch, ingestSource, inputSource, type BatchSummary, type IngestOptions, type IngestSummary } from './pipeline.ts';
 
 export class UnknownSystemError extends HubError {
   constructor(system: string) {
@@ -32,25 +32,21 @@ export function fileInput(file: string): ByteInput {
 /** Bytes in memory as an input (the GraphQL mutation, tests). */
 export { bufferInput };
 
-export async function ingestFile(database: Database, system: string, file: string, opts: IngestOptions = {}): Promise<IngestSummary> {
+/** A system's export file, checked to exist, as its adapter and record source. */
+function exportFile(system: string, file: string) {
   const adapter = requireAdapter(system);
   if (!fs.existsSync(file)) throw new HubError(ErrorCode.NOT_FOUND, `no such file: ${file}`);
-  return ingest(database, adapter, fileInput(file), opts);
+  return { adapter, source: inputSource(adapter, fileInput(file)) };
 }
 
-function sourceOf(adapter: Adapter, file: string) {
-  const input = fileInput(file);
-  return { name: input.name, verify: adapter.verify ? () => adapter.verify!(input) : undefined, records: () => adapter.read(input) };
+export async function ingestFile(database: Database, system: string, file: string, opts: IngestOptions = {}): Promise<IngestSummary> {
+  const { adapter, source } = exportFile(system, file);
+  return ingestSource(database, adapter, source, opts);
 }
 
 /** Several files, in the order given, in one transaction with one derivation at the end (`ingestBatch`). */
 export async function ingestFiles(database: Database, files: Array<{ system: string; file: string }>, opts: IngestOptions = {}): Promise<BatchSummary> {
-  const items = files.map((f) => {
-    const adapter = requireAdapter(f.system);
-    if (!fs.existsSync(f.file)) throw new HubError(ErrorCode.NOT_FOUND, `no such file: ${f.file}`);
-    return { adapter, source: sourceOf(adapter, f.file) };
-  });
-  return ingestBatch(database, items, opts);
+  return ingestBatch(database, files.map((f) => exportFile(f.system, f.file)), opts);
 }
 
 /**
