@@ -45,6 +45,17 @@ export interface Config {
   maxQueryDepth: number;
   /** Most fields (aliases included) one query may select: the cost limit. */
   maxQueryFields: number;
+  /**
+   * `postgres://…` of a read-only hot standby: the read-only operations (person, household and settlement
+   * views, reports, eligibility, warnings) go there unless the caller has a write the standby has not replayed.
+   */
+  databaseReadUrl: string | null;
+  /** Connections per PostgreSQL pool (the primary's; the standby's has as many). */
+  dbPoolSize: number;
+  /** Longest a statement may run (server-side `statement_timeout`; also the client's wait, plus a margin). */
+  dbStatementTimeoutMs: number;
+  /** Longest to wait for a database connection (connecting, or a free one in the pool). */
+  dbConnectTimeoutMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -86,19 +97,25 @@ function urlVar(env: Env, name: string): string | null {
   }
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const databaseUrl = env.DATABASE_URL?.trim() || null;
-  if (databaseUrl !== null) {
-    let url: URL;
-    try {
-      url = new URL(databaseUrl);
-    } catch {
-      throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user:password@host:port/database)');
-    }
-    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-      throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql://, got "${url.protocol}"`);
-    }
+function postgresUrlVar(env: Env, name: string): string | null {
+  const raw = env[name]?.trim() || null;
+  if (raw === null) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a URL (expected postgres://user:password@host:port/database)');
   }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(name, `must start with postgres:// or postgresql://, got "${url.protocol}"`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = postgresUrlVar(env, 'DATABASE_URL');
+  const databaseReadUrl = postgresUrlVar(env, 'DATABASE_READ_URL');
+  if (databaseReadUrl !== null && databaseUrl === null) throw new ConfigError('DATABASE_READ_URL', 'needs DATABASE_URL (a standby of that primary)');
   const dataDirRaw = env.DATA_DIR?.trim() || './data';
   const dataDir = dataDirRaw === ':memory:' ? dataDirRaw : path.resolve(dataDirRaw);
   const host = env.HOST?.trim() || '127.0.0.1';
@@ -117,5 +134,9 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: intVar(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000),
     maxQueryDepth: intVar(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
     maxQueryFields: intVar(env, 'MAX_QUERY_FIELDS', 400, 10, 100_000),
+    databaseReadUrl,
+    dbPoolSize: intVar(env, 'DB_POOL_SIZE', 10, 1, 1000),
+    dbStatementTimeoutMs: intVar(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 86_400_000),
+    dbConnectTimeoutMs: intVar(env, 'DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
   };
 }

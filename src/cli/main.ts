@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { openHubDatabase } from '../app.ts';
+import { openHubDatabase, openReadDatabase } from '../app.ts';
 import { createLogger } from '../shared/log.ts';
 import { startServer } from '../server/http.ts';
 import { adapters } from '../../adapters/index.ts';
@@ -200,8 +200,9 @@ async function main(argv: string[]): Promise<number> {
         const summaries = await loadDemo(database);
         log.info({ files: summaries.length, records: summaries.reduce((n, s) => n + s.records, 0) }, 'demo data loaded');
       }
-      const server = await startServer(database, config, log, { subgraph: !!values.subgraph });
-      log.info({ url: server.url, database: database.kind }, 'relief-hub serving');
+      const readDatabase = await openReadDatabase(config);
+      const server = await startServer(database, config, log, { subgraph: !!values.subgraph, readDatabase });
+      log.info({ url: server.url, database: database.kind, readDatabase: readDatabase ? 'standby' : null }, 'relief-hub serving');
       process.stdout.write(`relief-hub serving GraphQL at ${server.url} (database: ${database.kind})\n`);
       if (values.demo) {
         // Ready tokens for a newcomer: the platform sees everything; the caseworker is civil affairs in Xiuying, Haikou.
@@ -212,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const stop = async () => {
         await server.close();
+        await readDatabase?.close();
         await database.close();
         process.exit(0);
       };

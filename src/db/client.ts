@@ -28,6 +28,8 @@ export interface Database {
   close(): Promise<void>;
   /** Human-readable server version, e.g. "PostgreSQL 15.18" or "PGlite 0.5 (PostgreSQL 17.5)". */
   serverVersion(): Promise<string>;
+  /** Connections of the pool (PostgreSQL only; PGlite has one connection and answers null). */
+  poolStats?(): { total: number; idle: number; waiting: number; max: number } | null;
 }
 
 export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -45,6 +47,13 @@ export interface OpenOptions {
   dataDir: string | null;
   /** Pool size for PostgreSQL. */
   maxConnections?: number;
+  /**
+   * PostgreSQL: longest a statement may run. Sent as `statement_timeout` (the server cancels it) and, with a
+   * second of margin, as the client's own wait, so a frozen server that cancels nothing is given up on too.
+   */
+  statementTimeoutMs?: number;
+  /** PostgreSQL: longest to wait for a connection (opening one, or a free one in the pool). */
+  connectTimeoutMs?: number;
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
@@ -53,7 +62,20 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
     const pg = (await import('pg')).default;
     // bigint (int8) and numeric come back as strings; keep them exact and convert at the boundary.
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.maxConnections ?? 10 });
+    const max = opts.maxConnections ?? 10;
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max,
+      keepAlive: true,
+      ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: opts.connectTimeoutMs } : {}),
+      ...(opts.statementTimeoutMs
+        ? {
+            statement_timeout: opts.statementTimeoutMs,
+            idle_in_transaction_session_timeout: Math.max(opts.statementTimeoutMs * 2, 60_000),
+            query_timeout: opts.statementTimeoutMs + 1000,
+          }
+        : {}),
+    });
     pool.on('error', () => {
       /* an idle client lost its connection; the pool replaces it */
     });
@@ -70,6 +92,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       async serverVersion() {
         const r = await pool.query('SHOW server_version');
         return `PostgreSQL ${String(r.rows[0]?.server_version).split(' ')[0]}`;
+      },
+      poolStats() {
+        return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max };
       },
     };
   }

@@ -3,6 +3,7 @@ import type { Database } from '../db/client.ts';
 import type { Principal } from '../access/auth.ts';
 import { AccessRecorder } from '../access/log.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
+import type { IngestCounts } from '../server/metrics.ts';
 
 export interface HubContext {
   database: Database;
@@ -15,6 +16,8 @@ export interface HubContext {
   access: AccessRecorder;
   /** The stated purpose of the request (`x-purpose`). */
   purpose: string | null;
+  /** Told of every ingest summary (the server's metrics); absent outside HTTP. */
+  onIngest?: (summary: IngestCounts) => void;
 }
 
 export function createContext(database: Database, principal: Principal | null = null, purpose: string | null = null): HubContext {

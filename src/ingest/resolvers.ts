@@ -27,7 +27,11 @@ export const ingestResolvers = {
       _: unknown,
       args: { system: string; content: string; encoding?: 'TEXT' | 'BASE64' | null; fileName?: string | null },
       ctx: HubContext,
-    ) => ingestContent(ctx.database, args.system, args.content, args.encoding ?? 'TEXT', args.fileName ?? null),
+    ) =>
+      ingestContent(ctx.database, args.system, args.content, args.encoding ?? 'TEXT', args.fileName ?? null).then((summary) => {
+        ctx.onIngest?.(summary);
+        return summary;
+      }),
     reprocessQuarantined: (_: unknown, args: { id: string; corrections?: unknown }, ctx: HubContext) => {
       if (!/^\d{1,18}$/.test(args.id)) throw new HubError(ErrorCode.BAD_USER_INPUT, 'quarantine id is not valid', { argument: 'id' });
       return reprocessQuarantined(ctx.database, Number(args.id), args.corrections ?? null);

@@ -1,9 +1,14 @@
 /**
  * The HTTP server: Apollo Server 5 on Node's own http module. `/graphql` (GraphQL over HTTP), `/healthz`
- * (a database ping) and `/` (a landing page with no external assets). Stateless between requests: every
- * request gets its own context and loaders, so several instances can serve one PostgreSQL server.
+ * (alive), `/readyz` (database reachable, migrations current, not draining), `/metrics` (Prometheus) and `/`
+ * (a landing page with no external assets). Stateless between requests: every request gets its own context
+ * and loaders, so several instances can serve one PostgreSQL server.
  */
 import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -11,14 +16,17 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Database } from '../db/client.ts';
+import { migrationsFolder, type Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { createContext, type HubContext } from '../graphql/context.ts';
+import { createLoaders } from '../graphql/loaders.ts';
 import { servedSchema } from '../graphql/schema.ts';
 import { Keys, type Principal } from '../access/auth.ts';
 import { enforceLimits } from '../access/limits.ts';
 import { A, rows, type Db } from '../db/client.ts';
-import { HubError, ErrorCode } from '../shared/errors.ts';
+import { HubError, ErrorCode, isDatabaseUnavailable } from '../shared/errors.ts';
+import { HubMetrics } from './metrics.ts';
+import { ReadRouter } from './read-routing.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
 import { landingPage } from './landing.ts';
 
@@ -27,7 +35,27 @@ export interface RunningServer {
   port: number;
   /** The hub's token keys (to mint local tokens). */
   keys: Keys;
+  /** True once close() began: /readyz answers 503 so that a load balancer stops sending requests. */
+  readonly draining: boolean;
+  /** This server's metrics (what /metrics serves). */
+  metrics: HubMetrics;
   close(): Promise<void>;
+}
+
+/** The logger of the request being served (a pino child with its request id), for code that has no context. */
+const requestScope = new AsyncLocalStorage<Logger>();
+
+/** An incoming `x-request-id` is kept when it is short and plain; otherwise the hub makes one. */
+const REQUEST_ID = /^[A-Za-z0-9._:@\/+=-]{1,128}$/;
+export function requestIdOf(header: string | string[] | undefined): string {
+  const v = Array.isArray(header) ? header[0] : header;
+  return v !== undefined && REQUEST_ID.test(v) ? v : randomUUID();
+}
+
+/** The last migration of migrations/ (its drizzle journal time): /readyz compares the database's with it. */
+function latestMigration(): number {
+  const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ when: number }> };
+  return Math.max(...journal.entries.map((e) => e.when));
 }
 
 class BodyTooLarge extends Error {}
@@ -66,17 +94,23 @@ function errorBody(code: string, message: string) {
   return { errors: [{ message, extensions: { code } }] };
 }
 
+const UNAVAILABLE_MESSAGE = 'the database is unavailable; try again shortly';
+
 /** Unexpected errors reach clients as INTERNAL_SERVER_ERROR without internals; coded ones pass as they are. */
 export function formatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
+    if (isDatabaseUnavailable(original)) {
+      (requestScope.getStore() ?? log).warn({ err: original }, 'database unavailable');
+      return { message: UNAVAILABLE_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE } };
+    }
     if (original instanceof HubError) return { ...formatted, message: original.message, extensions: { ...original.extensions } };
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _s, ...ext } = formatted.extensions ?? {};
       return { ...formatted, extensions: ext };
     }
-    log.error({ err: original }, 'unexpected error in a request');
+    (requestScope.getStore() ?? log).error({ err: original }, 'unexpected error in a request');
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 }
@@ -150,6 +184,14 @@ async function countRequests(db: Db, subjects: string[]): Promise<number[]> {
 export interface ServeOptions {
   /** Serve the schema as an Apollo Federation 2 subgraph. */
   subgraph?: boolean;
+  /** The read-only standby (DATABASE_READ_URL): read-only operations go there (src/server/read-routing.ts). */
+  readDatabase?: Database | null;
+}
+
+/** What the server notes about one request while Apollo runs it (for metrics and routing). */
+interface RequestState {
+  operation: string;
+  outcome: string;
 }
 
 export async function startServer(database: Database, config: Config, log: Logger, opts: ServeOptions = {}): Promise<RunningServer> {
@@ -169,15 +211,48 @@ export async function startServer(database: Database, config: Config, log: Logge
       {
         async requestDidStart() {
           return {
-            async didResolveOperation({ document }) {
+            async didResolveOperation({ document, operation, contextValue }) {
               enforceLimits(document, { maxDepth: config.maxQueryDepth, maxFields: config.maxQueryFields });
+              if (!operation) return;
+              const state = requestStates.get(contextValue);
+              const first = operation.selectionSet.selections.find((s) => s.kind === 'Field');
+              if (state) state.operation = `${operation.operation}.${first?.kind === 'Field' ? first.name.value : 'fragment'}`;
+              // A read-only operation goes to the standby unless the caller has a write it has not replayed yet.
+              if (router && (await router.routesToStandby(operation, contextValue.principal?.sub ?? null))) {
+                contextValue.database = router.read;
+                contextValue.loaders = createLoaders(router.read);
+                metrics.operationServedBy('read');
+              } else {
+                metrics.operationServedBy('primary');
+              }
             },
-            async willSendResponse({ contextValue, operationName, response }) {
+            async willSendResponse({ contextValue, operationName, operation, response }) {
               // What the cache-control plugin sent: personal data is never cached.
               if (!response.http.headers.has('cache-control')) response.http.headers.set('cache-control', 'no-store');
-              // Every read of personal data is logged, whatever else the response says.
-              if (contextValue.principal && contextValue.access.size > 0) {
-                await contextValue.access.flush(database.db, contextValue.principal, operationName ?? 'anonymous', contextValue.purpose);
+              try {
+                // Every read of personal data is logged, whatever else the response says.
+                if (contextValue.principal && contextValue.access.size > 0) {
+                  await contextValue.access.flush(database.db, contextValue.principal, operationName ?? 'anonymous', contextValue.purpose);
+                }
+                // The caller's reads must see this write: they stay on the primary until the standby replayed it.
+                if (router && operation?.operation === 'mutation' && contextValue.principal) await router.wrote(contextValue.principal.sub);
+              } catch (e) {
+                if (!isDatabaseUnavailable(e)) throw e;
+                // Personal data whose read could not be logged is not sent.
+                (requestScope.getStore() ?? log).warn({ err: e }, 'database unavailable');
+                if (response.body.kind === 'single') {
+                  response.body.singleResult = { errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE } }] };
+                }
+              }
+              if (response.body.kind === 'single') {
+                const errors = response.body.singleResult.errors;
+                const code = errors?.[0]?.extensions?.code;
+                const state = requestStates.get(contextValue);
+                if (state && errors && errors.length > 0) state.outcome = typeof code === 'string' ? code : 'ERROR';
+                if (errors?.some((e) => e.extensions?.code === ErrorCode.DATABASE_UNAVAILABLE)) {
+                  response.http.status = 503;
+                  response.http.headers.set('retry-after', '5');
+                }
               }
             },
           };
@@ -191,24 +266,76 @@ export async function startServer(database: Database, config: Config, log: Logge
   await apollo.start();
   const verifiedTokens = new VerifiedTokens(keys);
   const rateCounter = new GroupCommit<string, number>((subjects) => countRequests(database.db, subjects));
+  const metrics = new HubMetrics(database, opts.readDatabase ?? null);
+  const router = opts.readDatabase ? new ReadRouter(database, opts.readDatabase) : null;
+  const requestStates = new WeakMap<HubContext, RequestState>();
+  const migrationsExpected = latestMigration();
+  let draining = false;
 
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      log.error({ err }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
-      else res.end();
+    const started = process.hrtime.bigint();
+    const requestId = requestIdOf(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    const reqLog = log.child({ reqId: requestId });
+    const state: RequestState = { operation: 'http', outcome: 'ok' };
+    res.once('finish', () => {
+      const outcome = state.outcome === 'ok' && res.statusCode >= 400 ? `HTTP_${res.statusCode}` : state.outcome;
+      metrics.request(state.operation, outcome, started);
+      reqLog.debug({ method: req.method, path: req.url, status: res.statusCode, operation: state.operation, outcome, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
     });
+    requestScope.run(reqLog, () =>
+      handle(req, res, state).catch((err: unknown) => {
+        if (isDatabaseUnavailable(err)) {
+          reqLog.warn({ err }, 'database unavailable');
+          state.outcome = ErrorCode.DATABASE_UNAVAILABLE;
+          if (!res.headersSent) sendJson(res, 503, errorBody(ErrorCode.DATABASE_UNAVAILABLE, UNAVAILABLE_MESSAGE), { 'retry-after': '5' });
+          else res.end();
+          return;
+        }
+        reqLog.error({ err }, 'request failed');
+        state.outcome = ErrorCode.INTERNAL_SERVER_ERROR;
+        if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
+        else res.end();
+      }),
+    );
   });
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** /readyz: the database answers (within the statement timeout), its migrations are this build's, and the server is not draining. */
+  async function readiness(): Promise<{ ready: boolean; body: Record<string, unknown> }> {
+    if (draining) return { ready: false, body: { status: 'draining', database: database.kind } };
+    try {
+      // label: http.readyz — the newest migration the database has applied (drizzle's own table)
+      const r = await rows<{ last: string | null }>(database.db, sql`/* http.readyz */ SELECT max(created_at)::text AS last FROM drizzle.__drizzle_migrations`);
+      const applied = Number(r[0]?.last ?? 0);
+      if (applied < migrationsExpected) return { ready: false, body: { status: 'migrations-pending', database: database.kind } };
+      if (router) await router.read.db.execute(sql`SELECT 1`);
+      return { ready: true, body: { status: 'ready', database: database.kind, ...(router ? { readDatabase: 'standby' } : {}) } };
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      return { ready: false, body: { status: 'database-unavailable', database: database.kind } };
+    }
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, state: RequestState): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') {
-      try {
-        await database.db.execute(sql`SELECT 1`);
-        sendJson(res, 200, { status: 'ok', database: database.kind });
-      } catch {
-        sendJson(res, 503, { status: 'unavailable', database: database.kind });
-      }
+      // Alive: the process serves HTTP. The database is /readyz's business (a database outage must not get
+      // every instance restarted).
+      state.operation = 'http.healthz';
+      sendJson(res, 200, { status: 'ok', database: database.kind });
+      return;
+    }
+    if (url.pathname === '/readyz') {
+      state.operation = 'http.readyz';
+      const r = await readiness();
+      sendJson(res, r.ready ? 200 : 503, r.body);
+      return;
+    }
+    if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+      state.operation = 'http.metrics';
+      const m = await metrics.text();
+      res.writeHead(200, { 'content-type': m.contentType, 'content-length': Buffer.byteLength(m.body) });
+      res.end(req.method === 'HEAD' ? undefined : m.body);
       return;
     }
     if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -217,7 +344,9 @@ export async function startServer(database: Database, config: Config, log: Logge
       res.end(req.method === 'HEAD' ? undefined : html);
       return;
     }
+    state.operation = 'graphql';
     if (url.pathname !== '/graphql') {
+      state.operation = 'http.other';
       sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, `no route ${url.pathname}; GraphQL is served at /graphql`));
       return;
     }
@@ -226,11 +355,13 @@ export async function startServer(database: Database, config: Config, log: Logge
       principal = await verifiedTokens.verify(req.headers.authorization);
     } catch (e) {
       const err = e as HubError;
+      state.outcome = err.code ?? ErrorCode.UNAUTHENTICATED;
       sendJson(res, 401, errorBody(err.code, err.message), { 'www-authenticate': 'Bearer realm="relief-hub"' });
       return;
     }
     const count = await rateCounter.submit(principal.sub);
     if (count > config.rateLimitPerMinute) {
+      state.outcome = ErrorCode.RATE_LIMITED;
       sendJson(res, 429, errorBody(ErrorCode.RATE_LIMITED, `more than ${config.rateLimitPerMinute} requests in a minute`), { 'retry-after': '60' });
       return;
     }
@@ -264,7 +395,13 @@ export async function startServer(database: Database, config: Config, log: Logge
       body = bodyText;
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body };
-    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => createContext(database, principal, purpose) });
+    const context = async () => {
+      const ctx = createContext(database, principal, purpose);
+      ctx.onIngest = (summary) => metrics.ingest(summary);
+      requestStates.set(ctx, state);
+      return ctx;
+    };
+    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
     const outHeaders: Record<string, string> = {};
     for (const [k, v] of result.headers) outHeaders[k] = v;
     res.statusCode = result.status ?? 200;
@@ -287,7 +424,12 @@ export async function startServer(database: Database, config: Config, log: Logge
     url: `http://${host}:${port}/graphql`,
     port,
     keys,
+    metrics,
+    get draining() {
+      return draining;
+    },
     async close() {
+      draining = true;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

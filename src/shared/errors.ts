@@ -18,6 +18,7 @@ export const ErrorCode = {
   QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -29,4 +30,26 @@ export class HubError extends GraphQLError {
   get code(): ErrorCode {
     return this.extensions.code as ErrorCode;
   }
+}
+
+/**
+ * Whether an error means the database could not be reached or did not answer in time (server down, frozen,
+ * restarting, a statement or connection timeout), as opposed to a bug or a refused statement: the request
+ * then gets `503 DATABASE_UNAVAILABLE`. Looks through wrappers (drizzle's query error, GraphQL's) by `cause`.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 8; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string') {
+      // 08xxx connection exceptions, 57P01–57P03 shutdown and cannot-connect-now, 57014 statement timeout/cancel,
+      // 53300 too many connections; Node's socket errors.
+      if (/^08/.test(code) || /^57P0[1-3]$/.test(code) || code === '57014' || code === '53300') return true;
+      if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code)) return true;
+    }
+    if (typeof message === 'string' && /Query read timeout|timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Connection terminated due to connection timeout/i.test(message)) {
+      return true;
+    }
+    e = (e as { cause?: unknown; originalError?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
+  }
+  return false;
 }
