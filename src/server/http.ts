@@ -188,6 +188,7 @@ export interface ServeOptions {
   readDatabase?: Database | null;
 }
 
+const STATE = Symbol('request state');
 /** What the server notes about one request while Apollo runs it (for metrics and routing). */
 interface RequestState {
   operation: string;
@@ -268,7 +269,11 @@ export async function startServer(database: Database, config: Config, log: Logge
   const rateCounter = new GroupCommit<string, number>((subjects) => countRequests(database.db, subjects));
   const metrics = new HubMetrics(database, opts.readDatabase ?? null);
   const router = opts.readDatabase ? new ReadRouter(database, opts.readDatabase) : null;
-  const requestStates = new WeakMap<HubContext, RequestState>();
+  // Apollo shallow-copies the context for the operation; the state travels in it under a symbol.
+  const requestStates = {
+    get: (ctx: HubContext) => (ctx as HubContext & { [STATE]?: RequestState })[STATE],
+    set: (ctx: HubContext, state: RequestState) => void Object.assign(ctx, { [STATE]: state }),
+  };
   const migrationsExpected = latestMigration();
   let draining = false;
 
@@ -278,11 +283,15 @@ export async function startServer(database: Database, config: Config, log: Logge
     res.setHeader('x-request-id', requestId);
     const reqLog = log.child({ reqId: requestId });
     const state: RequestState = { operation: 'http', outcome: 'ok' };
-    res.once('finish', () => {
+    // Counted when the response is handed over (not on 'finish', which may come after the client read it).
+    const end = res.end.bind(res) as (...a: unknown[]) => http.ServerResponse;
+    res.end = ((...args: unknown[]) => {
       const outcome = state.outcome === 'ok' && res.statusCode >= 400 ? `HTTP_${res.statusCode}` : state.outcome;
       metrics.request(state.operation, outcome, started);
       reqLog.debug({ method: req.method, path: req.url, status: res.statusCode, operation: state.operation, outcome, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
-    });
+      res.end = end as typeof res.end;
+      return end(...args);
+    }) as typeof res.end;
     requestScope.run(reqLog, () =>
       handle(req, res, state).catch((err: unknown) => {
         if (isDatabaseUnavailable(err)) {
