@@ -337,7 +337,15 @@ export const aidRecords = pgTable(
   ],
 );
 
-/** Earlier versions of aid records, superseded by a later delivery with new content (rule 1). */
+/**
+ * Earlier versions of aid records, superseded by a later delivery with new content (rule 1).
+ *
+ * On PostgreSQL (and PGlite) the table is partitioned by year of `superseded_at` (migration 0010, declarative
+ * partitioning, a DEFAULT partition catching any year without its own): the history grows with time and
+ * nothing references it. A partitioned table's unique keys must contain the partition key, hence the primary
+ * key (aid_id, version, superseded_at); a version is still written once, by the transaction that supersedes it
+ * (`ingest.keep-aid-version` under the aid record's row lock).
+ */
 export const aidRecordVersions = pgTable(
   'aid_record_versions',
   {
@@ -348,7 +356,7 @@ export const aidRecordVersions = pgTable(
     sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
     supersededAt: at('superseded_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.aidId, t.version] })],
+  (t) => [primaryKey({ columns: [t.aidId, t.version, t.supersededAt] })],
 );
 
 /**
@@ -490,11 +498,17 @@ export const warnings = pgTable(
   (t) => [index('warnings_kind_idx').on(t.kind, t.closedAt), index('warnings_person_idx').on(t.personId)],
 );
 
-/** Append-only log of every read of personal data (who, when, whose record, which fields, why). */
+/**
+ * Append-only log of every read of personal data (who, when, whose record, which fields, why).
+ *
+ * Partitioned by year of `at` (migration 0010; one partition per year and a DEFAULT one, so an insert never
+ * fails): a year's partition is detached and archived, never deleted (README, "Retention"). Its primary key
+ * holds the partition key, as PostgreSQL requires; `id` alone still comes from one sequence.
+ */
 export const accessLog = pgTable(
   'access_log',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: bigserial('id', { mode: 'number' }).notNull(),
     at: at('at').notNull().defaultNow(),
     actor: text('actor').notNull(),
     actorRole: text('actor_role').notNull(),
@@ -506,7 +520,11 @@ export const accessLog = pgTable(
     fields: text('fields').array().notNull(),
     purpose: text('purpose'),
   },
-  (t) => [index('access_log_subject_idx').on(t.subjectIdNumber, t.at), index('access_log_actor_idx').on(t.actor, t.at)],
+  (t) => [
+    primaryKey({ columns: [t.id, t.at] }),
+    index('access_log_subject_idx').on(t.subjectIdNumber, t.at),
+    index('access_log_actor_idx').on(t.actor, t.at),
+  ],
 );
 
 /** Settings the hub keeps for itself and every instance shares (e.g. a generated token secret). */
