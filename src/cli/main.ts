@@ -34,10 +34,15 @@ Commands:
   token --role R [--agency A] [--county C] [--system S] [--sub S] [--ttl 8h]
                                       print a bearer token signed with this hub's key
   systems                             list the source systems and their programs
+  export-to-postgres --to URL [--batch N]
+                                      copy the embedded database (DATA_DIR) into an empty PostgreSQL database (URL:
+                                      its owner role), every table and history; prints the per-table check as JSON
+                                      (exit 1 if counts or money sums differ, 2 if the target is not empty)
 
 Configuration (environment): DATABASE_URL (PostgreSQL; else embedded PGlite in DATA_DIR, default ./data),
 HOST (127.0.0.1), PORT (4000), NODE_ENV, LOG_LEVEL, MAX_BODY_BYTES, INGEST_BATCH_SIZE, AUTH_SECRET, AUTH_JWKS_URL,
-RATE_LIMIT_PER_MINUTE, MAX_QUERY_DEPTH, MAX_QUERY_FIELDS.`;
+RATE_LIMIT_PER_MINUTE, MAX_QUERY_DEPTH, MAX_QUERY_FIELDS, DATABASE_READ_URL, DB_POOL_SIZE, DB_STATEMENT_TIMEOUT_MS,
+DB_CONNECT_TIMEOUT_MS.`;
 
 class UsageError extends Error {}
 
@@ -220,6 +225,28 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       return new Promise<number>(() => undefined);
+    }
+    case 'export-to-postgres': {
+      const { values } = parseArgs({ args: rest, options: { to: { type: 'string' }, batch: { type: 'string' } } });
+      if (!values.to || !/^postgres(ql)?:\/\//.test(values.to)) throw new UsageError('--to must be the postgres:// URL of the target database (its owner role)');
+      if (config.dataDir === ':memory:') throw new UsageError('DATA_DIR names the embedded database to export; :memory: has nothing to export');
+      const { exportToPostgres, ExportRefused } = await import('../db/export.ts');
+      // The source is always the embedded database, whatever DATABASE_URL says.
+      const source = await openHubDatabase({ ...config, databaseUrl: null, databaseReadUrl: null });
+      try {
+        const result = await exportToPostgres(source, values.to, { batchSize: intOption(values.batch, 'batch', 5000), progress: (l) => log.info(l) });
+        for (const t of result.tables) process.stdout.write(JSON.stringify(t) + '\n');
+        process.stdout.write(JSON.stringify({ tables: result.tables.length, sequences: result.sequences, ok: result.ok }) + '\n');
+        return result.ok ? 0 : 1;
+      } catch (e) {
+        if (e instanceof ExportRefused) {
+          process.stderr.write(`relief-hub: ${e.message}\n`);
+          return 2;
+        }
+        throw e;
+      } finally {
+        await source.close();
+      }
     }
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);

@@ -36,6 +36,29 @@ export interface Cluster {
   url: string;
   version: string;
   stop(): void;
+  /** The cluster's data directory and port (a standby is made from them). */
+  dataDir?: string;
+  port?: number;
+  /** Freezes every process of the server (SIGSTOP), as a hung machine would; `thaw` resumes them. */
+  freeze?(): void;
+  thaw?(): void;
+}
+
+/** The postmaster's pid and its children's: the whole server. */
+function serverPids(data: string): number[] {
+  const main = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(main)], { encoding: 'utf8' }).stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  return [main, ...children];
+}
+
+function signalServer(data: string, signal: NodeJS.Signals): void {
+  for (const pid of serverPids(data)) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* gone already */
+    }
+  }
 }
 
 /** `extra`: more `-c name=value` server settings (the benchmark's memory and statistics settings). */
@@ -59,7 +82,49 @@ export async function startCluster(binDir: string, extra: string[] = []): Promis
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     version,
+    dataDir: data,
+    port,
+    freeze: () => signalServer(data, 'SIGSTOP'),
+    thaw: () => signalServer(data, 'SIGCONT'),
     stop() {
+      signalServer(data, 'SIGCONT');
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
+ * A hot standby of `primary`, made as an operator would: `pg_basebackup -R` (streaming replication, the
+ * primary's connection written into postgresql.auto.conf with standby.signal), started on its own port.
+ */
+export async function startStandby(binDir: string, primary: Cluster): Promise<Cluster> {
+  const isRoot = process.getuid?.() === 0;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-pg-standby-'));
+  const data = path.join(dir, 'data');
+  const port = await freePort();
+  const run = (cmd: string, args: string[]) => {
+    const full = isRoot ? ['-u', 'postgres', '--', path.join(binDir, cmd), ...args] : args;
+    const r = spawnSync(isRoot ? 'runuser' : path.join(binDir, cmd), full, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
+    return r.stdout;
+  };
+  if (isRoot) execFileSync('chown', ['-R', 'postgres', dir]);
+  run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
+  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c hot_standby=on -c max_connections=100`;
+  run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    version: primary.version,
+    dataDir: data,
+    port,
+    freeze: () => signalServer(data, 'SIGSTOP'),
+    thaw: () => signalServer(data, 'SIGCONT'),
+    stop() {
+      signalServer(data, 'SIGCONT');
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
       } finally {
