@@ -219,7 +219,9 @@ export async function startServer(database: Database, config: Config, log: Logge
               const first = operation.selectionSet.selections.find((s) => s.kind === 'Field');
               if (state) state.operation = `${operation.operation}.${first?.kind === 'Field' ? first.name.value : 'fragment'}`;
               // A read-only operation goes to the standby unless the caller has a write it has not replayed yet.
-              if (router && (await router.routesToStandby(operation, contextValue.principal?.sub ?? null))) {
+              // A standby that cannot be asked whether it replayed the caller's write: the primary answers instead.
+              const toStandby = router ? await router.routesToStandby(operation, contextValue.principal?.sub ?? null).catch(() => false) : false;
+              if (router && toStandby) {
                 contextValue.database = router.read;
                 contextValue.loaders = createLoaders(router.read);
                 metrics.operationServedBy('read');
@@ -235,8 +237,6 @@ export async function startServer(database: Database, config: Config, log: Logge
                 if (contextValue.principal && contextValue.access.size > 0) {
                   await contextValue.access.flush(database.db, contextValue.principal, operationName ?? 'anonymous', contextValue.purpose);
                 }
-                // The caller's reads must see this write: they stay on the primary until the standby replayed it.
-                if (router && operation?.operation === 'mutation' && contextValue.principal) await router.wrote(contextValue.principal.sub);
               } catch (e) {
                 if (!isDatabaseUnavailable(e)) throw e;
                 // Personal data whose read could not be logged is not sent.
@@ -244,6 +244,10 @@ export async function startServer(database: Database, config: Config, log: Logge
                 if (response.body.kind === 'single') {
                   response.body.singleResult = { errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE } }] };
                 }
+              }
+              // The caller's reads must see this write: they stay on the primary until the standby replayed it.
+              if (router && operation?.operation === 'mutation' && contextValue.principal) {
+                await router.wrote(contextValue.principal.sub).catch((e: unknown) => (requestScope.getStore() ?? log).warn({ err: e }, 'could not note the WAL position of a write'));
               }
               if (response.body.kind === 'single') {
                 const errors = response.body.singleResult.errors;
@@ -381,6 +385,7 @@ export async function startServer(database: Database, config: Config, log: Logge
         bodyText = await readBody(req, config.maxBodyBytes);
       } catch (e) {
         if (e instanceof BodyTooLarge) {
+          state.outcome = ErrorCode.PAYLOAD_TOO_LARGE;
           sendJson(res, 413, errorBody(ErrorCode.PAYLOAD_TOO_LARGE, `request body exceeds ${config.maxBodyBytes} bytes`), { connection: 'close' });
           return;
         }
@@ -397,6 +402,7 @@ export async function startServer(database: Database, config: Config, log: Logge
       try {
         body = bodyText === '' ? undefined : JSON.parse(bodyText);
       } catch {
+        state.outcome = ErrorCode.BAD_USER_INPUT;
         sendJson(res, 400, errorBody(ErrorCode.BAD_USER_INPUT, 'request body is not valid JSON'));
         return;
       }

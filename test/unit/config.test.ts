@@ -16,6 +16,10 @@ describe('configuration', () => {
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'loud'],
     ['MAX_BODY_BYTES', '-1'],
+    ['DATABASE_READ_URL', 'http://standby/hub'],
+    ['DB_POOL_SIZE', '0'],
+    ['DB_STATEMENT_TIMEOUT_MS', '10'],
+    ['DB_CONNECT_TIMEOUT_MS', 'soon'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`^${name}:`));
@@ -23,5 +27,12 @@ describe('configuration', () => {
 
   it('accepts a PostgreSQL URL', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/hub' }).databaseUrl).toBe('postgres://u:p@127.0.0.1:5432/hub');
+  });
+
+  it('takes a read standby only beside a primary, and the database timeouts', () => {
+    expect(() => loadConfig({ DATABASE_READ_URL: 'postgres://u@standby/hub' })).toThrowError(/^DATABASE_READ_URL: needs DATABASE_URL/);
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@primary/hub', DATABASE_READ_URL: 'postgres://u@standby/hub', DB_STATEMENT_TIMEOUT_MS: '2500', DB_CONNECT_TIMEOUT_MS: '800', DB_POOL_SIZE: '4' });
+    expect(c).toMatchObject({ databaseReadUrl: 'postgres://u@standby/hub', dbStatementTimeoutMs: 2500, dbConnectTimeoutMs: 800, dbPoolSize: 4 });
+    expect(loadConfig({})).toMatchObject({ databaseReadUrl: null, dbStatementTimeoutMs: 30_000, dbConnectTimeoutMs: 5_000, dbPoolSize: 10 });
   });
 });
