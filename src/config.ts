@@ -45,6 +45,8 @@ export interface Config {
   maxQueryDepth: number;
   /** Most fields (aliases included) one query may select: the cost limit. */
   maxQueryFields: number;
+  /** Most lexical tokens a query document may have; the parser stops there (QUERY_TOO_COMPLEX). */
+  maxQueryTokens: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -117,5 +119,6 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: intVar(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000),
     maxQueryDepth: intVar(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
     maxQueryFields: intVar(env, 'MAX_QUERY_FIELDS', 400, 10, 100_000),
+    maxQueryTokens: intVar(env, 'MAX_QUERY_TOKENS', 5000, 100, 1_000_000),
   };
 }

@@ -21,6 +21,7 @@ import { A, rows, type Db } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
 import { landingPage } from './landing.ts';
+import { checkRequestInputs, clipMessage, codeOfUncodedClientError, isTokenLimit } from './request-guards.ts';
 
 export interface RunningServer {
   url: string;
@@ -66,15 +67,24 @@ function errorBody(code: string, message: string) {
   return { errors: [{ message, extensions: { code } }] };
 }
 
-/** Unexpected errors reach clients as INTERNAL_SERVER_ERROR without internals; coded ones pass as they are. */
+/**
+ * Unexpected errors reach clients as INTERNAL_SERVER_ERROR without internals; coded ones pass as they are.
+ * No message echoes the client's input whole (clipMessage); Apollo's code-less client errors get a code.
+ */
 export function formatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    if (original instanceof HubError) return { ...formatted, message: original.message, extensions: { ...original.extensions } };
+    if (original instanceof HubError) {
+      const { http: _h, ...extensions } = original.extensions;
+      return { ...formatted, message: clipMessage(original.message), extensions };
+    }
+    if (isTokenLimit(original)) return { message: clipMessage(formatted.message), extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
+    const clientCode = codeOfUncodedClientError(original);
+    if (clientCode) return { message: clipMessage(formatted.message), extensions: { code: clientCode } };
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _s, ...ext } = formatted.extensions ?? {};
-      return { ...formatted, extensions: ext };
+      return { ...formatted, message: clipMessage(formatted.message), extensions: ext };
     }
     log.error({ err: original }, 'unexpected error in a request');
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
@@ -157,6 +167,10 @@ export async function startServer(database: Database, config: Config, log: Logge
   const apollo = new ApolloServer<HubContext>({
     schema: servedSchema(opts.subgraph),
     introspection: config.env === 'development',
+    // No "Did you mean …" naming the schema's fields outside development.
+    hideSchemaDetailsFromClientErrors: config.env !== 'development',
+    // The parser stops at this many tokens: a huge document is refused before it is parsed whole.
+    parseOptions: { maxTokens: config.maxQueryTokens },
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     formatError: formatError(log),
@@ -169,8 +183,10 @@ export async function startServer(database: Database, config: Config, log: Logge
       {
         async requestDidStart() {
           return {
-            async didResolveOperation({ document }) {
-              enforceLimits(document, { maxDepth: config.maxQueryDepth, maxFields: config.maxQueryFields });
+            async didResolveOperation({ document, request, schema }) {
+              // Introspection selections are measured apart only where introspection is allowed at all.
+              enforceLimits(document, { maxDepth: config.maxQueryDepth, maxFields: config.maxQueryFields, introspection: config.env === 'development' });
+              checkRequestInputs(schema, document, request.variables);
             },
             async willSendResponse({ contextValue, operationName, response }) {
               // What the cache-control plugin sent: personal data is never cached.
