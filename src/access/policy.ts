@@ -37,6 +37,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   'Query.settlement': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.aidCapacity': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.quarantine': { roles: ['PLATFORM'] },
+  'Query.ingestRuns': { roles: ['PLATFORM'] },
   'Query.reviewQueue': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.funds': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.fund': { roles: ['CASEWORKER', 'PLATFORM'] },

@@ -14,6 +14,7 @@ const CURSOR_KEYS: Readonly<Record<string, RegExp>> = {
   tx: /^\d{1,18}$/,
   access: /^\d{1,18}$/,
   warning: /^\d{1,18}$/,
+  run: /^\d{1,18}$/,
   review: /^[A-Za-z0-9_-]{1,200}$/,
 };
 
