@@ -28,6 +28,16 @@ export interface RunningServer {
   port: number;
   /** The hub's token keys (to mint local tokens). */
   keys: Keys;
+  /** True from the moment shutdown() starts: new requests are refused (503), in-flight ones finish (/readyz reads it). */
+  readonly draining: boolean;
+  /** Requests being served now. */
+  readonly inFlight: number;
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish (at most `graceMs`), then close every
+   * connection and Apollo. The caller closes the database after it.
+   */
+  shutdown(graceMs?: number): Promise<void>;
+  /** Immediate stop (tests): connections are cut. */
   close(): Promise<void>;
 }
 
@@ -173,6 +183,9 @@ export async function startServer(database: Database, config: Config, log: Logge
     parseOptions: { maxTokens: config.maxQueryTokens },
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
+    // Apollo's own SIGINT/SIGTERM handler stops Apollo and re-raises the signal, killing the process before
+    // the hub has closed its database; `relief-hub serve` handles the signals itself (shutdown, then close).
+    stopOnTerminationSignals: false,
     formatError: formatError(log),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -208,7 +221,18 @@ export async function startServer(database: Database, config: Config, log: Logge
   const verifiedTokens = new VerifiedTokens(keys);
   const rateCounter = new GroupCommit<string, number>((subjects) => countRequests(database.db, subjects));
 
+  let draining = false;
+  let inFlight = 0;
+  const idle: Array<() => void> = [];
   const server = http.createServer((req, res) => {
+    if (draining) {
+      sendJson(res, 503, errorBody('SHUTTING_DOWN', 'the hub is shutting down; retry on another instance or in a moment'), { connection: 'close', 'retry-after': '5' });
+      return;
+    }
+    inFlight++;
+    res.once('close', () => {
+      if (--inFlight === 0) for (const f of idle.splice(0)) f();
+    });
     handle(req, res).catch((err: unknown) => {
       log.error({ err }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
@@ -303,6 +327,29 @@ export async function startServer(database: Database, config: Config, log: Logge
     url: `http://${host}:${port}/graphql`,
     port,
     keys,
+    get draining() {
+      return draining;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    async shutdown(graceMs = 10_000) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, graceMs);
+          idle.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      server.closeAllConnections();
+      await closed;
+      await apollo.stop();
+    },
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
