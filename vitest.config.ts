@@ -16,13 +16,17 @@ export default defineConfig({
     hookTimeout: 120_000,
     maxWorkers: 2,
     projects: [
+      // `extends: true`: inline projects do not inherit the root options (testTimeout, hookTimeout, reporters'
+      // settings) otherwise, and PGlite's hooks then time out at vitest's 10 s default on a loaded machine.
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'adapters/**/*.test.ts', 'bench/**/*.test.ts', 'test/unit/**/*.test.ts'],
         },
       },
       {
+        extends: true,
         test: {
           name: 'pglite',
           include: integration,
@@ -34,6 +38,7 @@ export default defineConfig({
       ...(pgBin
         ? [
             {
+              extends: true as const,
               test: {
                 name: 'postgres',
                 include: integration,

@@ -56,6 +56,8 @@ export interface Config {
   dbStatementTimeoutMs: number;
   /** Longest to wait for a database connection (connecting, or a free one in the pool). */
   dbConnectTimeoutMs: number;
+  /** Most lexical tokens a query document may have; the parser stops there (QUERY_TOO_COMPLEX). */
+  maxQueryTokens: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -138,5 +140,6 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: intVar(env, 'DB_POOL_SIZE', 10, 1, 1000),
     dbStatementTimeoutMs: intVar(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 86_400_000),
     dbConnectTimeoutMs: intVar(env, 'DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+    maxQueryTokens: intVar(env, 'MAX_QUERY_TOKENS', 5000, 100, 1_000_000),
   };
 }

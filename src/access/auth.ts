@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import { rows, type Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
+import { keepSecret } from '../db/data-dir.ts';
 
 export const ROLES = ['CASEWORKER', 'PLATFORM', 'CHARITY', 'AUDITOR', 'SOURCE_SYSTEM'] as const;
 export type Role = (typeof ROLES)[number];
@@ -53,7 +54,14 @@ export class Keys {
       sql`INSERT INTO hub_settings (key, value) VALUES ('auth_secret', ${randomBytes(48).toString('base64url')}) ON CONFLICT (key) DO NOTHING`,
     );
     const r = await rows<{ value: string }>(database.db, sql`SELECT value FROM hub_settings WHERE key = 'auth_secret'`);
+    // Embedded: also beside the database, so `relief-hub token` mints without opening it (src/db/data-dir.ts).
+    if (database.dataDir) keepSecret(database.dataDir, r[0]!.value);
     return new Keys(new TextEncoder().encode(r[0]!.value), null);
+  }
+
+  /** Keys of a known HS256 secret (`relief-hub token` with the secret kept in DATA_DIR). */
+  static ofSecret(secret: string): Keys {
+    return new Keys(new TextEncoder().encode(secret), null);
   }
 
   /** Mints a token (local use: `relief-hub token`, the start-up tokens, tests). */

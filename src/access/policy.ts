@@ -10,6 +10,7 @@ import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import { adapters } from '../../adapters/index.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import type { Principal, Role } from './auth.ts';
+import { entityKeyOf } from '../graphql/entities.ts';
 
 export interface AccessRule {
   roles: readonly Role[];
@@ -36,6 +37,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   'Query.settlement': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.aidCapacity': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.quarantine': { roles: ['PLATFORM'] },
+  'Query.ingestRuns': { roles: ['PLATFORM'] },
   'Query.reviewQueue': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.funds': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.fund': { roles: ['CASEWORKER', 'PLATFORM'] },
@@ -50,7 +52,8 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   'Query.earlyWarnings': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.eligibility': { roles: ['CHARITY', 'CASEWORKER', 'PLATFORM'] },
   'Query._service': { roles: ['PLATFORM'] },
-  'Query._entities': { roles: ['PLATFORM'] },
+  // Federation: each representation follows the rule of the root field reaching that entity by that key.
+  'Query._entities': { roles: ['CASEWORKER', 'PLATFORM'], check: (args, p) => checkEntities(args.representations, p) },
   'Mutation.ping': { roles: ALL },
   'Mutation.ingest': {
     roles: ['SOURCE_SYSTEM', 'PLATFORM'],
@@ -79,6 +82,36 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   'Mutation.reverseAid': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Mutation.resolveReview': { roles: ['CASEWORKER', 'PLATFORM'] },
 });
+
+/**
+ * The rule each entity key of the federation subgraph follows: `_entities` is no way around the root fields.
+ * A person's opaque id can be counted through, so only the platform resolves Person by `id`; a caseworker
+ * reaches a person by exact identity number (`Person @key(fields: "idNumber")`), as through `person(idNumber:)`.
+ */
+export const ENTITY_ACCESS: Readonly<Record<string, { root: string; roles?: readonly Role[] }>> = Object.freeze({
+  'Person.idNumber': { root: 'Query.person' },
+  'Person.id': { root: 'Query.person', roles: ['PLATFORM'] },
+  'Household.id': { root: 'Query.household' },
+  'Settlement.settlementId': { root: 'Query.settlement' },
+});
+
+function checkEntities(representations: unknown, p: Principal): void {
+  for (const rep of Array.isArray(representations) ? representations : []) {
+    const key = entityKeyOf(rep);
+    const entity = key ? ENTITY_ACCESS[`${key.type}.${key.field}`] : undefined;
+    // A representation of no known entity and key is refused to everyone but the platform (it resolves to an error).
+    if (!key || !entity) {
+      if (p.role !== 'PLATFORM') throw new HubError(ErrorCode.FORBIDDEN, `role ${p.role} may not resolve this representation`, { operation: 'Query._entities' });
+      continue;
+    }
+    const rule = ACCESS[entity.root]!;
+    const roles = entity.roles ?? rule.roles;
+    if (!roles.includes(p.role)) {
+      throw new HubError(ErrorCode.FORBIDDEN, `role ${p.role} may not resolve ${key.type} by ${key.field}`, { operation: 'Query._entities', entity: `${key.type}.${key.field}` });
+    }
+    rule.check?.({ [key.field]: key.value }, p);
+  }
+}
 
 export function requirePrincipal(ctx: { principal: Principal | null }): Principal {
   if (!ctx.principal) throw new HubError(ErrorCode.UNAUTHENTICATED, 'a bearer token is required');

@@ -13,6 +13,7 @@ import { listQuarantine } from '../ingest/quarantine.ts';
 import { HubError } from '../shared/errors.ts';
 import { isEmpty, loadDemo } from '../demo.ts';
 import { Keys, ROLES, type Role } from '../access/auth.ts';
+import { DataDirLockedError, readKeptSecret } from '../db/data-dir.ts';
 
 const USAGE = `relief-hub <command> [options]
 
@@ -41,8 +42,8 @@ Commands:
 
 Configuration (environment): DATABASE_URL (PostgreSQL; else embedded PGlite in DATA_DIR, default ./data),
 HOST (127.0.0.1), PORT (4000), NODE_ENV, LOG_LEVEL, MAX_BODY_BYTES, INGEST_BATCH_SIZE, AUTH_SECRET, AUTH_JWKS_URL,
-RATE_LIMIT_PER_MINUTE, MAX_QUERY_DEPTH, MAX_QUERY_FIELDS, DATABASE_READ_URL, DB_POOL_SIZE, DB_STATEMENT_TIMEOUT_MS,
-DB_CONNECT_TIMEOUT_MS.`;
+RATE_LIMIT_PER_MINUTE, MAX_QUERY_DEPTH, MAX_QUERY_FIELDS, MAX_QUERY_TOKENS, DATABASE_READ_URL, DB_POOL_SIZE,
+DB_STATEMENT_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS.`;
 
 class UsageError extends Error {}
 
@@ -92,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       if (!adapters.some((a) => a.code === system)) throw new UnknownSystemError(system);
       const database = await openHubDatabase(config);
       try {
+        log.debug({ system, file }, 'ingesting');
         const summary = await ingestFile(database, system, file, { batchSize: config.ingestBatchSize });
         const { runId: _r, message, ...printed } = summary;
         process.stdout.write(JSON.stringify(summary.rejected ? { ...printed, message } : printed) + '\n');
@@ -146,6 +148,14 @@ async function main(argv: string[]): Promise<number> {
       if (!role || !(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
       if (role === 'CASEWORKER' && (!values.agency || !values.county)) throw new UsageError('a CASEWORKER token needs --agency and --county');
       if (role === 'SOURCE_SYSTEM' && !values.system) throw new UsageError('a SOURCE_SYSTEM token needs --system');
+      // The embedded hub's generated secret is kept beside its database: mint with it, without the database
+      // (and its lock), so this works while `serve` holds DATA_DIR and the server verifies what it prints.
+      const kept = !config.authSecret && !config.authJwksUrl && !config.databaseUrl && config.dataDir !== ':memory:' ? readKeptSecret(config.dataDir) : null;
+      if (kept) {
+        const claims = { role: role as Role, agency: values.agency, county: values.county, system: values.system, sub: values.sub, ttl: values.ttl };
+        process.stdout.write((await Keys.ofSecret(kept).mint(claims)) + '\n');
+        return 0;
+      }
       const database = await openHubDatabase(config);
       try {
         const keys = await Keys.load(config, database);
@@ -216,14 +226,33 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`\nplatform token (8 h):\n${platform}\n\ncaseworker token, civil-affairs / 460105 (8 h):\n${caseworker}\n\n`);
         process.stdout.write(`try: curl -s ${server.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" -d '{"query":"{ hub { version } }"}'\n`);
       }
-      const stop = async () => {
-        await server.close();
-        await readDatabase?.close();
-        await database.close();
-        process.exit(0);
+      // Ctrl-C or SIGTERM: stop accepting, let in-flight requests finish (10 s at most), then close the
+      // database cleanly (an embedded database left unclean is recovered on the next start, at best). A second
+      // signal does not cut this short: the close is what keeps the data.
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          process.stderr.write(`${signal}: still closing the database, please wait\n`);
+          return;
+        }
+        stopping = true;
+        log.info({ signal, inFlight: server.inFlight }, 'shutting down: draining requests');
+        void (async () => {
+          try {
+            await server.shutdown(10_000);
+          } finally {
+            await readDatabase?.close();
+            await database.close();
+          }
+          log.info('database closed; bye');
+          process.exit(0);
+        })().catch((err: unknown) => {
+          process.stderr.write(`shutdown failed: ${(err as Error).stack ?? String(err)}\n`);
+          process.exit(1);
+        });
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
       return new Promise<number>(() => undefined);
     }
     case 'export-to-postgres': {
@@ -259,6 +288,7 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError) process.stderr.write(`configuration error: ${err.message}\n`);
     else if (err instanceof UsageError) process.stderr.write(`${err.message}\n`);
     else if (err instanceof HubError) process.stderr.write(`${err.code}: ${err.message}\n`);
+    else if (err instanceof DataDirLockedError) process.stderr.write(`${err.message}\n`);
     else process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   },

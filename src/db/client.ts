@@ -10,6 +10,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Logger } from 'drizzle-orm/logger';
 import { sql, type SQL } from 'drizzle-orm';
 import * as schema from './schema.ts';
+import { lockDataDir } from './data-dir.ts';
 
 export type Schema = typeof schema;
 export type Drizzle = PgDatabase<PgQueryResultHKT, Schema>;
@@ -22,6 +23,8 @@ export interface Database {
   readonly kind: 'pglite' | 'postgres';
   /** The server URL (PostgreSQL only). */
   readonly url: string | null;
+  /** The directory of embedded PGlite (null in memory and on PostgreSQL). */
+  readonly dataDir: string | null;
   readonly db: Drizzle;
   /** Counts statements sent through drizzle (the N+1 tests read it). */
   readonly stats: { statements: number };
@@ -84,6 +87,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     return {
       kind: 'postgres',
       url: opts.databaseUrl,
+      dataDir: null,
       db,
       stats,
       async close() {
@@ -101,17 +105,30 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const inMemory = !opts.dataDir || opts.dataDir === ':memory:';
   if (!inMemory) fs.mkdirSync(opts.dataDir!, { recursive: true });
-  const client = inMemory ? new PGlite() : new PGlite(opts.dataDir!);
-  await client.waitReady;
+  // One process at a time in DATA_DIR (src/db/data-dir.ts): refused here, before PGlite touches a page.
+  const lock = inMemory ? null : lockDataDir(opts.dataDir!);
+  let client: InstanceType<typeof PGlite>;
+  try {
+    client = inMemory ? new PGlite() : new PGlite(opts.dataDir!);
+    await client.waitReady;
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
   const { drizzle } = await import('drizzle-orm/pglite');
   const db = drizzle(client, { schema, logger }) as unknown as Drizzle;
   return {
     kind: 'pglite',
     url: null,
+    dataDir: inMemory ? null : opts.dataDir!,
     db,
     stats,
     async close() {
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
     },
     async serverVersion() {
       const r = await client.query<{ v: string }>('SHOW server_version');

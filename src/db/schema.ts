@@ -28,21 +28,31 @@ const day = (name: string) => date(name, { mode: 'string' });
 /* ----------------------------------------------------------------- provenance and ingestion */
 
 /** One delivery of one file (or pulled page set) by a source system. */
-export const ingestRuns = pgTable('ingest_runs', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  system: text('system').notNull(),
-  file: text('file').notNull(),
-  startedAt: at('started_at').notNull().defaultNow(),
-  finishedAt: at('finished_at'),
-  records: integer('records').notNull().default(0),
-  newCount: integer('new_count').notNull().default(0),
-  updatedCount: integer('updated_count').notNull().default(0),
-  unchangedCount: integer('unchanged_count').notNull().default(0),
-  quarantinedCount: integer('quarantined_count').notNull().default(0),
-  rejected: boolean('rejected').notNull().default(false),
-  reason: text('reason'),
-  message: text('message'),
-});
+export const ingestRuns = pgTable(
+  'ingest_runs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    system: text('system').notNull(),
+    file: text('file').notNull(),
+    startedAt: at('started_at').notNull().defaultNow(),
+    finishedAt: at('finished_at'),
+    records: integer('records').notNull().default(0),
+    newCount: integer('new_count').notNull().default(0),
+    updatedCount: integer('updated_count').notNull().default(0),
+    unchangedCount: integer('unchanged_count').notNull().default(0),
+    quarantinedCount: integer('quarantined_count').notNull().default(0),
+    rejected: boolean('rejected').notNull().default(false),
+    reason: text('reason'),
+    message: text('message'),
+    /** RUNNING, FINISHED (applied or rejected whole), ABORTED (its process stopped, or it failed: nothing applied). */
+    status: text('status').notNull().default('RUNNING'),
+    /** The hub process running it (host, pid and a random part; src/ingest/runs.ts). */
+    owner: text('owner'),
+    /** Last sign of life of the owner (PostgreSQL: several instances share the table). */
+    heartbeatAt: at('heartbeat_at'),
+  },
+  (t) => [index('ingest_runs_running_idx').on(t.startedAt).where(sql`status = 'RUNNING'`)],
+);
 
 /**
  * Every distinct version of every source record as it was received: the raw text, where it stood in its

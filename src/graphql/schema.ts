@@ -23,6 +23,9 @@ import { reportResolvers } from '../reports/resolvers.ts';
 import { warningResolvers } from '../warnings/resolvers.ts';
 import { guardSchema } from '../access/policy.ts';
 import { recordPersonalReads } from '../access/log.ts';
+import { ENTITY_KEYS, entityKeyOf } from './entities.ts';
+
+export { ENTITY_KEYS } from './entities.ts';
 
 export const schemaDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../schema');
 
@@ -62,8 +65,6 @@ export function servedSchema(subgraph = false): GraphQLSchema {
   return guardSchema(recordPersonalReads(subgraph ? buildSubgraph() : buildSchema()));
 }
 
-/** Entities of the Apollo Federation 2 subgraph and the fields that key them. */
-export const ENTITY_KEYS: Readonly<Record<string, string>> = Object.freeze({ Person: 'id', Household: 'id', Settlement: 'settlementId' });
 
 const FEDERATION_LINK = parse(`extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])`);
 
@@ -72,26 +73,34 @@ export function subgraphTypeDefs(): DocumentNode {
   const merged = mergeTypeDefs(typeDefs());
   const definitions = merged.definitions.map((d) => {
     if (d.kind !== Kind.OBJECT_TYPE_DEFINITION || !ENTITY_KEYS[d.name.value]) return d;
-    const key = ENTITY_KEYS[d.name.value]!;
-    const directive = {
-      kind: Kind.DIRECTIVE,
-      name: { kind: Kind.NAME, value: 'key' },
-      arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'fields' }, value: { kind: Kind.STRING, value: key } }],
-    } as const;
-    return { ...d, directives: [...(d.directives ?? []), directive] } as ObjectTypeDefinitionNode;
+    const keys = [...ENTITY_KEYS[d.name.value]!].reverse().map(
+      (key) =>
+        ({
+          kind: Kind.DIRECTIVE,
+          name: { kind: Kind.NAME, value: 'key' },
+          arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'fields' }, value: { kind: Kind.STRING, value: key } }],
+        }) as const,
+    );
+    return { ...d, directives: [...(d.directives ?? []), ...keys] } as ObjectTypeDefinitionNode;
   });
   return { ...merged, definitions: [...FEDERATION_LINK.definitions, ...definitions] };
 }
 
 /**
  * The hub as an Apollo Federation 2 subgraph (`relief-hub serve --subgraph`): the same schema and resolvers,
- * plus `_entities` resolving Person by id, Household by id and Settlement by settlementId.
+ * plus `_entities` resolving Person by identity number (as `person(idNumber:)` does) or by id, Household by id
+ * and Settlement by settlementId. Who may resolve which is the root fields' rule (ENTITY_ACCESS).
  */
 export function buildSubgraph(): GraphQLSchema {
   const base = resolvers() as Record<string, Record<string, unknown>>;
   const query = base.Query as Record<string, (...a: unknown[]) => unknown>;
   const entityResolvers = {
-    Person: { __resolveReference: (ref: { id: string }, ctx: HubContext) => (/^\d{1,18}$/.test(ref.id) ? ctx.loaders.personById.load(Number(ref.id)) : null) },
+    Person: {
+      __resolveReference: (ref: { id?: string; idNumber?: string }, ctx: HubContext) =>
+        entityKeyOf({ __typename: 'Person', ...ref })?.field === 'idNumber'
+          ? query.person!(undefined, { idNumber: String(ref.idNumber) }, ctx)
+          : /^\d{1,18}$/.test(String(ref.id)) ? ctx.loaders.personById.load(Number(ref.id)) : null,
+    },
     Household: { __resolveReference: (ref: { id: string }, ctx: HubContext) => query.household!(undefined, { id: ref.id }, ctx) },
     Settlement: { __resolveReference: (ref: { settlementId: string }, ctx: HubContext) => ctx.loaders.settlementById.load(ref.settlementId) },
   };

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Database, Tx } from '../db/client.ts';
-import { rows } from '../db/client.ts';
+import { abortRuns, finishRun, heartbeat, startRun } from './runs.ts';
 import { todayCst } from '../identity/dates.ts';
 import { matchProvisionalChildren, refKey, resolvePersons } from '../identity/persons.ts';
 import { fundCodeOf, type RejectCode } from '../codes.ts';
@@ -322,19 +322,6 @@ export function ingest(database: Database, adapter: Adapter, input: ByteInput, o
 
 const zero = (): Counters => ({ records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0, duplicates: 0, suspectedDuplicates: 0 });
 
-async function startRun(database: Database, system: string, file: string): Promise<number> {
-  const run = await rows<{ id: string }>(database.db, sql`INSERT INTO ingest_runs (system, file) VALUES (${system}, ${file}) RETURNING id::text AS id`);
-  return Number(run[0]!.id);
-}
-
-async function finishRun(database: Database, summary: IngestSummary): Promise<void> {
-  await database.db.execute(sql`
-    UPDATE ingest_runs SET finished_at = now(), records = ${summary.records}, new_count = ${summary.new}, updated_count = ${summary.updated},
-      unchanged_count = ${summary.unchanged}, quarantined_count = ${summary.quarantined}, rejected = ${summary.rejected},
-      reason = ${summary.reason}, message = ${summary.message}
-    WHERE id = ${summary.runId}`);
-}
-
 function summaryOf(adapter: Adapter, source: RecordSource, c: Counters, rejected: FileRejectedError | null, ms: number, runId: number): IngestSummary {
   return {
     system: adapter.code,
@@ -431,6 +418,7 @@ export async function ingestSource(database: Database, adapter: Adapter, source:
   const ctx: MapContext = { system: adapter.code, now, today: todayCst(now) };
   const c = zero();
   const runId = await startRun(database, adapter.code, source.name);
+  const stopBeating = heartbeat(database, [runId]);
   let rejected: FileRejectedError | null = null;
   try {
     if (source.verify) await source.verify();
@@ -442,9 +430,15 @@ export async function ingestSource(database: Database, adapter: Adapter, source:
       Object.assign(c, await settle(tx, scope, new Map([[adapter.code, scope.donations]]), now));
     });
   } catch (e) {
-    if (!(e instanceof FileRejectedError)) throw e;
+    if (!(e instanceof FileRejectedError)) {
+      stopBeating();
+      await abortRuns(database, [runId], e);
+      throw e;
+    }
     rejected = e;
     Object.assign(c, zero());
+  } finally {
+    stopBeating();
   }
   const summary = summaryOf(adapter, source, c, rejected, Date.now() - started, runId);
   await finishRun(database, summary);
@@ -476,6 +470,7 @@ export async function ingestBatch(database: Database, items: Array<{ adapter: Ad
   const now = opts.now ?? new Date();
   const runIds: number[] = [];
   for (const it of items) runIds.push(await startRun(database, it.adapter.code, it.source.name));
+  const stopBeating = heartbeat(database, runIds);
   const files: IngestSummary[] = [];
   let settled = { duplicates: 0, suspectedDuplicates: 0 };
   let settleMs = 0;
@@ -508,7 +503,12 @@ export async function ingestBatch(database: Database, items: Array<{ adapter: Ad
     await stats.settle();
     settled = await settle(tx, all, donations, now);
     settleMs = Date.now() - settleStarted;
+  }).catch(async (e: unknown) => {
+    stopBeating();
+    await abortRuns(database, runIds, e);
+    throw e;
   });
+  stopBeating();
   for (const f of files) await finishRun(database, f);
   return { files, ...settled, settleMs, ms: Date.now() - started };
 }

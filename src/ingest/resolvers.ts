@@ -1,10 +1,11 @@
-/** Resolvers of ingestion: the systems, the quarantine, the `ingest` mutation. */
+/** Resolvers of ingestion: the systems, the quarantine, the runs, the `ingest` mutation. */
 import type { HubContext } from '../graphql/context.ts';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/connection.ts';
 import { fundCodeOf } from '../codes.ts';
 import { describeSystems, ingestContent } from './service.ts';
 import { listQuarantine, type QuarantineRow } from './quarantine.ts';
 import { reprocessQuarantined } from './reprocess.ts';
+import { listRuns, type RunStatus } from './runs.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 
 export const ingestResolvers = {
@@ -19,6 +20,13 @@ export const ingestResolvers = {
       const afterId = args.after ? Number(decodeCursor('quarantine', args.after)) : null;
       const r = await listQuarantine(ctx.database.db, { system: args.system, afterId, limit, includeResolved: !!args.includeResolved });
       const edges = r.items.map((node) => ({ cursor: encodeCursor('quarantine', node.id), node }));
+      return { totalCount: r.total, edges, pageInfo: { hasNextPage: r.hasNext, endCursor: edges.at(-1)?.cursor ?? null } };
+    },
+    ingestRuns: async (_: unknown, args: { status?: RunStatus | null; first?: number | null; after?: string | null }, ctx: HubContext) => {
+      const limit = pageSize(args.first);
+      const afterId = args.after ? Number(decodeCursor('run', args.after)) : null;
+      const r = await listRuns(ctx.database.db, { status: args.status, afterId, limit });
+      const edges = r.items.map((node) => ({ cursor: encodeCursor('run', node.id), node: { ...node, id: String(node.id) } }));
       return { totalCount: r.total, edges, pageInfo: { hasNextPage: r.hasNext, endCursor: edges.at(-1)?.cursor ?? null } };
     },
   },

@@ -29,16 +29,25 @@ import { HubMetrics } from './metrics.ts';
 import { ReadRouter } from './read-routing.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
 import { landingPage } from './landing.ts';
+import { checkRequestInputs, clipMessage, codeOfUncodedClientError, isTokenLimit } from './request-guards.ts';
 
 export interface RunningServer {
   url: string;
   port: number;
   /** The hub's token keys (to mint local tokens). */
   keys: Keys;
-  /** True once close() began: /readyz answers 503 so that a load balancer stops sending requests. */
+  /** True from the moment shutdown() or close() starts: new requests are refused (503), in-flight ones finish; /readyz answers 503 so that a load balancer stops sending requests. */
   readonly draining: boolean;
+  /** Requests being served now. */
+  readonly inFlight: number;
   /** This server's metrics (what /metrics serves). */
   metrics: HubMetrics;
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish (at most `graceMs`), then close every
+   * connection and Apollo. The caller closes the database after it.
+   */
+  shutdown(graceMs?: number): Promise<void>;
+  /** Immediate stop (tests): connections are cut. */
   close(): Promise<void>;
 }
 
@@ -96,7 +105,10 @@ function errorBody(code: string, message: string) {
 
 const UNAVAILABLE_MESSAGE = 'the database is unavailable; try again shortly';
 
-/** Unexpected errors reach clients as INTERNAL_SERVER_ERROR without internals; coded ones pass as they are. */
+/**
+ * Unexpected errors reach clients as INTERNAL_SERVER_ERROR without internals; coded ones pass as they are.
+ * No message echoes the client's input whole (clipMessage); Apollo's code-less client errors get a code.
+ */
 export function formatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
@@ -104,11 +116,17 @@ export function formatError(log: Logger) {
       (requestScope.getStore() ?? log).warn({ err: original }, 'database unavailable');
       return { message: UNAVAILABLE_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE } };
     }
-    if (original instanceof HubError) return { ...formatted, message: original.message, extensions: { ...original.extensions } };
+    if (original instanceof HubError) {
+      const { http: _h, ...extensions } = original.extensions;
+      return { ...formatted, message: clipMessage(original.message), extensions };
+    }
+    if (isTokenLimit(original)) return { message: clipMessage(formatted.message), extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
+    const clientCode = codeOfUncodedClientError(original);
+    if (clientCode) return { message: clipMessage(formatted.message), extensions: { code: clientCode } };
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _s, ...ext } = formatted.extensions ?? {};
-      return { ...formatted, extensions: ext };
+      return { ...formatted, message: clipMessage(formatted.message), extensions: ext };
     }
     (requestScope.getStore() ?? log).error({ err: original }, 'unexpected error in a request');
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
@@ -200,8 +218,15 @@ export async function startServer(database: Database, config: Config, log: Logge
   const apollo = new ApolloServer<HubContext>({
     schema: servedSchema(opts.subgraph),
     introspection: config.env === 'development',
+    // No "Did you mean …" naming the schema's fields outside development.
+    hideSchemaDetailsFromClientErrors: config.env !== 'development',
+    // The parser stops at this many tokens: a huge document is refused before it is parsed whole.
+    parseOptions: { maxTokens: config.maxQueryTokens },
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
+    // Apollo's own SIGINT/SIGTERM handler stops Apollo and re-raises the signal, killing the process before
+    // the hub has closed its database; `relief-hub serve` handles the signals itself (shutdown, then close).
+    stopOnTerminationSignals: false,
     formatError: formatError(log),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -212,8 +237,10 @@ export async function startServer(database: Database, config: Config, log: Logge
       {
         async requestDidStart() {
           return {
-            async didResolveOperation({ document, operation, contextValue }) {
-              enforceLimits(document, { maxDepth: config.maxQueryDepth, maxFields: config.maxQueryFields });
+            async didResolveOperation({ document, request, schema, operation, contextValue }) {
+              // Introspection selections are measured apart only where introspection is allowed at all.
+              enforceLimits(document, { maxDepth: config.maxQueryDepth, maxFields: config.maxQueryFields, introspection: config.env === 'development' });
+              checkRequestInputs(schema, document, request.variables);
               if (!operation) return;
               const state = requestStates.get(contextValue);
               const first = operation.selectionSet.selections.find((s) => s.kind === 'Field');
@@ -281,7 +308,18 @@ export async function startServer(database: Database, config: Config, log: Logge
   const migrationsExpected = latestMigration();
   let draining = false;
 
+  let inFlight = 0;
+  const idle: Array<() => void> = [];
   const server = http.createServer((req, res) => {
+    // /readyz answers for itself while draining (503 "draining"), so a load balancer reads why.
+    if (draining && !req.url?.startsWith('/readyz')) {
+      sendJson(res, 503, errorBody('SHUTTING_DOWN', 'the hub is shutting down; retry on another instance or in a moment'), { connection: 'close', 'retry-after': '5' });
+      return;
+    }
+    inFlight++;
+    res.once('close', () => {
+      if (--inFlight === 0) for (const f of idle.splice(0)) f();
+    });
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
@@ -442,6 +480,26 @@ export async function startServer(database: Database, config: Config, log: Logge
     metrics,
     get draining() {
       return draining;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    async shutdown(graceMs = 10_000) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, graceMs);
+          idle.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      server.closeAllConnections();
+      await closed;
+      await apollo.stop();
     },
     async close() {
       draining = true;

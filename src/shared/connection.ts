@@ -7,10 +7,32 @@ export function encodeCursor(kind: string, key: string | number): string {
   return Buffer.from(`${kind}:${key}`, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(kind: string, cursor: string): string {
+/** Every kind of cursor the hub hands out, and the shape of its key (row ids; review item ids are base64url). */
+const CURSOR_KEYS: Readonly<Record<string, RegExp>> = {
+  quarantine: /^\d{1,18}$/,
+  aid: /^\d{1,18}$/,
+  tx: /^\d{1,18}$/,
+  access: /^\d{1,18}$/,
+  warning: /^\d{1,18}$/,
+  run: /^\d{1,18}$/,
+  review: /^[A-Za-z0-9_-]{1,200}$/,
+};
+
+/** The kind and key of a cursor this hub could have issued, or null (garbage, another encoding, a bad key). */
+export function parseCursor(cursor: string): { kind: string; key: string } | null {
+  if (cursor.length > 300 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith(`${kind}:`)) throw new HubError(ErrorCode.BAD_USER_INPUT, 'cursor is not valid here', { argument: 'after' });
-  return text.slice(kind.length + 1);
+  if (Buffer.from(text, 'utf8').toString('base64url') !== cursor) return null;
+  const colon = text.indexOf(':');
+  const kind = text.slice(0, colon);
+  const key = text.slice(colon + 1);
+  return colon > 0 && CURSOR_KEYS[kind]?.test(key) ? { kind, key } : null;
+}
+
+export function decodeCursor(kind: string, cursor: string): string {
+  const c = parseCursor(cursor);
+  if (!c || c.kind !== kind) throw new HubError(ErrorCode.BAD_USER_INPUT, 'cursor is not valid here', { argument: 'after' });
+  return c.key;
 }
 
 export function pageSize(first: number | null | undefined, fallback = 50): number {

@@ -54,6 +54,7 @@ const OPERATIONS: Record<string, { query: string; variables?: Record<string, unk
   'Query.settlement': { query: '{ settlement(settlementId: "S-1") { burden } }' },
   'Query.aidCapacity': { query: '{ aidCapacity(settlementId: "S-1") { remaining } }' },
   'Query.quarantine': { query: '{ quarantine { totalCount } }' },
+  'Query.ingestRuns': { query: '{ ingestRuns { totalCount } }' },
   'Query.reviewQueue': { query: '{ reviewQueue { totalCount } }' },
   'Query.funds': { query: '{ funds { code } }' },
   'Query.fund': { query: '{ fund(code: "FUND:TEMPORARY_ASSISTANCE") { balance } }' },
