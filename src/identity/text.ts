@@ -35,10 +35,11 @@ export type TextEncoding = 'utf8' | 'gb18030';
  * Decodes a byte stream to text: GB18030 (which also takes the GBK/GB2312 subset) or UTF-8; a leading
  * byte-order mark is dropped in either case. The WHATWG decoder is used rather than iconv-lite's stream:
  * iconv-lite drops the low surrogate of a four-byte GB18030 character (a rare name character outside the
- * BMP) when the write that completes it is short.
+ * BMP) when the write that completes it is short. With `fatal`, bytes that are not valid in the encoding
+ * fail the stream instead of becoming U+FFFD.
  */
-export function decodeStream(input: Readable, encoding: TextEncoding): Readable {
-  const decoder = new TextDecoder(encoding === 'gb18030' ? 'gb18030' : 'utf-8', { ignoreBOM: true });
+export function decodeStream(input: Readable, encoding: TextEncoding, opts: { fatal?: boolean } = {}): Readable {
+  const decoder = new TextDecoder(encoding === 'gb18030' ? 'gb18030' : 'utf-8', { ignoreBOM: true, fatal: opts.fatal ?? false });
   let first = true;
   const emit = (s: string): string => {
     if (first && s !== '') {
@@ -51,10 +52,22 @@ export function decodeStream(input: Readable, encoding: TextEncoding): Readable 
     new Transform({
       readableObjectMode: false,
       transform(chunk: Buffer | string, _enc, cb) {
-        cb(null, emit(decoder.decode(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, { stream: true })));
+        let s: string;
+        try {
+          s = decoder.decode(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, { stream: true });
+        } catch (e) {
+          return cb(e as Error);
+        }
+        cb(null, emit(s));
       },
       flush(cb) {
-        cb(null, emit(decoder.decode()));
+        let s: string;
+        try {
+          s = decoder.decode();
+        } catch (e) {
+          return cb(e as Error);
+        }
+        cb(null, emit(s));
       },
     }),
   );
