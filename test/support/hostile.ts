@@ -99,7 +99,7 @@ export async function defaultCorpus(): Promise<HostileCase[]> {
   const add = (c: HostileCase) => cases.push(c);
 
   // 1. A cell named near column 2^32, and XFD1048576: refused, never a row of 2^32 cells.
-  add({ name: 'col-2-32.xlsx', system: 'rural-revitalization', what: '1: a cell near column 2^32', expect: { rejected: 'MALFORMED' }, content: await aidWorkbook(`<row r="4">${inline(`${columnName(2 ** 32)}4`, 'x')}</row>`) });
+  add({ name: 'col-2-32.xlsx', system: 'rural-revitalization', what: '1: a cell near column 2^32', expect: { rejected: 'MALFORMED' }, content: await aidWorkbook(`<row r="4">${inline(`${columnName(2 ** 32 - 1)}4`, 'x')}</row>`) });
   const xfd: string[] = [];
   for (let r = 4; r < 20_004; r++) xfd.push(`<row r="${r}"><c r="XFD${r}" s="0"/></row>`);
   xfd.push(`<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>`);
