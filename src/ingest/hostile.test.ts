@@ -14,7 +14,7 @@ import { DEFAULT_LIMITS, parseLimits, withLimits } from './limits.ts';
 import { checkText, nameAsReceived, optionalText, Refusal } from './fields.ts';
 import { XmlSpans } from './xml-bounds.ts';
 import { aidWorkbook, columnName, sharedStrings } from '../../test/support/hostile.ts';
-import { describeError, safeError, scrubMessage } from '../shared/log.ts';
+import { createLogger, describeError, safeError, scrubMessage } from '../shared/log.ts';
 import { adapterFor } from '../../adapters/index.ts';
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -263,6 +263,12 @@ describe('database errors in logs', () => {
     expect(safe).toMatch(/22007/);
     expect(describeError(err)).not.toMatch(/王大明|460102198001011234/);
     expect(scrubMessage('relation "x" does not exist')).toBe('relation "x" does not exist');
+    // The logger the server and the command line use serialises `err` so.
+    const lines: string[] = [];
+    createLogger('info', { write: (s: string) => void lines.push(s) }).error({ err }, 'unexpected error in a request');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/Failed query: INSERT INTO quarantine/);
+    expect(lines[0]).not.toMatch(/王大明|460102198001011234|params/);
   });
 });
 

@@ -1,8 +1,9 @@
 /** Structured logs (pino) on stderr, so that commands keep stdout for their results. */
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'relief-hub' }, serializers: { err: safeError } }, pino.destination(2));
+/** Errors are logged under `err` through `safeError`: never with the query parameters they carry. */
+export function createLogger(level: string, destination: DestinationStream = pino.destination(2)): Logger {
+  return pino({ level, base: { service: 'relief-hub' }, serializers: { err: safeError } }, destination);
 }
 
 /** Properties of a database error that say what went wrong without saying with which values. */
