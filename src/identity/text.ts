@@ -31,6 +31,16 @@ export function clean(input: unknown): string | null {
 
 export type TextEncoding = 'utf8' | 'gb18030';
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Whether a string holds a lone UTF-16 surrogate: no character, no encoding has it, and encoding it would
+ * silently turn it into U+FFFD (String.prototype.isWellFormed, which our ES2023 target lacks).
+ */
+export function hasLoneSurrogate(s: string): boolean {
+  return LONE_SURROGATE.test(s);
+}
+
 /**
  * Decodes a byte stream to text: GB18030 (which also takes the GBK/GB2312 subset) or UTF-8; a leading
  * byte-order mark is dropped in either case. The WHATWG decoder is used rather than iconv-lite's stream:

@@ -8,7 +8,7 @@ import type { ReasonCode } from '../codes.ts';
 import { parseDate, parseInstant } from '../identity/dates.ts';
 import { normalizeIdNumber, toHalfWidth } from '../identity/id-number.ts';
 import { parseFen, parseYuan, type Fen } from '../identity/money.ts';
-import { clean } from '../identity/text.ts';
+import { clean, hasLoneSurrogate } from '../identity/text.ts';
 import { reject, type Fact, type MapContext, type MapOutcome } from './adapter.ts';
 import { isUnparsable, type Unparsable } from './readers.ts';
 import { limits } from './limits.ts';
@@ -156,12 +156,10 @@ export function objectOf(v: unknown, what: string, reason: ReasonCode = 'UNPARSA
  * otherwise), no NUL and no lone surrogate (no database text holds them, and a driver would silently turn a
  * lone surrogate into U+FFFD). Anything else refuses the record as BAD_VALUE.
  */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 export function checkText(field: string, s: string, max: number): string {
   if (s.length > max) throw new Refusal('BAD_VALUE', `${field} is ${s.length} characters long, more than ${max}`);
   if (s.includes('\u0000')) throw new Refusal('BAD_VALUE', `${field} holds a NUL character`);
-  if (LONE_SURROGATE.test(s)) throw new Refusal('BAD_VALUE', `${field} holds a lone UTF-16 surrogate, not a character`);
+  if (hasLoneSurrogate(s)) throw new Refusal('BAD_VALUE', `${field} holds a lone UTF-16 surrogate, not a character`);
   return s;
 }
 

@@ -193,7 +193,10 @@ describe(`hostile files through the ingest mutation (${testDbKind})`, () => {
       const asBase64 = await send(line);
       for (const r of [asText, asBase64]) expect(r.body.data!.ingest).toMatchObject({ rejected: true, reason: 'MALFORMED', records: 0 });
     });
-    const stored = await rows<{ n: number }>(database.db, sql`SELECT count(*)::int AS n FROM source_records`);
-    expect(stored[0]!.n).toBe(0);
+    // TEXT that no encoding can carry (a lone surrogate) is refused, not stored as U+FFFD.
+    const surrogate = await gql<{ ingest: Summary }>(hub.url, INGEST, { s: 'women-children', c: '{"records":[{"recordNo":"FL-1","beneficiary":{"name":"\ud800"}}]}' });
+    expect(surrogate.body.errors?.[0]?.extensions?.code).toBe('INVALID_CONTENT');
+    const stored = await rows<{ n: number }>(database.db, sql`SELECT (SELECT count(*) FROM source_records) + (SELECT count(*) FROM quarantine) AS n`);
+    expect(Number(stored[0]!.n)).toBe(0);
   }, 60_000);
 });
