@@ -42,6 +42,12 @@ export type JsonLine = { parsed: true; data: unknown } | { parsed: false; error:
  */
 export function jsonDeeperThan(text: string, max: number): boolean {
   if (text.length <= max) return false;
+  // Most lines open a handful of containers: counting the openers (a native search) settles them.
+  let openers = 0;
+  for (const ch of ['{', '[']) {
+    for (let i = text.indexOf(ch); i !== -1 && openers <= max; i = text.indexOf(ch, i + 1)) openers++;
+  }
+  if (openers <= max) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {

@@ -78,23 +78,48 @@ async function* physicalLines(input: ByteInput, encoding: TextEncoding): AsyncGe
   try {
     for await (const chunk of source as AsyncIterable<Buffer | string>) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      let start = 0;
-      let nl = buf.indexOf(0x0a);
-      if (nl !== -1 && carry.length > 0) {
-        yield decode(Buffer.concat([carry, buf.subarray(0, nl)]));
-        carry = Buffer.alloc(0);
-        start = nl + 1;
-        nl = buf.indexOf(0x0a, start);
+      const last = buf.lastIndexOf(0x0a);
+      if (last === -1) {
+        if (carry.length + buf.length > max + 1) throw tooLong(line + 1);
+        carry = Buffer.concat([carry, buf]);
+        continue;
       }
-      for (; nl !== -1; nl = buf.indexOf(0x0a, start)) {
-        yield decode(buf.subarray(start, nl));
-        start = nl + 1;
+      // The complete lines of this chunk (with what was carried), then the rest is carried.
+      const region = carry.length > 0 ? Buffer.concat([carry, buf.subarray(0, last)]) : buf.subarray(0, last);
+      // Fast path: the whole region is valid text without a NUL, and too short to hold an over-long line;
+      // cut on "\n" in the decoded text (0x0A is never inside a multi-byte character).
+      let text: string | null = null;
+      if (region.length <= max) {
+        try {
+          text = decoder.decode(region);
+        } catch {
+          text = null;
+        }
+        if (text !== null && text.includes('\u0000')) text = null;
       }
-      if (start < buf.length) {
-        if (carry.length + buf.length - start > max + 1) throw tooLong(line + 1);
-        // Copied: the chunk's memory may be reused by the stream.
-        carry = Buffer.concat([carry, buf.subarray(start)]);
+      if (text !== null) {
+        if (line === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        let from = 0;
+        for (let nl = text.indexOf('\n'); ; nl = text.indexOf('\n', from)) {
+          const end = nl === -1 ? text.length : nl;
+          line++;
+          yield { line, text: text.charCodeAt(end - 1) === 0x0d ? text.slice(from, end - 1) : text.slice(from, end) };
+          if (nl === -1) break;
+          from = nl + 1;
+        }
+      } else {
+        // Slow path, line by line: each line decoded (and measured) on its own.
+        let start = 0;
+        for (let nl = region.indexOf(0x0a); ; nl = region.indexOf(0x0a, start)) {
+          yield decode(region.subarray(start, nl === -1 ? region.length : nl));
+          if (nl === -1) break;
+          start = nl + 1;
+        }
       }
+      const rest = buf.subarray(last + 1);
+      if (rest.length > max + 1) throw tooLong(line + 1);
+      // Copied: the chunk's memory may be reused by the stream.
+      carry = Buffer.from(rest);
     }
     if (carry.length > 0) yield decode(carry);
   } finally {
