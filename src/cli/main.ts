@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { openHubDatabase } from '../app.ts';
 import { createLogger, describeError } from '../shared/log.ts';
+import { applyLimits } from '../ingest/limits.ts';
 import { startServer } from '../server/http.ts';
 import { adapters } from '../../adapters/index.ts';
 import { exportsIn, ingestFile, ingestFiles, UnknownSystemError } from '../ingest/service.ts';
@@ -59,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 1;
   }
   const config: Config = loadConfig();
+  applyLimits(config.ingestLimits);
   const log = createLogger(config.logLevel);
 
   switch (command) {

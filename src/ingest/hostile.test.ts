@@ -16,6 +16,7 @@ import { XmlSpans } from './xml-bounds.ts';
 import { aidWorkbook, columnName, sharedStrings } from '../../test/support/hostile.ts';
 import { createLogger, describeError, safeError, scrubMessage } from '../shared/log.ts';
 import { adapterFor } from '../../adapters/index.ts';
+import { ConfigError, loadConfig } from '../config.ts';
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -250,6 +251,8 @@ describe('INGEST_LIMITS', () => {
     expect(() => parseLimits('{"maxLines":10}')).toThrow(/unknown limit "maxLines"/);
     expect(() => parseLimits('{"maxLineBytes":-1}')).toThrow(/positive integer/);
     expect(() => parseLimits('[')).toThrow(/not JSON/);
+    expect(loadConfig({ INGEST_LIMITS: '{"maxDepth":8}' }).ingestLimits).toEqual({ ...DEFAULT_LIMITS, maxDepth: 8 });
+    expect(() => loadConfig({ INGEST_LIMITS: '{"maxDepth":0}' })).toThrow(ConfigError);
   });
 });
 

@@ -5,8 +5,8 @@
  * the command line and through the `ingest` mutation (both read through the same readers).
  *
  * The defaults are far above any real export of the twelve formats and far below what would hurt the
- * process. `INGEST_LIMITS` (JSON, e.g. `{"maxSharedStrings":1000}`) overrides some of them; the tests use it
- * to prove each bound with a small input instead of a 200 MB one.
+ * process. `INGEST_LIMITS` (JSON, e.g. `{"maxSharedStrings":1000}`, read by src/config.ts) overrides some of
+ * them; the tests use it to prove each bound with a small input instead of a 200 MB one.
  */
 
 export interface IngestLimits {
@@ -82,7 +82,10 @@ export const DEFAULT_LIMITS: Readonly<IngestLimits> = Object.freeze({
   pullTotalTimeoutMs: 30 * 60_000,
 });
 
-/** Reads `INGEST_LIMITS`: a JSON object of positive integers naming known limits. Throws on anything else. */
+/**
+ * Reads the value of `INGEST_LIMITS` (src/config.ts validates it at start-up): a JSON object of positive
+ * integers naming known limits. Throws on anything else.
+ */
 export function parseLimits(text: string | undefined): IngestLimits {
   const out: IngestLimits = { ...DEFAULT_LIMITS };
   if (text === undefined || text.trim() === '') return out;
@@ -90,19 +93,24 @@ export function parseLimits(text: string | undefined): IngestLimits {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new Error('INGEST_LIMITS is not JSON');
+    throw new Error('is not JSON');
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('INGEST_LIMITS must be a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('must be a JSON object');
   for (const [k, v] of Object.entries(parsed)) {
-    if (!Object.hasOwn(DEFAULT_LIMITS, k)) throw new Error(`INGEST_LIMITS: unknown limit "${k}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new Error(`INGEST_LIMITS: ${k} must be a positive integer`);
+    if (!Object.hasOwn(DEFAULT_LIMITS, k)) throw new Error(`unknown limit "${k}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new Error(`${k} must be a positive integer`);
     out[k as keyof IngestLimits] = v;
   }
   return out;
 }
 
-/** The limits in force: the defaults, overridden by `INGEST_LIMITS`. */
-export const limits: IngestLimits = parseLimits(process.env.INGEST_LIMITS);
+/** The limits in force: the defaults, until the command line applies `INGEST_LIMITS` (`applyLimits`). */
+export const limits: IngestLimits = { ...DEFAULT_LIMITS };
+
+/** Puts limits in force for the process (the command line, from its configuration, before anything is read). */
+export function applyLimits(l: IngestLimits): void {
+  Object.assign(limits, l);
+}
 
 /** Tests: runs `fn` with some limits changed, restoring them after (also when it throws). */
 export async function withLimits<T>(changed: Partial<IngestLimits>, fn: () => Promise<T>): Promise<T> {
