@@ -90,6 +90,10 @@ export async function ingestContent(
     buf = adapter.encoding === 'gb18030' ? iconv.encode(content, 'gb18030') : Buffer.from(content, 'utf8');
   }
   const name = fileName?.trim() || `graphql-${new Date().toISOString()}`;
+  // The name is stored with every record it brings: a name no database text holds is the client's mistake.
+  if (name.length > 255 || /[\u0000-\u001f\u007f]/.test(name) || hasLoneSurrogate(name)) {
+    throw new HubError(ErrorCode.BAD_USER_INPUT, 'fileName must be at most 255 characters of text, without control characters', { argument: 'fileName' });
+  }
   return ingest(database, adapter, bufferInput(name, buf), opts);
 }
 

@@ -196,6 +196,10 @@ describe(`hostile files through the ingest mutation (${testDbKind})`, () => {
     // TEXT that no encoding can carry (a lone surrogate) is refused, not stored as U+FFFD.
     const surrogate = await gql<{ ingest: Summary }>(hub.url, INGEST, { s: 'women-children', c: '{"records":[{"recordNo":"FL-1","beneficiary":{"name":"\ud800"}}]}' });
     expect(surrogate.body.errors?.[0]?.extensions?.code).toBe('INVALID_CONTENT');
+    // A file name with a NUL would fail the insert of every record it names: refused before anything is read.
+    const nulName = await gql<{ ingest: Summary }>(hub.url, INGEST, { s: 'charity', c: '类型,编号,对方名称,身份证号,金额,日期,凭证号,结算单号,项目\n', f: 'a\u0000.csv' });
+    expect(nulName.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(nulName.status).not.toBe(500);
     const stored = await rows<{ n: number }>(database.db, sql`SELECT (SELECT count(*) FROM source_records) + (SELECT count(*) FROM quarantine) AS n`);
     expect(Number(stored[0]!.n)).toBe(0);
   }, 60_000);
