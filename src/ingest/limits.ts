@@ -12,6 +12,13 @@
 export interface IngestLimits {
   /** Longest physical line of a text format (CSV, NDJSON, pipe-delimited), in bytes: past it MALFORMED. */
   maxLineBytes: number;
+  /**
+   * A quoted CSV field may hold line breaks, but a quote left open would swallow the rest of the file: past
+   * these many lines or characters the record is taken as broken (UNPARSABLE), and reading resumes on the
+   * line after it started.
+   */
+  maxQuotedLines: number;
+  maxQuotedChars: number;
   /** Characters of one field, unless its format says otherwise: past it the record is BAD_VALUE. */
   maxFieldChars: number;
   /** Characters of a name: past it the record is BAD_VALUE. */
@@ -59,6 +66,8 @@ export interface IngestLimits {
 
 export const DEFAULT_LIMITS: Readonly<IngestLimits> = Object.freeze({
   maxLineBytes: 1 << 20,
+  maxQuotedLines: 100,
+  maxQuotedChars: 256 * 1024,
   maxFieldChars: 1000,
   maxNameChars: 100,
   maxDepth: 64,

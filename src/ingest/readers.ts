@@ -184,12 +184,6 @@ export interface CsvOptions {
   headers?: readonly (readonly string[])[];
 }
 
-/**
- * A quoted field may hold line breaks, but a quote left open would swallow the rest of the file: past these
- * bounds the record is taken as broken, and reading resumes on the line after it started.
- */
-const MAX_RECORD_LINES = 100;
-const MAX_RECORD_CHARS = 256 * 1024;
 
 /** Header names are matched after full-width → ASCII (`（元）` → `(元)`) and without spaces. */
 export function normalizeHeader(name: string): string {
@@ -271,7 +265,7 @@ export async function* readCsvRecords(input: ByteInput, opts: CsvOptions): Async
       const taken: Text[] = [first as Text];
       let text = first.text;
       let split = splitCsv(text, delimiter);
-      while (split.kind === 'open' && taken.length < MAX_RECORD_LINES && text.length < MAX_RECORD_CHARS) {
+      while (split.kind === 'open' && taken.length < limits.maxQuotedLines && text.length < limits.maxQuotedChars) {
         const more = await next();
         if (!more) break;
         if (more.text === null) {
