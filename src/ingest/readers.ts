@@ -46,8 +46,9 @@ interface PhysicalLine {
 
 /**
  * Physical lines, numbered from 1, without their terminator (`\n` or `\r\n`). Lines are cut on the byte
- * 0x0A, which is never part of a multi-byte character in UTF-8 or GB18030, and each line is decoded on its
- * own, strictly: a line that is not valid text in the encoding, or that holds a NUL, comes out with
+ * 0x0A, which is never part of a multi-byte character in UTF-8 or GB18030, and decoded strictly (a chunk's
+ * lines at once when they all are text, else each on its own): a line that is not valid text in the
+ * encoding, or that holds a NUL, comes out with
  * `text: null` and its bytes, never with U+FFFD in place of what could not be read. A line longer than
  * `limits.maxLineBytes` refuses the file (MALFORMED) as soon as it is seen: memory stays bounded by it.
  */
