@@ -6,6 +6,8 @@
  * answers each with a summary, the same one as the command line, and goes on serving.
  */
 import { execFile } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -153,6 +155,27 @@ describe(`hostile files through the command line, heap capped at 256 MB (${testD
     const b = await cli(['ingest', nul.system, path.join(dir, 'default', nul.system, nul.name)]);
     expect({ code: b.code, signal: b.signal, stderr: b.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
     expect(JSON.parse(b.stdout.trim().split('\n').at(-1)!)).toMatchObject({ rejected: false, records: 3, quarantined: 1 });
+  }, 300_000);
+});
+
+describe(`a hostile claims API through the command line (${testDbKind})`, () => {
+  it('`pull --max-tries 1 --timeout 1` gives up on a silent server after its timeout, printing no credential', async () => {
+    const seen: Array<string | undefined> = [];
+    const silent = http.createServer((req) => void seen.push(req.headers.authorization)); // never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const run = await cli(['pull', 'union-women', '--base', `http://ngak:s3cret-pw@127.0.0.1:${port}`, '--max-tries', '1', '--timeout', '1']);
+      expect({ code: run.code, signal: run.signal }).toEqual({ code: 1, signal: null });
+      const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { base: string; error: { code: string; tries: number } };
+      expect(summary.error).toMatchObject({ code: 'PULL_TIMEOUT', tries: 1 });
+      expect(summary.base).toBe(`http://***@127.0.0.1:${port}/`);
+      expect(`${run.stdout}${run.stderr}`).not.toMatch(/s3cret|ngak/);
+      expect(seen).toEqual([`Basic ${Buffer.from('ngak:s3cret-pw').toString('base64')}`]);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   }, 300_000);
 });
 
