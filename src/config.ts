@@ -3,6 +3,7 @@
  * A wrong value stops start-up with a message that names the variable.
  */
 import path from 'node:path';
+import { parseLimits, type IngestLimits } from './ingest/limits.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -31,6 +32,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Rows written per statement when ingesting. */
   ingestBatchSize: number;
+  /** The readers' bounds (src/ingest/limits.ts): the defaults, overridden by `INGEST_LIMITS` (JSON). */
+  ingestLimits: IngestLimits;
   /**
    * HS256 secret that signs and verifies bearer tokens (at least 32 characters). When neither it nor a JWKS
    * URL is set, the hub generates one and keeps it in its database (fine for one site's own tokens; set
@@ -99,6 +102,14 @@ function urlVar(env: Env, name: string): string | null {
   }
 }
 
+function limitsVar(env: Env): IngestLimits {
+  try {
+    return parseLimits(env.INGEST_LIMITS);
+  } catch (e) {
+    throw new ConfigError('INGEST_LIMITS', (e as Error).message);
+  }
+}
+
 function postgresUrlVar(env: Env, name: string): string | null {
   const raw = env[name]?.trim() || null;
   if (raw === null) return null;
@@ -131,6 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     maxBodyBytes: intVar(env, 'MAX_BODY_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     ingestBatchSize: intVar(env, 'INGEST_BATCH_SIZE', 2000, 1, 50000),
+    ingestLimits: limitsVar(env),
     authSecret: secretVar(env),
     authJwksUrl: urlVar(env, 'AUTH_JWKS_URL'),
     rateLimitPerMinute: intVar(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000),

@@ -6,7 +6,7 @@
  */
 import type { Adapter, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
 import { reject } from '../../src/ingest/adapter.ts';
-import { readJsonLines, type JsonLine } from '../../src/ingest/json-readers.ts';
+import { readJsonLines, verifyJsonLines, type JsonLine } from '../../src/ingest/json-readers.ts';
 import { nameAsReceived, objectOf, optionalIdNumber, optionalInstant, optionalText, quarantine, requiredFen, requiredInstant, requiredText } from '../../src/ingest/fields.ts';
 import { detailsOf } from '../../src/ingest/readers.ts';
 import { refuse } from '../../src/ingest/fields.ts';
@@ -42,7 +42,7 @@ function mapCase(rec: SourceRecord<JsonLine>, ctx: MapContext): MapOutcome {
     const idNumber = optionalIdNumber(patient.idNo, 'patient.idNo', ctx.today);
     const unidentified = patient.unidentified === true || idNumber === null;
     const provisionalKey = provisionalKeyOf(caseNo);
-    const name = nameAsReceived(patient.name);
+    const name = nameAsReceived(patient.name, 'patient.name');
     const person: PersonRef = unidentified ? { provisionalKey, name } : { idNumber, provisionalKey, name };
 
     const amountFen = requiredFen(o.amountFen, 'amountFen');
@@ -111,6 +111,7 @@ export const healthEmergency: Adapter<JsonLine> = {
   title: '疾病应急救助',
   programs: [{ code: PROGRAM, title: '疾病应急救助' }],
   format: 'NDJSON (UTF-8), one emergency case per line; unidentified patients kept by case number',
+  verify: (input) => verifyJsonLines(input, ['caseNo']),
   read: readJsonLines,
   map: mapCase,
   sdl,

@@ -3,7 +3,7 @@
  * this format can produce.
  */
 import { checkCharacter } from '../../src/identity/id-number.ts';
-import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
+import { utf8, type ContractFixture } from '../../src/ingest/contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 
@@ -50,5 +50,7 @@ export async function contractFixture(): Promise<ContractFixture> {
     content: Buffer.from(lines.join('\n') + '\n'),
     records: 11,
     quarantined: { UNPARSABLE: 1, INVALID_ID: 1, BAD_AMOUNT: 1, BAD_DATE: 1, MISSING_FIELD: 1, BURDEN_MISMATCH: 1, BAD_VALUE: 1 },
+    // A CSV file sent to this NDJSON system: no line is one of its records, so it is refused whole.
+    rejected: { name: 'medical-insurance-is-csv.ndjson', content: utf8('救助编号,身份证号,姓名\nCA-1,460102198001011234,王大明\n'), reason: 'MALFORMED' },
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { Adapter, Fact, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
 import { reject } from '../../src/ingest/adapter.ts';
-import { readJsonLines, type JsonLine } from '../../src/ingest/json-readers.ts';
+import { readJsonLines, verifyJsonLines, type JsonLine } from '../../src/ingest/json-readers.ts';
 import { nameAsReceived, objectOf, optionalDay, optionalInstant, optionalText, optionalYuan, quarantine, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
 import { refuse } from '../../src/ingest/fields.ts';
 import { formatYuan, toFen, type Fen } from '../../src/identity/money.ts';
@@ -64,7 +64,7 @@ function mapLine(rec: SourceRecord<JsonLine>, ctx: MapContext): MapOutcome {
     }
     const settlement: Fact = {
       kind: 'settlement',
-      person: { idNumber, name: nameAsReceived(o.psn_name) },
+      person: { idNumber, name: nameAsReceived(o.psn_name, 'psn_name') },
       settlementId: recordId,
       insuredPersonNo: optionalText(o.psn_no, 'psn_no'),
       hospitalCode: optionalText(o.fixmedins_code, 'fixmedins_code'),
@@ -133,6 +133,7 @@ export const medicalInsurance: Adapter<JsonLine> = {
   title: '医保一站式结算',
   programs: [],
   format: 'NDJSON (UTF-8), one settlement or refund line per line, national medical-insurance field names',
+  verify: (input) => verifyJsonLines(input, ['setl_id']),
   read: readJsonLines,
   map: mapLine,
   sdl,

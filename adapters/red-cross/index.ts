@@ -10,7 +10,7 @@ import { detailsOf } from '../../src/ingest/readers.ts';
 import { cstDate, formatCstDateTime } from '../../src/identity/dates.ts';
 
 const PROGRAM = 'RED_CROSS_MEDICAL';
-const SHAPE: JsonShape = { root: 'object', arrays: [['donations'], ['grants']] };
+const SHAPE: JsonShape = { root: 'object', arrays: [['donations'], ['grants']], required: [['donations', 'grants']] };
 
 export interface RedCrossItem {
   kind: 'donation' | 'grant';
@@ -66,7 +66,7 @@ function mapGrant(item: unknown, where: string, ctx: MapContext): MapOutcome {
       facts: [
         {
           kind: 'aid',
-          person: { idNumber, name: nameAsReceived(g.patientName) },
+          person: { idNumber, name: nameAsReceived(g.patientName, 'patientName') },
           program: PROGRAM,
           amountFen,
           approvedOn: null,

@@ -114,7 +114,10 @@ describe('red-cross adapter', () => {
     };
     const good = documentJson([donation()], [grant()]);
     expect(await reason(good)).toBe('accepted');
-    expect(await reason('{}')).toBe('accepted');
+    // sources.md §11: a document with neither donations nor grants is not a Red Cross export.
+    expect(await reason('{}')).toBe('MALFORMED');
+    expect(await reason('{"batch":"FL-2026-Q1-03","records":[]}')).toBe('MALFORMED');
+    expect(await reason('{"grants":[]}')).toBe('accepted');
     expect(await reason(good.slice(0, -3))).toBe('MALFORMED');
     expect(await reason('{"donations":{},"grants":[]}')).toBe('MALFORMED');
     expect(await reason('"donations"')).toBe('MALFORMED');

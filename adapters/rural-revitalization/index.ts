@@ -3,15 +3,15 @@
  * (sources.md §4). Sheet 监测对象 lists the monitored households and their members; sheet 帮扶记录 the aid paid.
  * Row 1 of each sheet is a merged title, row 2 the header, data from row 3.
  *
- * The workbook is read with exceljs's streaming reader, one row at a time, so a large county's ledger never
- * sits in memory whole. A workbook that cannot be unzipped or lacks a sheet's columns is refused whole
+ * The workbook is read by src/ingest/xlsx.ts, one row at a time, so a large county's ledger never sits in
+ * memory inflated; every part of it is read within the bounds of src/ingest/limits.ts. A workbook that cannot be unzipped or lacks a sheet's columns is refused whole
  * (MALFORMED) while it is read: the pipeline applies a file in one transaction, so nothing of it is kept.
  * There is no separate verify(): an XLSX carries no integrity check of its own, and a second full unzip
  * would double the cost of the slowest format.
  */
 import type { Adapter, ByteInput, Fact, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
 import { FileRejectedError } from '../../src/ingest/adapter.ts';
-import { readXlsxRows, XlsxError, type XlsxCell } from '../../src/ingest/xlsx.ts';
+import { readXlsxRows, xlsxBytes, XlsxError, type XlsxCell } from '../../src/ingest/xlsx.ts';
 import { nameAsReceived, optionalDay, optionalText, optionalYuan, quarantine, requiredDay, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
 import { detailsOf, normalizeHeader } from '../../src/ingest/readers.ts';
 import { refuse } from '../../src/ingest/fields.ts';
@@ -47,8 +47,6 @@ async function* readWorkbook(input: ByteInput): AsyncGenerator<SourceRecord<Rura
   const malformed = (message: string) => new FileRejectedError('MALFORMED', `${input.name}: ${message}`);
   // A zip is read from its central directory at the end: the compressed bytes are held (not inflated) and
   // each sheet is inflated and parsed as a stream (src/ingest/xlsx.ts).
-  const chunks: Buffer[] = [];
-  for await (const chunk of input.open()) chunks.push(chunk as Buffer);
   let known = 0;
   let sheetName: string | null = null;
   let columns: Map<string, number> | null = null;
@@ -59,7 +57,9 @@ async function* readWorkbook(input: ByteInput): AsyncGenerator<SourceRecord<Rura
     }
   };
   try {
-    for await (const row of readXlsxRows(Buffer.concat(chunks))) {
+    // Held compressed up to limits.maxXlsxFileBytes; everything inflated is bounded (src/ingest/limits.ts).
+    const bytes = await xlsxBytes(input.open());
+    for await (const row of readXlsxRows(bytes)) {
       if (row.sheet !== sheetName) {
         finishSheet();
         sheetName = row.sheet;
@@ -116,7 +116,7 @@ function mapMonitored(f: Record<string, Cell>, ctx: MapContext): MapOutcome {
     const perCapitaIncomeFen = optionalYuan(f['家庭人均纯收入(元)'], '家庭人均纯收入(元)');
     const countyCode = optionalText(f['县(市、区)代码'], '县(市、区)代码');
     if (countyCode !== null && !/^\d{6}$/.test(countyCode)) refuse('BAD_VALUE', `县(市、区)代码 "${countyCode}" is not a 6-digit county code`);
-    const person: PersonRef = { idNumber, name: nameAsReceived(f['姓名']) };
+    const person: PersonRef = { idNumber, name: nameAsReceived(f['姓名'], '姓名') };
     const facts: Fact[] = [
       {
         kind: 'membership',
@@ -150,7 +150,7 @@ function mapAid(f: Record<string, Cell>, ctx: MapContext): MapOutcome {
       facts: [
         {
           kind: 'aid',
-          person: { idNumber, name: nameAsReceived(f['姓名']) },
+          person: { idNumber, name: nameAsReceived(f['姓名'], '姓名') },
           program: PROGRAM,
           amountFen,
           approvedOn: null,

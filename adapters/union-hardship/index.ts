@@ -5,12 +5,13 @@
  */
 import { FileRejectedError, type Adapter, type AidFact, type StatusFact, type ByteInput, type SourceRecord } from '../../src/ingest/adapter.ts';
 import { toHalfWidth } from '../../src/identity/id-number.ts';
-import { detailsOf, readLines, unparsable, type CsvValue } from '../../src/ingest/readers.ts';
+import { detailsOf, isUnparsable, readLines, unparsable, type CsvValue } from '../../src/ingest/readers.ts';
 import { Fields, mapRow } from '../../src/ingest/fields.ts';
 
 const PROGRAM = 'POOR_WORKER_MEDICAL';
 const SYSTEM_TAG = 'UNION-HARDSHIP';
 const ENCODING = 'gb18030';
+const LENIENT = new TextDecoder('gb18030');
 
 /** Names of the D line's fields, in order, as the spec writes them. */
 const D_FIELDS = ['D', 'recordId', 'idNo', 'name', 'amount', 'approved', 'paid', 'voucher', 'settlementNo', 'status'] as const;
@@ -28,6 +29,10 @@ function integer(text: string | undefined): bigint | null {
 
 async function* read(input: ByteInput): AsyncGenerator<SourceRecord<CsvValue>> {
   for await (const rec of readLines(input, ENCODING)) {
+    if (isUnparsable(rec.value)) {
+      yield { location: rec.location, raw: rec.raw, value: rec.value };
+      continue;
+    }
     const parts = rec.value.split('|');
     const kind = parts[0]!.trim();
     if (kind === 'H' || kind === 'T') continue;
@@ -53,7 +58,10 @@ async function verify(input: ByteInput): Promise<void> {
   let trailer: { count: bigint; sum: bigint } | null = null;
   let count = 0n;
   let sum = 0n;
-  for await (const { value: text, location } of readLines(input, ENCODING)) {
+  for await (const { value, raw, location } of readLines(input, ENCODING)) {
+    // A line that is not GB18030 text is quarantined by read(); it still counts here as the line it was
+    // (its kind and amount are ASCII), read leniently for this check only.
+    const text = isUnparsable(value) ? LENIENT.decode(Buffer.from(raw, 'base64')) : value;
     const parts = text.split('|');
     const kind = parts[0]!.trim();
     if (kind === 'H') {

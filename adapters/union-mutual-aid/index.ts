@@ -9,6 +9,8 @@ import { SaxesParser } from 'saxes';
 import type { Adapter, ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
 import { FileRejectedError } from '../../src/ingest/adapter.ts';
 import { openText } from '../../src/ingest/json-readers.ts';
+import { XmlSpans } from '../../src/ingest/xml-bounds.ts';
+import { limits } from '../../src/ingest/limits.ts';
 import { nameAsReceived, optionalDay, optionalText, quarantine, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
 import { detailsOf } from '../../src/ingest/readers.ts';
 import { refuse } from '../../src/ingest/fields.ts';
@@ -66,6 +68,7 @@ async function* parseExport(input: ByteInput, handlers: ParseHandlers): AsyncGen
   });
   parser.on('opentag', (tag) => {
     depth++;
+    if (depth > limits.maxDepth) error ??= new Error(`elements are nested deeper than ${limits.maxDepth} levels`);
     if (depth === 1) {
       sawRoot = true;
       if (tag.name !== ROOT) error ??= new Error(`the root element is <${tag.name}>, not <${ROOT}>`);
@@ -105,7 +108,8 @@ async function* parseExport(input: ByteInput, handlers: ParseHandlers): AsyncGen
         claim.status = statusText;
         statusText = null;
       }
-      if (depth === 2) {
+      if (raw.length > limits.maxRecordChars) error ??= new Error(`Claim[${claimIndex}] is longer than ${limits.maxRecordChars} characters`);
+      else if (depth === 2) {
         handlers.onClaim?.(claim, raw, claimIndex);
         claim = null;
       }
@@ -116,8 +120,11 @@ async function* parseExport(input: ByteInput, handlers: ParseHandlers): AsyncGen
   const { source, text, failure } = openText(input);
   try {
     // decodeStream re-encodes whole characters per chunk, so no character is split between two chunks.
+    const spans = new XmlSpans();
     for await (const chunk of text as AsyncIterable<Buffer | string>) {
-      parser.write(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      const s = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      spans.check(s);
+      parser.write(s);
       if (error) break;
       yield;
     }
@@ -172,7 +179,7 @@ function mapClaim(rec: SourceRecord<ClaimValue>, ctx: MapContext): MapOutcome {
       facts: [
         {
           kind: 'aid',
-          person: { idNumber, name: nameAsReceived(c.member.name) },
+          person: { idNumber, name: nameAsReceived(c.member.name, 'Member@name') },
           program: PROGRAM,
           amountFen,
           approvedOn,

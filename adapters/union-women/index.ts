@@ -39,7 +39,7 @@ export function mapClaim(rec: SourceRecord<unknown>, ctx: MapContext): MapOutcom
       facts: [
         {
           kind: 'aid',
-          person: { idNumber, name: nameAsReceived(insured.name) },
+          person: { idNumber, name: nameAsReceived(insured.name, 'insured.name') },
           program: PROGRAM,
           amountFen,
           approvedOn: null,

@@ -9,7 +9,7 @@ import type { ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/
 import { FileRejectedError } from '../../src/ingest/adapter.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
 import { unionWomen } from './index.ts';
-import { claimsUrl, fetchClaimPages, PullError, pulledRecords, retryAfterMs, type ClaimPage, type PullOptions } from './pull.ts';
+import { claimsUrl, fetchClaimPages, PullError, pulledRecords, redactUrl, retryAfterMs, type ClaimPage, type PullOptions } from './pull.ts';
 import { claimItem, INSURED_ID } from './fixtures.ts';
 
 const ctx: MapContext = { system: 'union-women', today: '2026-04-01', now: new Date('2026-04-01T12:00:00+08:00') };
@@ -296,5 +296,108 @@ describe('unionWomen on a file that cannot be read', () => {
       }
     };
     await expect(drain()).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('union-women pull against a hostile API (issue 14)', () => {
+  const noSleep = async () => {};
+  const failure = async (opts: PullOptions): Promise<PullError> => {
+    const err = await pull(opts).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PullError);
+    return err as PullError;
+  };
+
+  it('follows a redirect within the base origin, refuses one to another host', async () => {
+    const api = await fakeApi((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname === '/api/v1/claims' && !url.searchParams.has('moved')) {
+        res.writeHead(302, { location: '/api/v1/claims?moved=1' }).end();
+        return;
+      }
+      json(res, { items: [claimItem()], nextCursor: null });
+    });
+    expect((await pull({ base: api.base, since: null })).map((p) => p.items.length)).toEqual([1]);
+    expect(api.requests).toEqual(['/api/v1/claims', '/api/v1/claims?moved=1']);
+    const port = (server!.address() as AddressInfo).port;
+    server!.removeAllListeners('request');
+    server!.on('request', (_req: IncomingMessage, res: ServerResponse) => res.writeHead(307, { location: `http://localhost:${port}/api/v1/claims` }).end());
+    const e = await failure({ base: api.base, since: null, sleep: noSleep });
+    expect(e).toMatchObject({ code: 'REDIRECT_REFUSED', status: 307, tries: 1 });
+  });
+
+  it('gives up on a silent server after the request timeout, with a clear code, tries bounded', async () => {
+    const api = await fakeApi(() => undefined); // accepts, never answers
+    const e = await failure({ base: api.base, since: null, maxTries: 2, sleep: noSleep, requestTimeoutMs: 200 });
+    expect(e).toMatchObject({ code: 'PULL_TIMEOUT', status: null, tries: 2 });
+    expect(e.message).toMatch(/no answer within 200 ms/);
+    expect(api.requests).toHaveLength(2);
+    server!.closeAllConnections();
+  });
+
+  it('gives up when the whole pull would outlast its total timeout', async () => {
+    let clock = 0;
+    const api = await fakeApi((_req, res) => json(res, { error: 'busy' }, 503));
+    const e = await failure({ base: api.base, since: null, maxTries: 100, now: () => clock, sleep: async (ms) => void (clock += ms), baseDelayMs: 1000, totalTimeoutMs: 5000 });
+    expect(e.code).toBe('PULL_TIMEOUT');
+    expect(api.requests.length).toBeLessThan(100);
+  });
+
+  it('follows at most maxPages pages of an endless cursor chain, and refuses a repeated cursor', async () => {
+    let n = 0;
+    const api = await fakeApi((_req, res) => json(res, { items: [], nextCursor: `c${++n}` }));
+    const got: ClaimPage[] = [];
+    const e = await (async () => {
+      try {
+        for await (const p of fetchClaimPages({ base: api.base, since: null, maxPages: 5 })) got.push(p);
+      } catch (err) {
+        return err as PullError;
+      }
+      return null;
+    })();
+    expect(e).toMatchObject({ code: 'TOO_MANY_PAGES' });
+    expect(got).toHaveLength(5);
+    expect(api.requests).toHaveLength(5);
+    server!.removeAllListeners('request');
+    server!.on('request', (_req: IncomingMessage, res: ServerResponse) => json(res, { items: [], nextCursor: 'again' }));
+    expect(await failure({ base: api.base, since: null })).toMatchObject({ code: 'CURSOR_REPEATED' });
+  });
+
+  it('refuses an answer larger than maxPageBytes without reading it whole, declared or not, and does not retry it', async () => {
+    const big = JSON.stringify({ items: [claimItem({ illness: 'x'.repeat(200_000) })], nextCursor: null });
+    const api = await fakeApi((req, res) => {
+      if (req.url!.includes('chunked')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(big.slice(0, 100_000));
+        res.end(big.slice(100_000));
+      } else json(res, JSON.parse(big));
+    });
+    expect(await failure({ base: api.base, since: null, maxPageBytes: 100_000, sleep: noSleep })).toMatchObject({ code: 'PAGE_TOO_LARGE', tries: 1 });
+    expect(await failure({ base: `${api.base}/chunked`, since: null, maxPageBytes: 100_000, sleep: noSleep })).toMatchObject({ code: 'PAGE_TOO_LARGE', tries: 1 });
+    expect(api.requests).toHaveLength(2);
+    expect(await pull({ base: api.base, since: null, maxPageBytes: 300_000 })).toHaveLength(1);
+  });
+
+  it('refuses an answer nested past maxDepth', async () => {
+    const api = await fakeApi((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`{"items":[${'['.repeat(10_000)}${']'.repeat(10_000)}],"nextCursor":null}`);
+    });
+    expect(await failure({ base: api.base, since: null, sleep: noSleep })).toMatchObject({ code: 'PAGE_MALFORMED' });
+  });
+
+  it('sends the credentials of --base as Basic authorization and never prints them', async () => {
+    const auths: Array<string | undefined> = [];
+    const api = await fakeApi((req, res) => {
+      auths.push(req.headers.authorization);
+      json(res, { error: 'no' }, 404);
+    });
+    const base = api.base.replace('http://', 'http://ngak:s3cret-pw@');
+    const e = await failure({ base, since: null, sleep: noSleep });
+    expect(auths).toEqual([`Basic ${Buffer.from('ngak:s3cret-pw').toString('base64')}`]);
+    expect(`${e.message} ${e.url}`).not.toMatch(/s3cret|ngak/);
+    expect(redactUrl('https://u:p@h.example/x?token=abc&since=1')).toBe('https://***@h.example/x?token=***&since=1');
   });
 });

@@ -15,7 +15,7 @@ import { birthDateOf, maskIdNumber } from '../../src/identity/id-number.ts';
 import { normalizeName } from '../../src/identity/text.ts';
 
 const PROGRAMS = { 两癌救助: 'WOMEN_TWO_CANCERS', 儿童大病救助: 'CHILD_SERIOUS_ILLNESS' } as const;
-const SHAPE: JsonShape = { root: 'object', arrays: [['records']] };
+const SHAPE: JsonShape = { root: 'object', arrays: [['records']], required: [['records']] };
 
 export interface BatchRecord {
   /** The batch the record came in (the document's `batch`), null when the document names none. */
@@ -45,7 +45,7 @@ async function* readBatch(input: ByteInput): AsyncGenerator<SourceRecord<BatchRe
 }
 
 function childPerson(b: Record<string, unknown>, ctx: MapContext): { person: PersonRef; guardianIdNumber: string | null } {
-  const name = nameAsReceived(b.name);
+  const name = nameAsReceived(b.name, 'beneficiary.name');
   const own = optionalIdNumber(b.idNumber, 'beneficiary.idNumber', ctx.today);
   if (own === null) {
     const guardianIdNumber = requiredIdNumber(b.guardianIdNumber, 'beneficiary.guardianIdNumber', ctx.today);
@@ -80,7 +80,7 @@ function mapRecord(rec: SourceRecord<BatchRecord>, ctx: MapContext): MapOutcome 
     const { person, guardianIdNumber } =
       type === 'CHILD'
         ? childPerson(b, ctx)
-        : { person: { idNumber: requiredIdNumber(b.idNumber, 'beneficiary.idNumber', ctx.today), name: nameAsReceived(b.name) }, guardianIdNumber: null };
+        : { person: { idNumber: requiredIdNumber(b.idNumber, 'beneficiary.idNumber', ctx.today), name: nameAsReceived(b.name, 'beneficiary.name') }, guardianIdNumber: null };
     const amountFen = requiredYuan(r.amount, 'amount');
     const grantDate = requiredDay(r.grantDate, 'grantDate', ctx.today);
     return {

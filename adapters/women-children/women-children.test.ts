@@ -156,6 +156,10 @@ describe('women-children adapter', () => {
     expect(await reason(good + ',')).toBe('MALFORMED');
     expect(await reason('[]')).toBe('MALFORMED');
     expect(await reason('{"batch":"x","records":{"0":{}}}')).toBe('MALFORMED');
+    // sources.md §9: a document without a records array is not a women's federation export (a Red Cross one).
+    expect(await reason('{"donations":[],"grants":[]}')).toBe('MALFORMED');
+    expect(await reason('{"batch":"x"}')).toBe('MALFORMED');
+    expect(await reason('{"batch":"x","records":[]}')).toBe('accepted');
     await expect(records(good.slice(0, good.length - 10))).rejects.toMatchObject({ reason: 'MALFORMED' });
   });
 

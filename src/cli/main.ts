@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { openHubDatabase, openReadDatabase } from '../app.ts';
-import { createLogger } from '../shared/log.ts';
+import { createLogger, describeError } from '../shared/log.ts';
+import { applyLimits } from '../ingest/limits.ts';
 import { startServer } from '../server/http.ts';
 import { adapters } from '../../adapters/index.ts';
 import { exportsIn, ingestFile, ingestFiles, UnknownSystemError } from '../ingest/service.ts';
@@ -25,7 +26,9 @@ Commands:
   load <dir>                          ingest every export under <dir>/<system>/ in one transaction, deriving once at the
                                       end (bulk load); prints one JSON summary per file, then the batch's (exit 2 if any
                                       file was rejected whole)
-  pull union-women --base URL         pull the women workers' claims API from the stored watermark (exit 1 if it gave up)
+  pull union-women --base URL [--max-tries N] [--timeout S]
+                                      pull the women workers' claims API from the stored watermark (exit 1 if it gave up);
+                                      --timeout: seconds per request (answer included)
   quarantine [--system S] [--limit N] list quarantined records as JSON lines
   demo [--persons N] [--seed S]       load a small synthetic province
   generate --persons N --seed S --out DIR
@@ -63,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 1;
   }
   const config: Config = loadConfig();
+  applyLimits(config.ingestLimits);
   const log = createLogger(config.logLevel);
 
   switch (command) {
@@ -166,13 +170,15 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'pull': {
-      const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { base: { type: 'string' }, 'max-tries': { type: 'string' } } });
+      const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { base: { type: 'string' }, 'max-tries': { type: 'string' }, timeout: { type: 'string' } } });
       if (positionals[0] !== 'union-women') throw new UsageError('usage: relief-hub pull union-women --base URL (only union-women is pulled; the others deliver files)');
       if (!values.base || !/^https?:\/\//.test(values.base)) throw new UsageError('--base must be the http(s) URL of the claims API');
       const database = await openHubDatabase(config);
       try {
         const { pullUnionWomen } = await import('../ingest/pull.ts');
-        const summary = await pullUnionWomen(database, { base: values.base, maxTries: intOption(values['max-tries'], 'max-tries', 5), ingest: { batchSize: config.ingestBatchSize } });
+        // --timeout: seconds one request may take, its answer included (default limits.pullRequestTimeoutMs).
+        const timeout = values.timeout === undefined ? undefined : intOption(values.timeout, 'timeout') * 1000;
+        const summary = await pullUnionWomen(database, { base: values.base, maxTries: intOption(values['max-tries'], 'max-tries', 5), requestTimeoutMs: timeout, ingest: { batchSize: config.ingestBatchSize } });
         process.stdout.write(JSON.stringify(summary) + '\n');
         if (summary.error) process.stderr.write(`${summary.error.code}: ${summary.error.message} (kept ${summary.pages} applied pages)\n`);
         return summary.error ? 1 : 0;
@@ -289,7 +295,8 @@ main(process.argv.slice(2)).then(
     else if (err instanceof UsageError) process.stderr.write(`${err.message}\n`);
     else if (err instanceof HubError) process.stderr.write(`${err.code}: ${err.message}\n`);
     else if (err instanceof DataDirLockedError) process.stderr.write(`${err.message}\n`);
-    else process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    // Never the query parameters a database error carries: they are the records' personal data.
+    else process.stderr.write(`${describeError(err)}\n`);
     process.exit(1);
   },
 );

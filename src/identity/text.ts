@@ -31,14 +31,25 @@ export function clean(input: unknown): string | null {
 
 export type TextEncoding = 'utf8' | 'gb18030';
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Whether a string holds a lone UTF-16 surrogate: no character, no encoding has it, and encoding it would
+ * silently turn it into U+FFFD (String.prototype.isWellFormed, which our ES2023 target lacks).
+ */
+export function hasLoneSurrogate(s: string): boolean {
+  return LONE_SURROGATE.test(s);
+}
+
 /**
  * Decodes a byte stream to text: GB18030 (which also takes the GBK/GB2312 subset) or UTF-8; a leading
  * byte-order mark is dropped in either case. The WHATWG decoder is used rather than iconv-lite's stream:
  * iconv-lite drops the low surrogate of a four-byte GB18030 character (a rare name character outside the
- * BMP) when the write that completes it is short.
+ * BMP) when the write that completes it is short. With `fatal`, bytes that are not valid in the encoding
+ * fail the stream instead of becoming U+FFFD.
  */
-export function decodeStream(input: Readable, encoding: TextEncoding): Readable {
-  const decoder = new TextDecoder(encoding === 'gb18030' ? 'gb18030' : 'utf-8', { ignoreBOM: true });
+export function decodeStream(input: Readable, encoding: TextEncoding, opts: { fatal?: boolean } = {}): Readable {
+  const decoder = new TextDecoder(encoding === 'gb18030' ? 'gb18030' : 'utf-8', { ignoreBOM: true, fatal: opts.fatal ?? false });
   let first = true;
   const emit = (s: string): string => {
     if (first && s !== '') {
@@ -51,10 +62,22 @@ export function decodeStream(input: Readable, encoding: TextEncoding): Readable 
     new Transform({
       readableObjectMode: false,
       transform(chunk: Buffer | string, _enc, cb) {
-        cb(null, emit(decoder.decode(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, { stream: true })));
+        let s: string;
+        try {
+          s = decoder.decode(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, { stream: true });
+        } catch (e) {
+          return cb(e as Error);
+        }
+        cb(null, emit(s));
       },
       flush(cb) {
-        cb(null, emit(decoder.decode()));
+        let s: string;
+        try {
+          s = decoder.decode();
+        } catch (e) {
+          return cb(e as Error);
+        }
+        cb(null, emit(s));
       },
     }),
   );

@@ -24,6 +24,11 @@ export interface Location {
   element?: string;
   /** 0-based index in a JSON array, with its path, e.g. `records[3]`, `pages[2].items[5]`. */
   path?: string;
+  /**
+   * `base64` when the record's bytes were not text in the declared encoding (or held a NUL): `raw` is then
+   * those bytes in base64, so the record is kept exactly as received.
+   */
+  rawEncoding?: 'base64';
 }
 
 /** One record as read from the file: where it was, its text as received, and its parsed fields. */

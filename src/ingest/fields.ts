@@ -8,9 +8,10 @@ import type { ReasonCode } from '../codes.ts';
 import { parseDate, parseInstant } from '../identity/dates.ts';
 import { normalizeIdNumber, toHalfWidth } from '../identity/id-number.ts';
 import { parseFen, parseYuan, type Fen } from '../identity/money.ts';
-import { clean } from '../identity/text.ts';
+import { clean, hasLoneSurrogate } from '../identity/text.ts';
 import { reject, type Fact, type MapContext, type MapOutcome } from './adapter.ts';
 import { isUnparsable, type Unparsable } from './readers.ts';
+import { limits } from './limits.ts';
 
 /* ----------------------------------------------------------------- field checks for mappers */
 
@@ -39,15 +40,16 @@ export class Fields {
     readonly ctx: MapContext,
   ) {}
 
-  /** Trimmed text, null when empty. */
+  /** Trimmed text, null when empty; BAD_VALUE past `limits.maxFieldChars`. */
   text(name: string): string | null {
-    return clean(this.row[name]);
+    const s = clean(this.row[name]);
+    return s === null ? null : checkText(name, s, limits.maxFieldChars);
   }
 
-  /** The text exactly as received (names are kept so), null when blank. */
+  /** A name exactly as received (names are kept so), null when blank; BAD_VALUE past `limits.maxNameChars`. */
   asReceived(name: string): string | null {
     const v = this.row[name];
-    return v == null || clean(v) === null ? null : v;
+    return v == null || clean(v) === null ? null : checkText(name, v, limits.maxNameChars);
   }
 
   required(name: string): string {
@@ -149,10 +151,25 @@ export function objectOf(v: unknown, what: string, reason: ReasonCode = 'UNPARSA
   return v as Record<string, unknown>;
 }
 
-/** Trimmed text of a scalar field, null when absent or blank. */
+/**
+ * Text a field may hold: at most `max` characters (sources.md: 1,000, a name 100, unless the format says
+ * otherwise), no NUL and no lone surrogate (no database text holds them, and a driver would silently turn a
+ * lone surrogate into U+FFFD). Anything else refuses the record as BAD_VALUE.
+ */
+export function checkText(field: string, s: string, max: number): string {
+  if (s.length > max) throw new Refusal('BAD_VALUE', `${field} is ${s.length} characters long, more than ${max}`);
+  if (s.includes('\u0000')) throw new Refusal('BAD_VALUE', `${field} holds a NUL character`);
+  if (hasLoneSurrogate(s)) throw new Refusal('BAD_VALUE', `${field} holds a lone UTF-16 surrogate, not a character`);
+  return s;
+}
+
+/** Trimmed text of a scalar field, null when absent or blank; BAD_VALUE past `limits.maxFieldChars`. */
 export function optionalText(v: unknown, field: string): string | null {
   if (isBlank(v)) return null;
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return clean(String(v));
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') {
+    const s = clean(String(v));
+    return s === null ? null : checkText(field, s, limits.maxFieldChars);
+  }
   throw new Refusal('BAD_VALUE', `${field} is not text`);
 }
 
@@ -162,9 +179,12 @@ export function requiredText(v: unknown, field: string): string {
   return s;
 }
 
-/** A name as received (names are compared after normalisation elsewhere, and kept as they came). */
-export function nameAsReceived(v: unknown): string | null {
-  return typeof v === 'string' && clean(v) !== null ? v : null;
+/**
+ * A name as received (names are compared after normalisation elsewhere, and kept as they came); BAD_VALUE
+ * past `limits.maxNameChars`.
+ */
+export function nameAsReceived(v: unknown, field = 'name'): string | null {
+  return typeof v === 'string' && clean(v) !== null ? checkText(field, v, limits.maxNameChars) : null;
 }
 
 export function optionalIdNumber(v: unknown, field: string, today: string): string | null {

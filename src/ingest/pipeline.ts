@@ -114,6 +114,13 @@ function stable(v: unknown): string | undefined {
   return out + '}';
 }
 
+/**
+ * JSON text that a database cannot store: an escaped NUL (no text or jsonb value holds U+0000) or an escaped
+ * lone surrogate (jsonb refuses it). JSON.stringify escapes both; an even run of backslashes before `\u` is
+ * an escaped backslash, not an escape.
+ */
+const UNSTORABLE_JSON = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
@@ -182,18 +189,26 @@ function prepareBatch(adapter: Adapter, ctx: MapContext, batch: SourceRecord[]):
       out = { ok: false, recordId: null, reason: 'UNPARSABLE', message: `record could not be read: ${(e as Error).message}` };
     }
     // Versions are told apart by what was received, before the record's established identity is carried in.
-    if (out.ok) good.push({ rec, out, hash: sha256(stableJson(out.facts)) });
-    else {
-      quarantined.push({
-        recordId: out.recordId,
-        location: rec.location,
-        reason: out.reason,
-        message: out.message,
-        raw: rec.raw,
-        value: stableJson(rec.value ?? null),
-        rawHash: sha256(rec.raw),
-      });
+    if (out.ok) {
+      const facts = stableJson(out.facts);
+      // The field readers refuse such text; this keeps any other path from failing the whole file on it.
+      if (UNSTORABLE_JSON.test(facts)) out = { ok: false, recordId: out.recordId, reason: 'BAD_VALUE', message: 'a field holds a NUL character or a lone surrogate' };
+      else {
+        good.push({ rec, out, hash: sha256(facts) });
+        continue;
+      }
     }
+    const value = stableJson(rec.value ?? null);
+    quarantined.push({
+      recordId: out.recordId,
+      location: rec.location,
+      reason: out.reason,
+      message: out.message,
+      raw: rec.raw,
+      // jsonb holds neither; the raw text (escaped, or the bytes in base64) keeps the record whole.
+      value: UNSTORABLE_JSON.test(value) ? 'null' : value,
+      rawHash: sha256(rec.raw),
+    });
   }
   return { quarantined, good, records: batch.length };
 }

@@ -1,12 +1,15 @@
 /**
  * `relief-hub pull union-women --base URL`: resumes from the stored watermark, follows cursors to the end,
  * applies each page as it arrives (its own transaction) and moves the watermark after it, so that a pull
- * that gives up keeps what it applied and the next one resumes there.
+ * that gives up keeps what it applied and the next one resumes there. The watermark moves only over applied
+ * claims (`watermarkAfter`).
  */
 import { sql } from 'drizzle-orm';
 import { rows, type Database } from '../db/client.ts';
 import { unionWomen } from '../../adapters/union-women/index.ts';
-import { fetchClaimPages, pulledRecords, PullError, type PullOptions } from '../../adapters/union-women/pull.ts';
+import { fetchClaimPages, pulledRecords, PullError, redactUrl, type PullOptions } from '../../adapters/union-women/pull.ts';
+import type { MapContext, SourceRecord } from './adapter.ts';
+import { todayCst } from '../identity/dates.ts';
 import { ingestSource, type IngestOptions, type IngestSummary } from './pipeline.ts';
 
 export interface PullSummary {
@@ -30,18 +33,26 @@ export async function readWatermark(database: Database, system: string): Promise
   return r[0]?.watermark ?? null;
 }
 
-/** The latest `updatedAt` among a page's items (compared as instants, kept as written). */
-function latestUpdatedAt(items: unknown[], current: string | null): string | null {
+/**
+ * The watermark after a page: the latest `updatedAt` among the page's items that were applied, never one of
+ * an item that was quarantined. A quarantined item may carry a date in the future (it is quarantined for
+ * it): were the watermark moved to it, every later pull would ask for claims after that date and silently
+ * miss every claim made until then. Left below it, the next pull asks again from the last applied claim and
+ * gets the quarantined one again (quarantine keeps it once) together with everything newer. Applied items
+ * never lie after `now`: the mapper refuses an `updatedAt` in the future. Compared as instants, kept as
+ * written.
+ */
+export function watermarkAfter(records: readonly SourceRecord<unknown>[], current: string | null, ctx: MapContext): string | null {
   let best = current;
   let bestMs = current ? Date.parse(current) : -Infinity;
-  for (const it of items) {
-    const u = (it as { updatedAt?: unknown } | null)?.updatedAt;
+  for (const rec of records) {
+    const u = (rec.value as { updatedAt?: unknown } | null)?.updatedAt;
     if (typeof u !== 'string') continue;
     const ms = Date.parse(u);
-    if (Number.isFinite(ms) && ms > bestMs) {
-      best = u;
-      bestMs = ms;
-    }
+    if (!Number.isFinite(ms) || ms <= bestMs || ms > ctx.now.getTime()) continue;
+    if (!unionWomen.map(rec, ctx).ok) continue;
+    best = u;
+    bestMs = ms;
   }
   return best;
 }
@@ -52,18 +63,24 @@ export async function pullUnionWomen(
 ): Promise<PullSummary> {
   const system = unionWomen.code;
   const since = await readWatermark(database, system);
-  const out: PullSummary = { system, base: opts.base, since, watermark: since, pages: 0, records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0, error: null };
+  // One clock for the pull: what the mapper calls the future is what the watermark never passes.
+  const now = opts.ingest?.now ?? new Date();
+  const ctx: MapContext = { system, now, today: todayCst(now) };
+  const base = redactUrl(opts.base);
+  const out: PullSummary = { system, base, since, watermark: since, pages: 0, records: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0, error: null };
   try {
     for await (const page of fetchClaimPages({ ...opts, since })) {
-      const name = `pull:${opts.base}#${page.page}`;
-      const s: IngestSummary = await ingestSource(database, unionWomen, { name, records: async function* () { yield* pulledRecords(name, page); } }, opts.ingest);
+      // Stored with every record as its provenance: never with the credentials of the base.
+      const name = `pull:${base}#${page.page}`;
+      const records = pulledRecords(name, page);
+      const s: IngestSummary = await ingestSource(database, unionWomen, { name, records: async function* () { yield* records; } }, { ...opts.ingest, now });
       out.pages++;
       out.records += s.records;
       out.new += s.new;
       out.updated += s.updated;
       out.unchanged += s.unchanged;
       out.quarantined += s.quarantined;
-      const next = latestUpdatedAt(page.items, out.watermark);
+      const next = watermarkAfter(records, out.watermark, ctx);
       if (next !== null && next !== out.watermark) {
         // label: pull.store-watermark
         await database.db.execute(sql`

@@ -5,18 +5,23 @@
  */
 import { Readable } from 'node:stream';
 import { toHalfWidth } from '../identity/id-number.ts';
-import { decodeStream, type TextEncoding } from '../identity/text.ts';
+import type { TextEncoding } from '../identity/text.ts';
 import { FileRejectedError, type ByteInput, type SourceRecord } from './adapter.ts';
+import { limits, RAW_BASE64 } from './limits.ts';
 
 /* ----------------------------------------------------------------- inputs */
 
+/** Chunks of an in-memory input: the size a file stream reads, so both go through the readers alike. */
+const BUFFER_CHUNK = 64 * 1024;
+
 /**
- * Bytes in memory as an input. `chunkSize` splits them into small chunks, so tests can show that a
- * multi-byte character or a line cut at a chunk boundary survives.
+ * Bytes in memory as an input. They are handed to the reader in file-sized chunks, so a request body and
+ * a file on disk take the same path through the readers (and meet the same limits). `chunkSize` makes them
+ * smaller, so tests can show that a multi-byte character or a line cut at a chunk boundary survives.
  */
 export function bufferInput(name: string, content: Buffer | string, opts: { chunkSize?: number } = {}): ByteInput {
   const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  const size = opts.chunkSize ?? (buf.length || 1);
+  const size = opts.chunkSize ?? BUFFER_CHUNK;
   return {
     name,
     open: () => {
@@ -29,62 +34,124 @@ export function bufferInput(name: string, content: Buffer | string, opts: { chun
 
 /* ----------------------------------------------------------------- lines */
 
-/** A single line longer than this is not a record of any of our formats: the file is refused. */
-const MAX_LINE_CHARS = 1 << 20;
-
 interface PhysicalLine {
   line: number;
-  text: string;
+  /** The line decoded, or null when its bytes are not text in the encoding (or hold a NUL). */
+  text: string | null;
+  /** Why `text` is null. */
+  problem?: string;
+  /** The line's bytes, base64, when `text` is null: kept so that nothing of the record is lost. */
+  base64?: string;
 }
 
-/** Decoded physical lines, numbered from 1, without their terminator (`\n` or `\r\n`). */
+/**
+ * Physical lines, numbered from 1, without their terminator (`\n` or `\r\n`). Lines are cut on the byte
+ * 0x0A, which is never part of a multi-byte character in UTF-8 or GB18030, and decoded strictly (a chunk's
+ * lines at once when they all are text, else each on its own): a line that is not valid text in the
+ * encoding, or that holds a NUL, comes out with
+ * `text: null` and its bytes, never with U+FFFD in place of what could not be read. A line longer than
+ * `limits.maxLineBytes` refuses the file (MALFORMED) as soon as it is seen: memory stays bounded by it.
+ */
 async function* physicalLines(input: ByteInput, encoding: TextEncoding): AsyncGenerator<PhysicalLine> {
   const source = input.open();
-  const text = decodeStream(source, encoding);
-  // pipe() does not forward a source error (a missing file): without this the iteration would never end.
-  source.once('error', (err) => text.destroy(err));
-  // StringDecoder keeps a character that straddles two chunks whole.
-  text.setEncoding('utf8');
-  let carry = '';
+  const decoder = new TextDecoder(encoding === 'gb18030' ? 'gb18030' : 'utf-8', { fatal: true, ignoreBOM: true });
+  const max = limits.maxLineBytes;
+  const tooLong = (line: number) =>
+    new FileRejectedError('MALFORMED', `${input.name}: line ${line} is longer than ${max} bytes`);
+  let carry: Buffer = Buffer.alloc(0);
   let line = 0;
-  try {
-    for await (const chunk of text as AsyncIterable<string>) {
-      const s = carry + chunk;
-      let start = 0;
-      for (let nl = s.indexOf('\n'); nl !== -1; nl = s.indexOf('\n', start)) {
-        line++;
-        yield { line, text: stripCr(s.slice(start, nl)) };
-        start = nl + 1;
-      }
-      carry = s.slice(start);
-      if (carry.length > MAX_LINE_CHARS) {
-        throw new FileRejectedError('MALFORMED', `${input.name}: line ${line + 1} is longer than ${MAX_LINE_CHARS} characters`);
-      }
+  const decode = (bytes: Buffer): PhysicalLine => {
+    line++;
+    let end = bytes.length;
+    if (end > 0 && bytes[end - 1] === 0x0d) end--;
+    const b = bytes.subarray(0, end);
+    if (b.length > max) throw tooLong(line);
+    let text: string;
+    try {
+      text = decoder.decode(b);
+    } catch {
+      return { line, text: null, problem: `line ${line} is not valid ${encoding === 'gb18030' ? 'GB18030' : 'UTF-8'} text`, base64: b.toString('base64') };
     }
-    if (carry !== '') yield { line: line + 1, text: stripCr(carry) };
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (text.includes('\u0000')) return { line, text: null, problem: `line ${line} holds a NUL byte`, base64: b.toString('base64') };
+    return { line, text };
+  };
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer | string>) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const last = buf.lastIndexOf(0x0a);
+      if (last === -1) {
+        if (carry.length + buf.length > max + 1) throw tooLong(line + 1);
+        carry = Buffer.concat([carry, buf]);
+        continue;
+      }
+      // The complete lines of this chunk (with what was carried), then the rest is carried.
+      const region = carry.length > 0 ? Buffer.concat([carry, buf.subarray(0, last)]) : buf.subarray(0, last);
+      // Fast path: the whole region is valid text without a NUL, and too short to hold an over-long line;
+      // cut on "\n" in the decoded text (0x0A is never inside a multi-byte character).
+      let text: string | null = null;
+      if (region.length <= max) {
+        try {
+          text = decoder.decode(region);
+        } catch {
+          text = null;
+        }
+        if (text !== null && text.includes('\u0000')) text = null;
+      }
+      if (text !== null) {
+        if (line === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        let from = 0;
+        for (let nl = text.indexOf('\n'); ; nl = text.indexOf('\n', from)) {
+          const end = nl === -1 ? text.length : nl;
+          line++;
+          yield { line, text: text.charCodeAt(end - 1) === 0x0d ? text.slice(from, end - 1) : text.slice(from, end) };
+          if (nl === -1) break;
+          from = nl + 1;
+        }
+      } else {
+        // Slow path, line by line: each line decoded (and measured) on its own.
+        let start = 0;
+        for (let nl = region.indexOf(0x0a); ; nl = region.indexOf(0x0a, start)) {
+          yield decode(region.subarray(start, nl === -1 ? region.length : nl));
+          if (nl === -1) break;
+          start = nl + 1;
+        }
+      }
+      const rest = buf.subarray(last + 1);
+      if (rest.length > max + 1) throw tooLong(line + 1);
+      // Copied: the chunk's memory may be reused by the stream.
+      carry = Buffer.from(rest);
+    }
+    if (carry.length > 0) yield decode(carry);
   } finally {
-    // An early stop by the consumer destroys `text`, but the piped source would stay open.
+    // An early stop by the consumer must not leave the file open.
     source.destroy();
   }
 }
 
-function stripCr(s: string): string {
-  return s.endsWith('\r') ? s.slice(0, -1) : s;
+/** A record made of a line that could not be read as text: its bytes kept (base64), its value UNPARSABLE. */
+function undecodable(file: string, l: PhysicalLine): SourceRecord<Unparsable> {
+  return { location: { file, line: l.line, rawEncoding: RAW_BASE64 }, raw: l.base64!, value: unparsable(`${l.problem}; raw holds its bytes in base64`) };
 }
 
 /**
  * Every line of a text file as a located record whose raw text and value are the line itself. Blank lines
- * carry no record and are skipped unless `skipBlank` is false; their numbers still count.
+ * carry no record and are skipped unless `skipBlank` is false; their numbers still count. A line that is not
+ * text in the encoding is yielded with its bytes (base64) as raw and an `Unparsable` value.
  */
 export async function* readLines(
   input: ByteInput,
   encoding: TextEncoding,
   opts: { skipBlank?: boolean } = {},
-): AsyncGenerator<SourceRecord<string>> {
+): AsyncGenerator<SourceRecord<string | Unparsable>> {
   const skipBlank = opts.skipBlank ?? true;
-  for await (const { line, text } of physicalLines(input, encoding)) {
-    if (skipBlank && text.trim() === '') continue;
-    yield { location: { file: input.name, line }, raw: text, value: text };
+  for await (const l of physicalLines(input, encoding)) {
+    if (l.text === null) {
+      yield undecodable(input.name, l);
+      continue;
+    }
+    if (skipBlank && l.text.trim() === '') continue;
+    yield { location: { file: input.name, line: l.line }, raw: l.text, value: l.text };
   }
 }
 
@@ -118,12 +185,6 @@ export interface CsvOptions {
   headers?: readonly (readonly string[])[];
 }
 
-/**
- * A quoted field may hold line breaks, but a quote left open would swallow the rest of the file: past these
- * bounds the record is taken as broken, and reading resumes on the line after it started.
- */
-const MAX_RECORD_LINES = 100;
-const MAX_RECORD_CHARS = 256 * 1024;
 
 /** Header names are matched after full-width → ASCII (`（元）` → `(元)`) and without spaces. */
 export function normalizeHeader(name: string): string {
@@ -185,6 +246,7 @@ export async function* readCsvRecords(input: ByteInput, opts: CsvOptions): Async
   const lines = physicalLines(input, opts.encoding);
   // Lines read ahead for a multi-line record that turned out broken are read again from here.
   const pending: PhysicalLine[] = [];
+  type Text = PhysicalLine & { text: string };
   const next = async (): Promise<PhysicalLine | undefined> => {
     const held = pending.shift();
     if (held) return held;
@@ -194,14 +256,25 @@ export async function* readCsvRecords(input: ByteInput, opts: CsvOptions): Async
   let header: string[] | null = null;
   try {
     for (let first = await next(); first; first = await next()) {
+      if (first.text === null) {
+        // A header that is not text in the file's encoding: not an export of this system (or not in its encoding).
+        if (!header) throw new FileRejectedError('MALFORMED', `${input.name}: the header row is not text in ${opts.encoding}: ${first.problem}`);
+        yield undecodable(input.name, first);
+        continue;
+      }
       if (first.text.trim() === '') continue;
-      const taken = [first];
+      const taken: Text[] = [first as Text];
       let text = first.text;
       let split = splitCsv(text, delimiter);
-      while (split.kind === 'open' && taken.length < MAX_RECORD_LINES && text.length < MAX_RECORD_CHARS) {
+      while (split.kind === 'open' && taken.length < limits.maxQuotedLines && text.length < limits.maxQuotedChars) {
         const more = await next();
         if (!more) break;
-        taken.push(more);
+        if (more.text === null) {
+          // An unreadable line ends any quoted field: it is a record of its own, read again from here.
+          pending.unshift(more);
+          break;
+        }
+        taken.push(more as Text);
         text += '\n' + more.text;
         split = splitCsv(text, delimiter);
       }

@@ -7,6 +7,7 @@ import type { Database } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import type { Adapter, ByteInput } from './adapter.ts';
 import { bufferInput } from './readers.ts';
+import { hasLoneSurrogate } from '../identity/text.ts';
 import { ingest, ingestBatch, ingestSource, inputSource, type BatchSummary, type IngestOptions, type IngestSummary } from './pipeline.ts';
 
 export class UnknownSystemError extends HubError {
@@ -83,9 +84,16 @@ export async function ingestContent(
     buf = Buffer.from(content, 'base64');
   } else {
     if (adapter.binary) throw new HubError(ErrorCode.INVALID_CONTENT, `${system} files are binary (XLSX): send them with encoding BASE64`);
+    // A lone surrogate has no encoding: encoded, it would silently become U+FFFD (or "?"). Bytes that are not
+    // text travel as BASE64, where the reader quarantines them with their bytes.
+    if (hasLoneSurrogate(content)) throw new HubError(ErrorCode.INVALID_CONTENT, 'content holds a lone UTF-16 surrogate, which is no text: send the bytes with encoding BASE64');
     buf = adapter.encoding === 'gb18030' ? iconv.encode(content, 'gb18030') : Buffer.from(content, 'utf8');
   }
   const name = fileName?.trim() || `graphql-${new Date().toISOString()}`;
+  // The name is stored with every record it brings: a name no database text holds is the client's mistake.
+  if (name.length > 255 || /[\u0000-\u001f\u007f]/.test(name) || hasLoneSurrogate(name)) {
+    throw new HubError(ErrorCode.BAD_USER_INPUT, 'fileName must be at most 255 characters of text, without control characters', { argument: 'fileName' });
+  }
   return ingest(database, adapter, bufferInput(name, buf), opts);
 }
 

@@ -73,7 +73,8 @@ beforeEach(async () => {
   plan.permanent.clear();
   plan.requests = [];
   plan.items = ALL;
-});
+  // The first opens the worker's database (seconds on a busy machine).
+}, 120_000);
 
 const noSleep = async () => undefined;
 const count = async () => Number((await rows<{ n: string }>(database.db, sql`SELECT count(*)::text AS n FROM aid_records WHERE system = 'union-women'`))[0]!.n);
@@ -112,5 +113,41 @@ describe(`union-women pull (${testDbKind})`, () => {
     const s = await pullUnionWomen(database, { base, sleep: noSleep });
     expect(s).toMatchObject({ error: null, records: 0, new: 0, pages: 1 });
     expect(await count()).toBe(5);
+  });
+
+  it('moves the watermark only over applied claims: a future-dated or quarantined claim never makes later pulls skip newer ones', async () => {
+    const future = { ...claim(8, '2030-01-01T09:00:00+08:00'), claimId: 'NGAK-FUTURE' };
+    const badId = { ...claim(9, '2026-03-07T09:00:00+08:00'), claimId: 'NGAK-BADID', insured: { idCard: '460102', name: '错号' } };
+    plan.items = [ALL[0]!, future, ALL[1]!, ALL[2]!, badId, ALL[3]!, ALL[4]!];
+    const s = await pullUnionWomen(database, { base, sleep: noSleep });
+    expect(s).toMatchObject({ error: null, records: 7, new: 5, quarantined: 2, watermark: '2026-03-05T09:00:00+08:00' });
+    expect(await readWatermark(database, 'union-women')).toBe('2026-03-05T09:00:00+08:00');
+
+    // A claim made after the last applied one and before the future date: the next pull gets it.
+    plan.items = [...plan.items, claim(6, '2026-03-06T09:00:00+08:00')];
+    const next = await pullUnionWomen(database, { base, sleep: noSleep });
+    expect(next).toMatchObject({ error: null, since: '2026-03-05T09:00:00+08:00', new: 1, watermark: '2026-03-06T09:00:00+08:00' });
+    expect(await count()).toBe(6);
+    // The quarantined claims came again and are kept once each, with their reasons.
+    const q = await rows<{ record_id: string; reason_code: string }>(database.db, sql`SELECT record_id, reason_code FROM quarantine WHERE system = 'union-women' ORDER BY record_id`);
+    expect(q).toEqual([
+      { record_id: 'NGAK-BADID', reason_code: 'INVALID_ID' },
+      { record_id: 'NGAK-FUTURE', reason_code: 'BAD_DATE' },
+    ]);
+  });
+
+  it('never prints or stores the credentials of --base', async () => {
+    const withPassword = base.replace('http://', 'http://ngak:s3cret-pw@');
+    const s = await pullUnionWomen(database, { base: withPassword, sleep: noSleep });
+    expect(s).toMatchObject({ error: null, new: 5 });
+    expect(JSON.stringify(s)).not.toMatch(/s3cret|ngak:/);
+    const files = await rows<{ file: string }>(database.db, sql`SELECT file FROM source_records UNION SELECT file FROM ingest_runs`);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(f.file).not.toMatch(/s3cret|ngak:/);
+
+    plan.permanent.add('first');
+    const failed = await pullUnionWomen(database, { base: withPassword, sleep: noSleep, maxTries: 1 });
+    expect(failed.error?.code).toBe('PULL_FAILED');
+    expect(JSON.stringify(failed)).not.toMatch(/s3cret|ngak:/);
   });
 });
