@@ -1,22 +1,13 @@
 /**
  * The access log: every read of personal data appends who, when, whose record, which fields and why.
- * Reads are gathered while a request resolves (the fields of Person, AidRecord and Settlement, by the
- * person they belong to) and written before the response leaves (requests finishing together share one
+ * Reads are gathered while a request resolves (every field of a personal type, by the person it belongs to:
+ * src/access/guard.ts) and written before the response leaves (requests finishing together share one
  * INSERT); the table refuses updates and deletes.
  */
-import { mapSchema, MapperKind } from '@graphql-tools/utils';
-import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import { sql } from 'drizzle-orm';
 import { A, rows, type Db } from '../db/client.ts';
 import type { Principal } from './auth.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
-
-/** Types whose fields are a person's data, and how to tell whose. */
-const SUBJECT_OF: Readonly<Record<string, (source: Record<string, unknown>) => unknown>> = {
-  Person: (s) => s.id,
-  AidRecord: (s) => s.personId,
-  Settlement: (s) => s.personId,
-};
 
 export class AccessRecorder {
   private readonly reads = new Map<number, Set<string>>();
@@ -83,25 +74,6 @@ function writerOf(db: Db): GroupCommit<Entries, void> {
   let w = writers.get(db);
   if (!w) writers.set(db, (w = new GroupCommit((all) => appendEntries(db, all))));
   return w;
-}
-
-/** Records every resolved field of the personal-data types with the recorder of the request. */
-export function recordPersonalReads(schema: GraphQLSchema): GraphQLSchema {
-  return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
-      const subject = SUBJECT_OF[typeName];
-      if (!subject) return fieldConfig;
-      const resolve = fieldConfig.resolve ?? defaultFieldResolver;
-      const name = `${typeName}.${fieldName}`;
-      return {
-        ...fieldConfig,
-        resolve: (source, args, ctx: { access: AccessRecorder }, info) => {
-          ctx.access.record(subject(source as Record<string, unknown>), name);
-          return resolve(source, args, ctx, info);
-        },
-      };
-    },
-  });
 }
 
 export interface AccessLogRow {

@@ -47,7 +47,15 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   // Every member unit receives the same report: aggregates, no personal data.
   'Query.quarterlyReport': { roles: ['CASEWORKER', 'PLATFORM', 'AUDITOR'] },
   'Query.publishedQuarterlyReport': { roles: ['CASEWORKER', 'PLATFORM', 'AUDITOR'] },
-  'Query.earlyWarnings': { roles: ['CASEWORKER', 'PLATFORM'] },
+  'Query.earlyWarnings': {
+    roles: ['CASEWORKER', 'PLATFORM'],
+    check: (args, p) => {
+      const county = typeof args.county === 'string' ? args.county.trim() : '';
+      if (p.role === 'CASEWORKER' && county !== '' && county !== p.county) {
+        throw new HubError(ErrorCode.FORBIDDEN, `a caseworker of ${p.county} watches its own county's warnings, not ${county}`, { argument: 'county' });
+      }
+    },
+  },
   'Query.eligibility': { roles: ['CHARITY', 'CASEWORKER', 'PLATFORM'] },
   'Query._service': { roles: ['PLATFORM'] },
   'Query._entities': { roles: ['PLATFORM'] },
@@ -74,7 +82,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
       }
     },
   },
-  // Record-level scope (the record must be of the caseworker's agency) is checked by the resolvers.
+  // Record-level scope (the record of the caseworker's agency, of a person of its county): requireRecordInReach (guard.ts).
   'Mutation.confirmArrival': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Mutation.reverseAid': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Mutation.resolveReview': { roles: ['CASEWORKER', 'PLATFORM'] },
@@ -103,11 +111,4 @@ export function guardSchema(schema: GraphQLSchema): GraphQLSchema {
       };
     },
   });
-}
-
-/** Record-level scope of a caseworker: the record's system must be one of its agency's. */
-export function requireAgencyRecord(p: Principal, system: string): void {
-  if (p.role === 'CASEWORKER' && !systemsOfAgency(p.agency).includes(system)) {
-    throw new HubError(ErrorCode.FORBIDDEN, `a ${p.agency} caseworker may change its agency's records only`);
-  }
 }

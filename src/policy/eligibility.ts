@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../db/client.ts';
 import { normalizeIdNumber } from '../identity/id-number.ts';
-import { todayCst } from '../identity/dates.ts';
+import { ageOn, todayCst } from '../identity/dates.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { versionInForce, type Condition } from './rules.ts';
 
@@ -25,12 +25,6 @@ interface Subject {
   id: number;
   sex: string | null;
   birthDate: string | null;
-}
-
-function ageOn(birth: string, day: string): number {
-  const [by, bm, bd] = birth.split('-').map(Number) as [number, number, number];
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
 }
 
 async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise<{ ok: boolean; reason: string }> {

@@ -17,6 +17,7 @@ import { createContext, type HubContext } from '../graphql/context.ts';
 import { servedSchema } from '../graphql/schema.ts';
 import { Keys, type Principal } from '../access/auth.ts';
 import { enforceLimits } from '../access/limits.ts';
+import { parsePurpose, requirePurpose } from '../access/guard.ts';
 import { A, rows, type Db } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
@@ -169,8 +170,10 @@ export async function startServer(database: Database, config: Config, log: Logge
       {
         async requestDidStart() {
           return {
-            async didResolveOperation({ document }) {
+            async didResolveOperation({ document, schema, operationName, contextValue }) {
               enforceLimits(document, { maxDepth: config.maxQueryDepth, maxFields: config.maxQueryFields });
+              // A read of personal data states its purpose; without one nothing runs (HTTP 400).
+              requirePurpose(schema, document, operationName, contextValue.purpose);
             },
             async willSendResponse({ contextValue, operationName, response }) {
               // What the cache-control plugin sent: personal data is never cached.
@@ -234,7 +237,14 @@ export async function startServer(database: Database, config: Config, log: Logge
       sendJson(res, 429, errorBody(ErrorCode.RATE_LIMITED, `more than ${config.rateLimitPerMinute} requests in a minute`), { 'retry-after': '60' });
       return;
     }
-    const purpose = typeof req.headers['x-purpose'] === 'string' ? req.headers['x-purpose'].slice(0, 500) : null;
+    let purpose: string | null;
+    try {
+      purpose = parsePurpose(req.headers['x-purpose']);
+    } catch (e) {
+      const err = e as HubError;
+      sendJson(res, 400, errorBody(err.code, err.message));
+      return;
+    }
     let bodyText = '';
     if (req.method === 'POST') {
       try {
