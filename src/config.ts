@@ -15,8 +15,18 @@ export class ConfigError extends Error {
 }
 
 export interface Config {
-  /** `postgres://…` of a real PostgreSQL server; when absent the embedded PGlite database is used. */
+  /**
+   * `postgres://…` of a real PostgreSQL server, as the role the hub serves as; when absent the embedded
+   * PGlite database is used (one user: the guarantee below is PostgreSQL's only).
+   */
   databaseUrl: string | null;
+  /**
+   * `DATABASE_OWNER_URL`: the same server as the role that owns the tables; migrations run as it, and grant
+   * the serving role (DATABASE_URL's user) the statements it needs and no more: on `access_log`, SELECT and
+   * INSERT only, so the hub cannot change or empty its own log. Unset: the same as DATABASE_URL, with a
+   * warning at start-up (the serving role then owns the tables and could).
+   */
+  databaseOwnerUrl: string | null;
   /** Directory of the embedded database (ignored when `databaseUrl` is set). `:memory:` keeps it in memory. */
   dataDir: string;
   /** Interface the HTTP server binds to. Loopback by default: exposing the hub is a deliberate act. */
@@ -86,25 +96,33 @@ function urlVar(env: Env, name: string): string | null {
   }
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const databaseUrl = env.DATABASE_URL?.trim() || null;
-  if (databaseUrl !== null) {
+function postgresUrl(env: Env, name: string): string | null {
+  const raw = env[name]?.trim() || null;
+  if (raw !== null) {
     let url: URL;
     try {
-      url = new URL(databaseUrl);
+      url = new URL(raw);
     } catch {
-      throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user:password@host:port/database)');
+      throw new ConfigError(name, 'is not a URL (expected postgres://user:password@host:port/database)');
     }
     if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-      throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql://, got "${url.protocol}"`);
+      throw new ConfigError(name, `must start with postgres:// or postgresql://, got "${url.protocol}"`);
     }
   }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = postgresUrl(env, 'DATABASE_URL');
+  const databaseOwnerUrl = postgresUrl(env, 'DATABASE_OWNER_URL');
+  if (databaseOwnerUrl !== null && databaseUrl === null) throw new ConfigError('DATABASE_OWNER_URL', 'needs DATABASE_URL (the role the hub serves as)');
   const dataDirRaw = env.DATA_DIR?.trim() || './data';
   const dataDir = dataDirRaw === ':memory:' ? dataDirRaw : path.resolve(dataDirRaw);
   const host = env.HOST?.trim() || '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
   return {
     databaseUrl,
+    databaseOwnerUrl,
     dataDir,
     host,
     port: intVar(env, 'PORT', 4000, 0, 65535),

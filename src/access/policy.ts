@@ -10,6 +10,7 @@ import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import { adapters } from '../../adapters/index.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import type { Principal, Role } from './auth.ts';
+import { charityRuleCodes } from '../policy/rules.ts';
 
 export interface AccessRule {
   roles: readonly Role[];
@@ -27,6 +28,24 @@ function programOfAgency(program: unknown, agency: string | null): boolean {
   return adapters.some((a) => a.agency === agency && a.programs.some((p) => p.code === program));
 }
 
+/** The rules a principal may read and ask: a charity only those published for charities. */
+export function mayUseRule(p: Principal | null, code: unknown): boolean {
+  return p?.role !== 'CHARITY' || (typeof code === 'string' && charityRuleCodes().has(code));
+}
+
+/**
+ * Whether an eligibility answer may say that the hub does not know a person (PERSON_UNKNOWN). Not to a
+ * charity: it is answered as for a person with no records, so that asking tells it nothing about who the
+ * hub knows.
+ */
+export function tellsUnknownPersons(p: Principal | null): boolean {
+  return p?.role === 'PLATFORM' || p?.role === 'CASEWORKER';
+}
+
+const charityRule = (argument: string) => (args: Record<string, unknown>, p: Principal) => {
+  if (!mayUseRule(p, args[argument])) throw new HubError(ErrorCode.FORBIDDEN, `a charity asks the rules published for charities only, not ${String(args[argument])}`, { argument });
+};
+
 export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   'Query.hub': { roles: ALL },
   'Query.systems': { roles: ALL },
@@ -42,7 +61,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   'Query.paidNotArrived': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.accessLog': { roles: ['AUDITOR'] },
   'Query.policies': { roles: ['CASEWORKER', 'PLATFORM', 'CHARITY'] },
-  'Query.policy': { roles: ['CASEWORKER', 'PLATFORM', 'CHARITY'] },
+  'Query.policy': { roles: ['CASEWORKER', 'PLATFORM', 'CHARITY'], check: charityRule('code') },
   // A charity learns whether a patient meets a rule, and nothing else.
   // Every member unit receives the same report: aggregates, no personal data.
   'Query.quarterlyReport': { roles: ['CASEWORKER', 'PLATFORM', 'AUDITOR'] },
@@ -56,7 +75,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
       }
     },
   },
-  'Query.eligibility': { roles: ['CHARITY', 'CASEWORKER', 'PLATFORM'] },
+  'Query.eligibility': { roles: ['CHARITY', 'CASEWORKER', 'PLATFORM'], check: charityRule('rule') },
   'Query._service': { roles: ['PLATFORM'] },
   'Query._entities': { roles: ['PLATFORM'] },
   'Mutation.ping': { roles: ALL },

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
@@ -151,12 +151,14 @@ async function countRequests(db: Db, subjects: string[]): Promise<number[]> {
 export interface ServeOptions {
   /** Serve the schema as an Apollo Federation 2 subgraph. */
   subgraph?: boolean;
+  /** The unguarded schema to serve instead of the hub's own (tests adding a field); guarded as the hub's is. */
+  schema?: GraphQLSchema;
 }
 
 export async function startServer(database: Database, config: Config, log: Logger, opts: ServeOptions = {}): Promise<RunningServer> {
   const keys = await Keys.load(config, database);
   const apollo = new ApolloServer<HubContext>({
-    schema: servedSchema(opts.subgraph),
+    schema: servedSchema(opts.subgraph, opts.schema),
     introspection: config.env === 'development',
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
