@@ -265,12 +265,6 @@ function carriesPersons(type: GraphQLOutputType): boolean {
   return isObjectType(edgeType) && (!!GUARDED[edgeType.name] || !!wrappedField(edgeType));
 }
 
-/** Records a read of a guarded object's field against the person(s) it belongs to. */
-async function recordRead(ctx: HubContext, typeName: string, source: Obj, field: string): Promise<void> {
-  const ids = await GUARDED[typeName]!.persons(source, ctx);
-  for (const id of ids) ctx.access.record(id, field);
-}
-
 /**
  * The transform applied when the schema is assembled: every field carrying persons is scoped, every field of
  * a guarded type is logged, every masked field masked. Runs inside the root-field rules (policy.ts).
@@ -285,16 +279,35 @@ export function guardPersonalData(schema: GraphQLSchema): GraphQLSchema {
       const lookup = EXACT_ID_LOOKUPS[key];
       if (!guardedParent && !carries && !mask && !lookup) return fieldConfig;
       const resolve: GraphQLFieldResolver<unknown, HubContext> = fieldConfig.resolve ?? defaultFieldResolver;
+      const after = async (value: unknown, source: unknown, ctx: HubContext, info: GraphQLResolveInfo) => {
+        if (lookup) ctx.reach.unlock(rootKey(info), lookup(value));
+        if (mask) value = await mask(value, source as Obj, ctx);
+        if (!carries || ctx.principal?.role === 'PLATFORM') return value;
+        // Pruned by the schema's own type, not by what the resolver happened to return.
+        return prune(info.returnType, value, ctx, info);
+      };
+      // Synchronous where nothing needs waiting for (most fields of a person, read by the platform).
+      const run = (source: unknown, args: Record<string, unknown>, ctx: HubContext, info: GraphQLResolveInfo) => {
+        const value = resolve(source, args, ctx, info);
+        if (!lookup && !mask && (!carries || ctx.principal?.role === 'PLATFORM')) return value;
+        return Promise.resolve(value).then((v) => after(v, source, ctx, info));
+      };
       return {
         ...fieldConfig,
-        resolve: async (source: unknown, args: Record<string, unknown>, ctx: HubContext, info: GraphQLResolveInfo) => {
-          if (guardedParent) await recordRead(ctx, typeName, source as Obj, key);
-          let value = await resolve(source, args, ctx, info);
-          if (lookup) ctx.reach.unlock(rootKey(info), lookup(value));
-          if (mask) value = await mask(value, source as Obj, ctx);
-          if (ctx.principal?.role === 'PLATFORM') return value;
-          // Returned by the schema's own type, not by what the resolver happened to return.
-          return carries ? prune(info.returnType, value, ctx, info) : value;
+        resolve: (source: unknown, args: Record<string, unknown>, ctx: HubContext, info: GraphQLResolveInfo) => {
+          if (!guardedParent) return run(source, args, ctx, info);
+          const ids = GUARDED[typeName]!.persons(source as Obj, ctx);
+          const record = (list: number[]) => {
+            for (const id of list) ctx.access.record(id, key);
+          };
+          if (Array.isArray(ids)) {
+            record(ids);
+            return run(source, args, ctx, info);
+          }
+          return ids.then((list) => {
+            record(list);
+            return run(source, args, ctx, info);
+          });
         },
       };
     },

@@ -16,6 +16,7 @@ describe('configuration', () => {
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'loud'],
     ['MAX_BODY_BYTES', '-1'],
+    ['DATABASE_OWNER_URL', 'mysql://x@y/z'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`^${name}:`));
@@ -23,5 +24,12 @@ describe('configuration', () => {
 
   it('accepts a PostgreSQL URL', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/hub' }).databaseUrl).toBe('postgres://u:p@127.0.0.1:5432/hub');
+  });
+
+  it('takes the owner role for migrations beside the serving role, never without one', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://serving@127.0.0.1/hub', DATABASE_OWNER_URL: 'postgres://owner@127.0.0.1/hub' });
+    expect([c.databaseUrl, c.databaseOwnerUrl]).toEqual(['postgres://serving@127.0.0.1/hub', 'postgres://owner@127.0.0.1/hub']);
+    expect(loadConfig({ DATABASE_URL: 'postgres://serving@127.0.0.1/hub' }).databaseOwnerUrl).toBeNull();
+    expect(() => loadConfig({ DATABASE_OWNER_URL: 'postgres://owner@127.0.0.1/hub' })).toThrowError(/^DATABASE_OWNER_URL:/);
   });
 });
