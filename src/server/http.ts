@@ -71,7 +71,11 @@ function errorBody(code: string, message: string) {
 export function formatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    if (original instanceof HubError) return { ...formatted, message: original.message, extensions: { ...original.extensions } };
+    if (original instanceof HubError) {
+      // `http` (a status for Apollo, e.g. PURPOSE_REQUIRED's 400) is not for the client.
+      const { http: _http, ...extensions } = original.extensions;
+      return { ...formatted, message: original.message, extensions };
+    }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _s, ...ext } = formatted.extensions ?? {};

@@ -157,6 +157,24 @@ describe(`never by browsing, on every path (${testDbKind})`, () => {
     expect(both.body.data).toMatchObject({ s: null });
   });
 
+  it('a household leads a caseworker to no member registered in another county', async () => {
+    const MEMBER = idNumber(96, { county: '469030' });
+    await ingest(database, adapterFor('civil-affairs')!, bufferInput('h.csv', civilStatusFile([{ householder: LOCAL, member: MEMBER, county: '469030' }])), { now });
+    await ingest(database, adapterFor('civil-affairs')!, bufferInput('hp.csv', civilPaymentFile([{ id: 'LS-M1', person: MEMBER }])), { now });
+    const q = 'query($id: String!) { person(idNumber: $id) { household { members { person { idNumber county } } aid { edges { node { recordId } } } } } }';
+    const platform = await as('PLATFORM', q, { id: LOCAL });
+    const pMembers = platform.body.data.person.household.members.map((m: any) => m.person.idNumber);
+    expect(pMembers).toEqual(expect.arrayContaining([LOCAL, MEMBER]));
+    expect(platform.body.data.person.household.aid.edges.map((e: any) => e.node.recordId)).toContain('LS-M1');
+    const cw = await as('CASEWORKER', q, { id: LOCAL });
+    expect(cw.body.errors).toBeUndefined();
+    expect(cw.body.data.person.household.members.map((m: any) => m.person.idNumber)).toEqual(pMembers.filter((x: string) => x !== MEMBER));
+    expect(cw.body.data.person.household.aid.edges.map((e: any) => e.node.recordId)).not.toContain('LS-M1');
+    // By the member's own exact number, the caseworker reaches the member.
+    const member = await as('CASEWORKER', 'query($id: String!) { person(idNumber: $id) { county aid { edges { node { recordId } } } } }', { id: MEMBER });
+    expect(member.body.data.person).toEqual({ county: '469030', aid: { edges: [{ node: { recordId: 'LS-M1' } }] } });
+  });
+
   it('warnings: another county is FORBIDDEN to a caseworker; no pattern is ever a county', async () => {
     const platform = await as('PLATFORM', '{ earlyWarnings(includeClosed: true) { totalCount edges { node { county } } } }');
     const counties = platform.body.data.earlyWarnings.edges.map((e: any) => e.node.county);
@@ -215,7 +233,7 @@ describe(`a stated purpose for every read of personal data (${testDbKind})`, () 
     ] as const) {
       const r = await as('PLATFORM', query, variables, { 'x-purpose': '' });
       expect(r.status).toBe(400);
-      expect(r.body.errors?.[0]?.extensions?.code).toBe('PURPOSE_REQUIRED');
+      expect(r.body.errors?.[0]?.extensions).toEqual({ code: 'PURPOSE_REQUIRED' });
       expect(r.body.data ?? null).toBeNull();
     }
     const blank = await as('CASEWORKER', PERSON, { id: LOCAL }, { 'x-purpose': '   ' });
