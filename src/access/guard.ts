@@ -187,6 +187,8 @@ export const MASKS: Readonly<Record<string, Mask>> = Object.freeze({
     v == null || (p as unknown as PersonRow).idNumber === null || (await seesFullIdentity(p as unknown as PersonRow, ctx)) ? v : null,
   'Household.key': (v: unknown, _: Obj, ctx: HubContext) => (v == null || ctx.principal?.role === 'PLATFORM' ? v : maskDigits(String(v))),
   'PersonMerge.provisionalKey': (v: unknown, _: Obj, ctx: HubContext) => (v == null || ctx.principal?.role === 'PLATFORM' ? v : maskDigits(String(v))),
+  // Another person's number, carried by a women-children grant (adapters/women-children).
+  'WomenChildrenGrantDetail.guardianIdNumber': (v: unknown, _: Obj, ctx: HubContext) => (v == null || ctx.principal?.role === 'PLATFORM' ? v : maskIdNumber(String(v))),
   // Internal person ids lead to persons (federation `_entities`): the platform's only.
   'LedgerPosting.personId': (v: unknown, _: Obj, ctx: HubContext) => (ctx.principal?.role === 'PLATFORM' ? v : null),
 });

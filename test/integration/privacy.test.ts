@@ -211,6 +211,17 @@ describe(`masking hides what it hides (${testDbKind})`, () => {
     expect(JSON.stringify(r.body.data)).not.toContain(birth);
   });
 
+  it('another person\'s number carried by a record is masked by the same module (a child\'s guardian)', async () => {
+    const CHILD = idNumber(97, { birth: '2019-05-01' });
+    const GUARDIAN = idNumber(98, { female: true, county: '469030' });
+    const batch = { batch: 'FL-1', records: [{ recordNo: 'FL-1', beneficiary: { type: 'CHILD', idNumber: CHILD, name: '小明', birthDate: '2019-05-01', guardianIdNumber: GUARDIAN, guardianName: '王芳' }, project: '儿童大病救助', amount: '8000.00', grantDate: '2026-02-14', voucherNo: null, settlementId: null }] };
+    await ingest(database, adapterFor('women-children')!, bufferInput('wc.json', Buffer.from(JSON.stringify(batch))), { now });
+    const q = 'query($id: String!) { person(idNumber: $id) { aid { edges { node { womenChildren { guardianIdNumber } } } } } }';
+    const guardianOf = (r: any) => r.body.data.person.aid.edges[0].node.womenChildren.guardianIdNumber;
+    expect(guardianOf(await as('PLATFORM', q, { id: CHILD }))).toBe(GUARDIAN);
+    expect(guardianOf(await as('CASEWORKER', q, { id: CHILD }))).toBe(masked(GUARDIAN));
+  });
+
   it('whoever sees the number whole sees the birth date too', async () => {
     const local = await as('CASEWORKER', Q, { id: LOCAL });
     expect(local.body.data.person).toMatchObject({ idNumber: LOCAL, birthDate: `${LOCAL.slice(6, 10)}-${LOCAL.slice(10, 12)}-${LOCAL.slice(12, 14)}` });
