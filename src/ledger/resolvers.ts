@@ -33,7 +33,7 @@ export const ledgerResolvers = {
       // A caseworker follows up its own agency's payments to persons of its county.
       const reach = listScope(ctx);
       const scope = reach
-        ? sql`AND system = ANY(${A(reach.systems)}::text[]) AND person_id IN (SELECT id FROM persons WHERE county_code = ${reach.county})`
+        ? sql`AND system = ANY(${A(reach.systems)}::text[]) AND EXISTS (SELECT 1 FROM persons p WHERE p.id = aid_records.person_id AND p.county_code = ${reach.county})`
         : sql``;
       // label: ledger.paid-not-arrived
       const r = await rows<{ id: string }>(

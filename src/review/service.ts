@@ -47,7 +47,7 @@ export async function openItems(
       AND NOT EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind = k.kind)
       AND NOT (k.kind = 'DUPLICATE' AND EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind <> 'DUPLICATE'))
       AND (${scope === null}::boolean OR (a.system = ANY(${A(scope?.systems ?? [])}::text[])
-        AND a.person_id IN (SELECT id FROM persons WHERE county_code = ${scope?.county ?? null})))`;
+        AND EXISTS (SELECT 1 FROM persons p WHERE p.id = a.person_id AND p.county_code = ${scope?.county ?? null})))`;
   // label: review.open-items
   const r = await rows<{ id: string; kind: ReviewKind }>(
     db,
