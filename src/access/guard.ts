@@ -26,6 +26,8 @@ import {
   type FragmentDefinitionNode,
   type GraphQLField,
   type GraphQLFieldResolver,
+  type GraphQLInterfaceType,
+  type GraphQLUnionType,
   type GraphQLNamedType,
   type GraphQLObjectType,
   type GraphQLOutputType,
@@ -47,6 +49,7 @@ const tag = (t: unknown) => Object.prototype.toString.call(t);
 const isNonNullType = (t: unknown): t is { ofType: GraphQLOutputType } => tag(t) === '[object GraphQLNonNull]';
 const isListType = (t: unknown): t is { ofType: GraphQLOutputType } => tag(t) === '[object GraphQLList]';
 const isObjectType = (t: unknown): t is GraphQLObjectType => tag(t) === '[object GraphQLObjectType]';
+const isAbstractType = (t: unknown): t is GraphQLUnionType | GraphQLInterfaceType => tag(t) === '[object GraphQLUnionType]' || tag(t) === '[object GraphQLInterfaceType]';
 const getNullableType = (t: GraphQLOutputType): GraphQLOutputType => (isNonNullType(t) ? t.ofType : t);
 function getNamedType(t: GraphQLOutputType): GraphQLNamedType {
   let x = t as { ofType?: GraphQLOutputType };
@@ -215,34 +218,47 @@ function findWrapped(type: GraphQLObjectType, depth: number): GraphQLField<unkno
   return null;
 }
 
-/** Whether one value of `type` (guarded, or wrapping a guarded one) may be handed out. */
-async function allowed(type: GraphQLObjectType, value: unknown, ctx: HubContext, info: GraphQLResolveInfo, depth = 0): Promise<boolean> {
+/** The concrete type of a value of a union or interface (its `__typename`, or the type's own resolveType). */
+async function concreteType(type: GraphQLNamedType, value: unknown, ctx: HubContext, info: GraphQLResolveInfo): Promise<GraphQLObjectType | null> {
+  if (isObjectType(type)) return type;
+  if (!isAbstractType(type) || value == null || typeof value !== 'object') return null;
+  let name: unknown = (value as Obj).__typename;
+  if (typeof name !== 'string' && type.resolveType) name = await type.resolveType(value, ctx, info, type as never);
+  const t = typeof name === 'string' ? info.schema.getType(name) : undefined;
+  return isObjectType(t) ? t : null;
+}
+
+/** Whether one value of `type` (guarded, wrapping a guarded one, or abstract over them) may be handed out. */
+async function allowed(type: GraphQLNamedType, value: unknown, ctx: HubContext, info: GraphQLResolveInfo, depth = 0): Promise<boolean> {
   if (value == null || value instanceof Error) return true;
-  if (GUARDED[type.name]) return inScope(ctx, type.name, value as Obj, rootKey(info));
-  const f = depth < 4 ? wrappedField(type) : null;
+  const concrete = await concreteType(type, value, ctx, info);
+  if (!concrete) return true;
+  if (GUARDED[concrete.name]) return inScope(ctx, concrete.name, value as Obj, rootKey(info));
+  const f = depth < 4 ? wrappedField(concrete) : null;
   if (!f) return true;
   try {
-    const inner = await (f.resolve ?? defaultFieldResolver)(value, {}, ctx, { ...info, fieldName: f.name, parentType: type, returnType: f.type });
-    return allowed(getNamedType(f.type) as GraphQLObjectType, inner, ctx, info, depth + 1);
+    const inner = await (f.resolve ?? defaultFieldResolver)(value, {}, ctx, { ...info, fieldName: f.name, parentType: concrete, returnType: f.type });
+    return allowed(getNamedType(f.type), inner, ctx, info, depth + 1);
   } catch (e) {
     if (e instanceof HubError && e.code === ErrorCode.FORBIDDEN) return false;
     throw e;
   }
 }
 
-async function filterList(itemType: GraphQLObjectType, list: unknown, ctx: HubContext, info: GraphQLResolveInfo): Promise<unknown> {
+/** A list keeps what may be seen: out of reach, an item is dropped, or nulled where items may be null (positions kept, e.g. `_entities`). */
+async function filterList(listType: GraphQLOutputType, list: unknown, ctx: HubContext, info: GraphQLResolveInfo): Promise<unknown> {
   if (!Array.isArray(list)) return list;
-  const keep = await Promise.all(list.map((v) => allowed(itemType, v, ctx, info)));
-  return list.filter((_, i) => keep[i]);
+  const item = (getNullableType(listType) as unknown as { ofType: GraphQLOutputType }).ofType;
+  const keep = await Promise.all(list.map((v) => allowed(getNamedType(item), v, ctx, info)));
+  return isNonNullType(item) ? list.filter((_, i) => keep[i]) : list.map((v, i) => (keep[i] ? v : null));
 }
 
 /** What a field returns, pruned to what the caller may see. */
 async function prune(type: GraphQLOutputType, value: unknown, ctx: HubContext, info: GraphQLResolveInfo): Promise<unknown> {
   const nullable = getNullableType(type);
   const named = getNamedType(type);
-  if (!isObjectType(named)) return value;
-  if (isListType(nullable)) return filterList(named, value, ctx, info);
-  if (GUARDED[named.name] || wrappedField(named)) {
+  if (isListType(nullable)) return filterList(type, value, ctx, info);
+  if (!isObjectType(named) || GUARDED[named.name] || wrappedField(named)) {
     if (await allowed(named, value, ctx, info)) return value;
     if (isNonNullType(type)) throw FORBIDDEN_HERE();
     return null;
@@ -250,21 +266,25 @@ async function prune(type: GraphQLOutputType, value: unknown, ctx: HubContext, i
   // A connection: its edges are filtered here (totals stay what the statement counted).
   const edges = named.getFields().edges;
   if (edges && value && typeof value === 'object' && Array.isArray((value as Obj).edges)) {
-    const edgeType = getNamedType(edges.type);
-    if (isObjectType(edgeType)) return { ...(value as Obj), edges: await filterList(edgeType, (value as Obj).edges, ctx, info) };
+    return { ...(value as Obj), edges: await filterList(edges.type, (value as Obj).edges, ctx, info) };
   }
   return value;
 }
 
+/** Whether a named type is guarded, wraps a guarded type, or (abstract) has such a possible type. */
+function personal(schema: GraphQLSchema, type: GraphQLNamedType): boolean {
+  if (isObjectType(type)) return !!GUARDED[type.name] || !!wrappedField(type);
+  if (isAbstractType(type)) return schema.getPossibleTypes(type).some((t) => personal(schema, t));
+  return false;
+}
+
 /** Whether a field's type is, wraps or lists a guarded type, or is a connection of them. */
-function carriesPersons(type: GraphQLOutputType): boolean {
+function carriesPersons(schema: GraphQLSchema, type: GraphQLOutputType): boolean {
   const named = getNamedType(type);
+  if (personal(schema, named)) return true;
   if (!isObjectType(named)) return false;
-  if (GUARDED[named.name] || wrappedField(named)) return true;
   const edges = named.getFields().edges;
-  if (!edges) return false;
-  const edgeType = getNamedType(edges.type);
-  return isObjectType(edgeType) && (!!GUARDED[edgeType.name] || !!wrappedField(edgeType));
+  return !!edges && personal(schema, getNamedType(edges.type));
 }
 
 /**
@@ -276,7 +296,7 @@ export function guardPersonalData(schema: GraphQLSchema): GraphQLSchema {
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
       const key = `${typeName}.${fieldName}`;
       const guardedParent = !!GUARDED[typeName];
-      const carries = carriesPersons(fieldConfig.type);
+      const carries = carriesPersons(schema, fieldConfig.type);
       const mask = MASKS[key];
       const lookup = EXACT_ID_LOOKUPS[key];
       if (!guardedParent && !carries && !mask && !lookup) return fieldConfig;

@@ -175,6 +175,13 @@ describe(`never by browsing, on every path (${testDbKind})`, () => {
     expect(member.body.data.person).toEqual({ county: '469030', aid: { edges: [{ node: { recordId: 'LS-M1' } }] } });
   });
 
+  it('recording aid by exact identity number answers the record of a person of another county', async () => {
+    await as('PLATFORM', 'mutation { allocateFunds(fund: "FUND:TEMPORARY_ASSISTANCE", amount: "10000.00", note: "budget") { id } }');
+    const r = await as('CASEWORKER', 'mutation($id: String!) { recordAid(input: { idNumber: $id, program: "TEMPORARY_ASSISTANCE", amount: "10.00" }) { __typename ... on AidRecorded { aid { amount person { idNumber } } } } }', { id: STRANGER });
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data.recordAid).toEqual({ __typename: 'AidRecorded', aid: { amount: '10.00', person: { idNumber: STRANGER } } });
+  });
+
   it('warnings: another county is FORBIDDEN to a caseworker; no pattern is ever a county', async () => {
     const platform = await as('PLATFORM', '{ earlyWarnings(includeClosed: true) { totalCount edges { node { county } } } }');
     const counties = platform.body.data.earlyWarnings.edges.map((e: any) => e.node.county);
@@ -371,7 +378,8 @@ describe(`the serving role cannot change the access log (${testDbKind})`, () => 
 describe(`a new field carrying a person is guarded by its type (${testDbKind})`, () => {
   it('scoped, masked and logged without its resolver doing anything', async () => {
     // Test-only fields: any person by internal id, and every person, from a type a caseworker reads.
-    const extra = `extend type Fund { someone(id: ID!): Person  everyone: [Person!]!  stays: [Settlement!]! }`;
+    const extra = `union Anything = Person | Settlement
+      extend type Fund { someone(id: ID!): Person  everyone: [Person!]!  stays: [Settlement!]!  anything: [Anything]! }`;
     const byId = async (ctx: HubContext, id: string) => ctx.loaders.personById.load(Number(id));
     const schema = makeExecutableSchema({
       typeDefs: [...typeDefs(), extra],
@@ -384,7 +392,9 @@ describe(`a new field carrying a person is guarded by its type (${testDbKind})`,
               ctx.loaders.personById.loadMany((await rows<{ id: string }>(ctx.database.db, sql`SELECT id::text FROM persons ORDER BY id`)).map((r) => Number(r.id))),
             stays: async (_: unknown, __: unknown, ctx: HubContext) =>
               ctx.loaders.settlementById.loadMany(['S-FAR', 'S-LOCAL', 'S-STR']),
+            anything: async (_: unknown, __: unknown, ctx: HubContext) => ctx.loaders.settlementById.loadMany(['S-FAR', 'S-LOCAL']),
           },
+          Anything: { __resolveType: (v: object) => ('settlementId' in v ? 'Settlement' : 'Person') },
         },
       ] as never[]),
     });
@@ -392,13 +402,15 @@ describe(`a new field carrying a person is guarded by its type (${testDbKind})`,
     try {
       const ids = await rows<{ id: string; id_number: string }>(database.db, sql`SELECT id::text, id_number FROM persons`);
       const idOf = (n: string) => ids.find((r) => r.id_number === n)!.id;
-      const q = 'query($far: ID!, $local: ID!) { fund(code: "FUND:TEMPORARY_ASSISTANCE") { far: someone(id: $far) { name } local: someone(id: $local) { idNumber birthDate } everyone { idNumber } stays { settlementId } } }';
+      const q = 'query($far: ID!, $local: ID!) { fund(code: "FUND:TEMPORARY_ASSISTANCE") { far: someone(id: $far) { name } local: someone(id: $local) { idNumber birthDate } everyone { idNumber } stays { settlementId } anything { ... on Settlement { settlementId } } } }';
       const cw = await gql<any>(server.url, q, { far: idOf(FAR), local: idOf(LOCAL) }, { authorization: `Bearer ${await server.keys.mint({ role: 'CASEWORKER', agency: 'civil-affairs', county: '460105', sub: 'cw-new-field' })}` });
       expect(cw.body.errors).toBeUndefined();
       expect(cw.body.data.fund.far).toBeNull();
       expect(cw.body.data.fund.local.idNumber).toBe(LOCAL);
       expect(cw.body.data.fund.everyone.map((p: any) => p.idNumber)).toEqual([LOCAL]);
       expect(cw.body.data.fund.stays.map((s: any) => s.settlementId)).toEqual(['S-LOCAL']);
+      // A list of a union keeps its positions: what is out of reach is null.
+      expect(cw.body.data.fund.anything).toEqual([null, { settlementId: 'S-LOCAL' }]);
       const log = await logged('cw-new-field');
       expect(log.map((e) => e.subject_id_number)).toEqual([LOCAL]);
       // Without a purpose it is refused as any personal read is.
