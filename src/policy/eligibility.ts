@@ -16,6 +16,8 @@ export interface EligibilityAnswer {
   ruleVersion: number;
   /** The person asked about (for the access log; not part of the answer). */
   personId: number | null;
+  /** The identity number asked about, normalised (for the access log). */
+  idNumber: string;
 }
 
 /** Social channels: their grants are not the "public aid already counted" of the charity rule. */
@@ -98,12 +100,12 @@ export async function eligibility(db: Db, idNumber: string, ruleCode: string, as
     sql`SELECT COALESCE(m.id, p.id)::text AS id, COALESCE(m.sex, p.sex) AS sex, COALESCE(m.birth_date, p.birth_date)::text AS birth_date
         FROM persons p LEFT JOIN persons m ON m.id = p.merged_into WHERE p.id_number = ${id.idNumber}`,
   );
-  if (!p[0] && !opts.unknownAsNobody) return { eligible: false, reasons: ['PERSON_UNKNOWN'], ruleCode: rule.code, ruleVersion: rule.version, personId: null };
+  if (!p[0] && !opts.unknownAsNobody) return { eligible: false, reasons: ['PERSON_UNKNOWN'], ruleCode: rule.code, ruleVersion: rule.version, personId: null, idNumber: id.idNumber };
   // Nobody: an id no row has (ids are positive), with what the number itself says.
   const subject: Subject = p[0]
     ? { id: Number(p[0].id), sex: p[0].sex, birthDate: p[0].birth_date }
     : { id: -1, sex: sexOf(id.idNumber), birthDate: birthDateOf(id.idNumber) };
   const results = [];
   for (const c of rule.definition.all) results.push(await evaluate(db, c, subject, day));
-  return { eligible: results.every((r) => r.ok), reasons: results.map((r) => r.reason), ruleCode: rule.code, ruleVersion: rule.version, personId: p[0] ? subject.id : null };
+  return { eligible: results.every((r) => r.ok), reasons: results.map((r) => r.reason), ruleCode: rule.code, ruleVersion: rule.version, personId: p[0] ? subject.id : null, idNumber: id.idNumber };
 }

@@ -13,8 +13,8 @@ export const policyResolvers = {
     policy: async (_: unknown, args: { code: string }, ctx: HubContext) => (await policyVersions(ctx.database.db, args.code)).at(-1) ?? null,
     eligibility: async (_: unknown, args: { idNumber: string; rule: string; asOf?: string | null }, ctx: HubContext) => {
       const answer = await eligibility(ctx.database.db, args.idNumber, args.rule, args.asOf ?? null, { unknownAsNobody: !tellsUnknownPersons(ctx.principal) });
-      // Asking about a patient is a read of personal data, whoever asks.
-      ctx.access.record(answer.personId, `Eligibility.${answer.ruleCode}`);
+      // Asking about a patient is a read of personal data, whoever asks, known to the hub or not.
+      ctx.access.recordQuestion(answer.personId, answer.idNumber, `Eligibility.${answer.ruleCode}`);
       return answer;
     },
   },

@@ -347,6 +347,11 @@ describe(`charities are told nothing about whom the hub knows (${testDbKind})`, 
     const unknown = await as('CHARITY', ASK, { id: NOBODY, rule: 'CHARITY_GENERAL_HARDSHIP' });
     expect(unknown.body).toEqual(known.body);
     expect(JSON.stringify(unknown.body)).not.toContain('PERSON_UNKNOWN');
+    // Both questions are logged alike (the same write on the same path), the unknown one by the number asked.
+    expect((await logged('charity-privacy')).map((e) => [e.subject_id_number, e.fields])).toEqual([
+      [idNumber(95), ['Eligibility.CHARITY_GENERAL_HARDSHIP']],
+      [NOBODY, ['Eligibility.CHARITY_GENERAL_HARDSHIP']],
+    ]);
     // The platform (and a caseworker) still get a clear answer.
     const platform = await as('PLATFORM', ASK, { id: NOBODY, rule: 'CHARITY_GENERAL_HARDSHIP' });
     expect(platform.body.data.eligibility.reasons).toEqual(['PERSON_UNKNOWN']);
