@@ -97,14 +97,18 @@ export class Keys {
     if (claims.county) payload.county = claims.county;
     if (claims.system) payload.system = claims.system;
     const iat = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT(payload)
+    const jwt = new SignJWT(payload)
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(claims.sub ?? `${claims.role.toLowerCase()}${claims.agency ? `@${claims.agency}` : ''}${claims.county ? `/${claims.county}` : ''}`)
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
-      .setIssuedAt(iat)
-      .setExpirationTime(claims.ttl ?? '8h')
-      .sign(this.secret);
+      .setIssuedAt(iat);
+    try {
+      jwt.setExpirationTime(claims.ttl ?? '8h');
+    } catch {
+      throw new TokenRefused(`--ttl is not a time span (e.g. 8h, 30d): ${claims.ttl}`);
+    }
+    const token = await jwt.sign(this.secret);
     const exp = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp;
     const max = MAX_TOKEN_SECONDS[claims.role];
     if (exp - iat > max) throw new TokenRefused(`a ${claims.role} token lives at most ${max / 3600} hours (--ttl ${claims.ttl})`);

@@ -320,6 +320,7 @@ describe(`tokens carry known codes and live a working day (${testDbKind})`, () =
     const cw = await sign({ role: 'CASEWORKER', agency: 'civil-affairs', county: '460105' }, { exp: t + 12 * 3600 });
     expect((await gql(hub.url, '{ hub { version } }', {}, { authorization: `Bearer ${cw}` })).status).toBe(200);
     await expect(hub.token({ role: 'PLATFORM', ttl: '100y' })).rejects.toThrow(/at most 12 hours/);
+    await expect(hub.token({ role: 'PLATFORM', ttl: 'forever' })).rejects.toThrow(/not a time span/);
     await expect(hub.token({ role: 'CASEWORKER', agency: 'civil-affairs', county: '%' })).rejects.toThrow(/unknown county/);
     await expect(hub.token({ role: 'SOURCE_SYSTEM', system: 'charity', ttl: '30d' })).resolves.toMatch(/\./);
   });
