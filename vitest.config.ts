@@ -31,6 +31,9 @@ export default defineConfig({
           name: 'pglite',
           include: integration,
           env: { RELIEF_TEST_DB: 'pglite' },
+          // Inline projects do not inherit the root's timeouts; opening PGlite takes >10 s on a loaded machine.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
           // One PGlite per worker, shared by the files it runs (test/support/db.ts).
           isolate: false,
         },
@@ -43,6 +46,8 @@ export default defineConfig({
                 name: 'postgres',
                 include: integration,
                 env: { RELIEF_TEST_DB: 'postgres' },
+                testTimeout: 60_000,
+                hookTimeout: 120_000,
                 isolate: false,
                 globalSetup: ['./test/support/global-postgres.ts'],
               },

@@ -16,8 +16,18 @@ export class ConfigError extends Error {
 }
 
 export interface Config {
-  /** `postgres://…` of a real PostgreSQL server; when absent the embedded PGlite database is used. */
+  /**
+   * `postgres://…` of a real PostgreSQL server, as the role the hub serves as; when absent the embedded
+   * PGlite database is used (one user: the guarantee below is PostgreSQL's only).
+   */
   databaseUrl: string | null;
+  /**
+   * `DATABASE_OWNER_URL`: the same server as the role that owns the tables; migrations run as it, and grant
+   * the serving role (DATABASE_URL's user) the statements it needs and no more: on `access_log`, SELECT and
+   * INSERT only, so the hub cannot change or empty its own log. Unset: the same as DATABASE_URL, with a
+   * warning at start-up (the serving role then owns the tables and could).
+   */
+  databaseOwnerUrl: string | null;
   /** Directory of the embedded database (ignored when `databaseUrl` is set). `:memory:` keeps it in memory. */
   dataDir: string;
   /** Interface the HTTP server binds to. Loopback by default: exposing the hub is a deliberate act. */
@@ -129,12 +139,15 @@ export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = postgresUrlVar(env, 'DATABASE_URL');
   const databaseReadUrl = postgresUrlVar(env, 'DATABASE_READ_URL');
   if (databaseReadUrl !== null && databaseUrl === null) throw new ConfigError('DATABASE_READ_URL', 'needs DATABASE_URL (a standby of that primary)');
+  const databaseOwnerUrl = postgresUrlVar(env, 'DATABASE_OWNER_URL');
+  if (databaseOwnerUrl !== null && databaseUrl === null) throw new ConfigError('DATABASE_OWNER_URL', 'needs DATABASE_URL (the role the hub serves as)');
   const dataDirRaw = env.DATA_DIR?.trim() || './data';
   const dataDir = dataDirRaw === ':memory:' ? dataDirRaw : path.resolve(dataDirRaw);
   const host = env.HOST?.trim() || '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
   return {
     databaseUrl,
+    databaseOwnerUrl,
     dataDir,
     host,
     port: intVar(env, 'PORT', 4000, 0, 65535),

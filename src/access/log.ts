@@ -1,31 +1,36 @@
 /**
  * The access log: every read of personal data appends who, when, whose record, which fields and why.
- * Reads are gathered while a request resolves (the fields of Person, AidRecord and Settlement, by the
- * person they belong to) and written before the response leaves (requests finishing together share one
+ * Reads are gathered while a request resolves (every field of a personal type, by the person it belongs to:
+ * src/access/guard.ts) and written before the response leaves (requests finishing together share one
  * INSERT); the table refuses updates and deletes.
  */
-import { mapSchema, MapperKind } from '@graphql-tools/utils';
-import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import { sql } from 'drizzle-orm';
 import { A, rows, type Db } from '../db/client.ts';
 import type { Principal } from './auth.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
 
-/** Types whose fields are a person's data, and how to tell whose. */
-const SUBJECT_OF: Readonly<Record<string, (source: Record<string, unknown>) => unknown>> = {
-  Person: (s) => s.id,
-  AidRecord: (s) => s.personId,
-  Settlement: (s) => s.personId,
-};
-
 export class AccessRecorder {
-  private readonly reads = new Map<number, Set<string>>();
+  /** By person id, or by identity number for a question about a person the hub may not know. */
+  private readonly reads = new Map<number | string, { personId: number | null; idNumber: string | null; fields: Set<string> }>();
+
+  private entry(key: number | string, personId: number | null, idNumber: string | null) {
+    let e = this.reads.get(key);
+    if (!e) this.reads.set(key, (e = { personId, idNumber, fields: new Set() }));
+    return e;
+  }
 
   record(personId: unknown, field: string): void {
     if (typeof personId !== 'number') return;
-    let set = this.reads.get(personId);
-    if (!set) this.reads.set(personId, (set = new Set()));
-    set.add(field);
+    this.entry(personId, personId, null).fields.add(field);
+  }
+
+  /**
+   * A question about a person by identity number (eligibility): logged whether or not the hub knows the
+   * person, so that the log is complete and the answer takes the same path either way.
+   */
+  recordQuestion(personId: number | null, idNumber: string, field: string): void {
+    if (personId !== null) this.record(personId, field);
+    else this.entry(`n:${idNumber}`, null, idNumber).fields.add(field);
   }
 
   get size(): number {
@@ -35,10 +40,16 @@ export class AccessRecorder {
   /** Appends one entry per person read; resolves once they are written. */
   async flush(db: Db, principal: Principal, operation: string, purpose: string | null): Promise<void> {
     if (this.reads.size === 0) return;
-    const ids = [...this.reads.keys()];
-    const fields = ids.map((id) => `{${[...this.reads.get(id)!].sort().map((f) => `"${f}"`).join(',')}}`);
+    const all = [...this.reads.values()];
     this.reads.clear();
-    await writerOf(db).submit({ principal, operation, purpose, ids, fields });
+    await writerOf(db).submit({
+      principal,
+      operation,
+      purpose,
+      ids: all.map((e) => e.personId),
+      idNumbers: all.map((e) => e.idNumber),
+      fields: all.map((e) => `{${[...e.fields].sort().map((f) => `"${f}"`).join(',')}}`),
+    });
   }
 }
 
@@ -46,13 +57,15 @@ interface Entries {
   principal: Principal;
   operation: string;
   purpose: string | null;
-  ids: number[];
+  ids: (number | null)[];
+  /** The identity number asked about, where no person is known. */
+  idNumbers: (string | null)[];
   fields: string[];
 }
 
 /** The access log's writes go by group commit (src/shared/group-commit.ts): one INSERT for many requests. */
 async function appendEntries(db: Db, all: Entries[]): Promise<void[]> {
-  const col = { actor: [] as string[], role: [] as string[], agency: [] as (string | null)[], county: [] as (string | null)[], id: [] as number[], op: [] as string[], f: [] as string[], purpose: [] as (string | null)[] };
+  const col = { actor: [] as string[], role: [] as string[], agency: [] as (string | null)[], county: [] as (string | null)[], id: [] as (number | null)[], idn: [] as (string | null)[], op: [] as string[], f: [] as string[], purpose: [] as (string | null)[] };
   for (const e of all) {
     e.ids.forEach((id, i) => {
       col.actor.push(e.principal.sub);
@@ -60,6 +73,7 @@ async function appendEntries(db: Db, all: Entries[]): Promise<void[]> {
       col.agency.push(e.principal.agency);
       col.county.push(e.principal.county);
       col.id.push(id);
+      col.idn.push(e.idNumbers[i]!);
       col.op.push(e.operation);
       col.f.push(e.fields[i]!);
       col.purpose.push(e.purpose);
@@ -68,9 +82,10 @@ async function appendEntries(db: Db, all: Entries[]): Promise<void[]> {
   // label: access.append
   await db.execute(sql`
     INSERT INTO access_log (actor, actor_role, actor_agency, actor_county, subject_person_id, subject_id_number, operation, fields, purpose)
-    SELECT t.actor, t.role, t.agency, t.county, t.id, p.id_number, t.op, t.f::text[], t.purpose
+    SELECT t.actor, t.role, t.agency, t.county, t.id, COALESCE(p.id_number, t.idn), t.op, t.f::text[], t.purpose
     FROM unnest(${A(col.actor)}::text[], ${A(col.role)}::text[], ${A(col.agency)}::text[], ${A(col.county)}::text[], ${A(col.id)}::bigint[],
-                ${A(col.op)}::text[], ${A(col.f)}::text[], ${A(col.purpose)}::text[]) WITH ORDINALITY AS t(actor, role, agency, county, id, op, f, purpose, n)
+                ${A(col.idn)}::text[], ${A(col.op)}::text[], ${A(col.f)}::text[], ${A(col.purpose)}::text[])
+         WITH ORDINALITY AS t(actor, role, agency, county, id, idn, op, f, purpose, n)
     LEFT JOIN persons p ON p.id = t.id
     ORDER BY t.n`);
   return all.map(() => undefined);
@@ -83,25 +98,6 @@ function writerOf(db: Db): GroupCommit<Entries, void> {
   let w = writers.get(db);
   if (!w) writers.set(db, (w = new GroupCommit((all) => appendEntries(db, all))));
   return w;
-}
-
-/** Records every resolved field of the personal-data types with the recorder of the request. */
-export function recordPersonalReads(schema: GraphQLSchema): GraphQLSchema {
-  return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
-      const subject = SUBJECT_OF[typeName];
-      if (!subject) return fieldConfig;
-      const resolve = fieldConfig.resolve ?? defaultFieldResolver;
-      const name = `${typeName}.${fieldName}`;
-      return {
-        ...fieldConfig,
-        resolve: (source, args, ctx: { access: AccessRecorder }, info) => {
-          ctx.access.record(subject(source as Record<string, unknown>), name);
-          return resolve(source, args, ctx, info);
-        },
-      };
-    },
-  });
 }
 
 export interface AccessLogRow {

@@ -11,6 +11,7 @@ import { adapters } from '../../adapters/index.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import type { Principal, Role } from './auth.ts';
 import { entityKeyOf } from '../graphql/entities.ts';
+import { charityRuleCodes } from '../policy/rules.ts';
 
 export interface AccessRule {
   roles: readonly Role[];
@@ -28,6 +29,24 @@ function programOfAgency(program: unknown, agency: string | null): boolean {
   return adapters.some((a) => a.agency === agency && a.programs.some((p) => p.code === program));
 }
 
+/** The rules a principal may read and ask: a charity only those published for charities. */
+export function mayUseRule(p: Principal | null, code: unknown): boolean {
+  return p?.role !== 'CHARITY' || (typeof code === 'string' && charityRuleCodes().has(code));
+}
+
+/**
+ * Whether an eligibility answer may say that the hub does not know a person (PERSON_UNKNOWN). Not to a
+ * charity: it is answered as for a person with no records, so that asking tells it nothing about who the
+ * hub knows.
+ */
+export function tellsUnknownPersons(p: Principal | null): boolean {
+  return p?.role === 'PLATFORM' || p?.role === 'CASEWORKER';
+}
+
+const charityRule = (argument: string) => (args: Record<string, unknown>, p: Principal) => {
+  if (!mayUseRule(p, args[argument])) throw new HubError(ErrorCode.FORBIDDEN, `a charity asks the rules published for charities only, not ${String(args[argument])}`, { argument });
+};
+
 export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   'Query.hub': { roles: ALL },
   'Query.systems': { roles: ALL },
@@ -44,13 +63,21 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   'Query.paidNotArrived': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Query.accessLog': { roles: ['AUDITOR'] },
   'Query.policies': { roles: ['CASEWORKER', 'PLATFORM', 'CHARITY'] },
-  'Query.policy': { roles: ['CASEWORKER', 'PLATFORM', 'CHARITY'] },
+  'Query.policy': { roles: ['CASEWORKER', 'PLATFORM', 'CHARITY'], check: charityRule('code') },
   // A charity learns whether a patient meets a rule, and nothing else.
   // Every member unit receives the same report: aggregates, no personal data.
   'Query.quarterlyReport': { roles: ['CASEWORKER', 'PLATFORM', 'AUDITOR'] },
   'Query.publishedQuarterlyReport': { roles: ['CASEWORKER', 'PLATFORM', 'AUDITOR'] },
-  'Query.earlyWarnings': { roles: ['CASEWORKER', 'PLATFORM'] },
-  'Query.eligibility': { roles: ['CHARITY', 'CASEWORKER', 'PLATFORM'] },
+  'Query.earlyWarnings': {
+    roles: ['CASEWORKER', 'PLATFORM'],
+    check: (args, p) => {
+      const county = typeof args.county === 'string' ? args.county.trim() : '';
+      if (p.role === 'CASEWORKER' && county !== '' && county !== p.county) {
+        throw new HubError(ErrorCode.FORBIDDEN, `a caseworker of ${p.county} watches its own county's warnings, not ${county}`, { argument: 'county' });
+      }
+    },
+  },
+  'Query.eligibility': { roles: ['CHARITY', 'CASEWORKER', 'PLATFORM'], check: charityRule('rule') },
   'Query._service': { roles: ['PLATFORM'] },
   // Federation: each representation follows the rule of the root field reaching that entity by that key.
   'Query._entities': { roles: ['CASEWORKER', 'PLATFORM'], check: (args, p) => checkEntities(args.representations, p) },
@@ -77,7 +104,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
       }
     },
   },
-  // Record-level scope (the record must be of the caseworker's agency) is checked by the resolvers.
+  // Record-level scope (the record of the caseworker's agency, of a person of its county): requireRecordInReach (guard.ts).
   'Mutation.confirmArrival': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Mutation.reverseAid': { roles: ['CASEWORKER', 'PLATFORM'] },
   'Mutation.resolveReview': { roles: ['CASEWORKER', 'PLATFORM'] },
@@ -136,11 +163,4 @@ export function guardSchema(schema: GraphQLSchema): GraphQLSchema {
       };
     },
   });
-}
-
-/** Record-level scope of a caseworker: the record's system must be one of its agency's. */
-export function requireAgencyRecord(p: Principal, system: string): void {
-  if (p.role === 'CASEWORKER' && !systemsOfAgency(p.agency).includes(system)) {
-    throw new HubError(ErrorCode.FORBIDDEN, `a ${p.agency} caseworker may change its agency's records only`);
-  }
 }

@@ -13,7 +13,7 @@ import { exportsIn, ingestFile, ingestFiles, UnknownSystemError } from '../inges
 import { listQuarantine } from '../ingest/quarantine.ts';
 import { HubError } from '../shared/errors.ts';
 import { isEmpty, loadDemo } from '../demo.ts';
-import { Keys, ROLES, type Role } from '../access/auth.ts';
+import { Keys, ROLES, TokenRefused, unknownClaim, type Role } from '../access/auth.ts';
 import { DataDirLockedError, readKeptSecret } from '../db/data-dir.ts';
 
 const USAGE = `relief-hub <command> [options]
@@ -152,6 +152,9 @@ async function main(argv: string[]): Promise<number> {
       if (!role || !(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
       if (role === 'CASEWORKER' && (!values.agency || !values.county)) throw new UsageError('a CASEWORKER token needs --agency and --county');
       if (role === 'SOURCE_SYSTEM' && !values.system) throw new UsageError('a SOURCE_SYSTEM token needs --system');
+      // Claims are exact known codes, never patterns (`--county %` is refused before anything is opened).
+      const unknown = unknownClaim(values);
+      if (unknown) throw new UsageError(`${unknown}: a token carries known codes only`);
       // The embedded hub's generated secret is kept beside its database: mint with it, without the database
       // (and its lock), so this works while `serve` holds DATA_DIR and the server verifies what it prints.
       const kept = !config.authSecret && !config.authJwksUrl && !config.databaseUrl && config.dataDir !== ':memory:' ? readKeptSecret(config.dataDir) : null;
@@ -165,6 +168,9 @@ async function main(argv: string[]): Promise<number> {
         const keys = await Keys.load(config, database);
         process.stdout.write((await keys.mint({ role: role as Role, agency: values.agency, county: values.county, system: values.system, sub: values.sub, ttl: values.ttl })) + '\n');
         return 0;
+      } catch (e) {
+        if (e instanceof TokenRefused) throw new UsageError(e.message);
+        throw e;
       } finally {
         await database.close();
       }

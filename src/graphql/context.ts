@@ -2,6 +2,7 @@
 import type { Database } from '../db/client.ts';
 import type { Principal } from '../access/auth.ts';
 import { AccessRecorder } from '../access/log.ts';
+import { Reach } from '../access/guard.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import type { IngestCounts } from '../server/metrics.ts';
 
@@ -14,6 +15,8 @@ export interface HubContext {
   actor: string;
   /** Reads of personal data in this request, written to the access log when the response leaves. */
   access: AccessRecorder;
+  /** Persons reached by exact identity number in this request (src/access/guard.ts). */
+  reach: Reach;
   /** The stated purpose of the request (`x-purpose`). */
   purpose: string | null;
   /** Told of every ingest summary (the server's metrics); absent outside HTTP. */
@@ -21,5 +24,5 @@ export interface HubContext {
 }
 
 export function createContext(database: Database, principal: Principal | null = null, purpose: string | null = null): HubContext {
-  return { database, loaders: createLoaders(database), principal, actor: principal?.sub ?? 'local', access: new AccessRecorder(), purpose };
+  return { database, loaders: createLoaders(database), principal, actor: principal?.sub ?? 'local', access: new AccessRecorder(), reach: new Reach(), purpose };
 }

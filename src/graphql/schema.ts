@@ -22,10 +22,10 @@ import { policyResolvers } from '../policy/resolvers.ts';
 import { reportResolvers } from '../reports/resolvers.ts';
 import { warningResolvers } from '../warnings/resolvers.ts';
 import { guardSchema } from '../access/policy.ts';
-import { recordPersonalReads } from '../access/log.ts';
 import { ENTITY_KEYS, entityKeyOf } from './entities.ts';
 
 export { ENTITY_KEYS } from './entities.ts';
+import { guardPersonalData } from '../access/guard.ts';
 
 export const schemaDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../schema');
 
@@ -60,9 +60,12 @@ export function buildSchema(): GraphQLSchema {
   return makeExecutableSchema({ typeDefs: typeDefs(), resolvers: resolvers(), resolverValidationOptions: { requireResolversToMatchSchema: 'error' } });
 }
 
-/** What the server serves: every root field guarded by its access rule, every personal read recorded. */
-export function servedSchema(subgraph = false): GraphQLSchema {
-  return guardSchema(recordPersonalReads(subgraph ? buildSubgraph() : buildSchema()));
+/**
+ * What the server serves: every root field guarded by its access rule (src/access/policy.ts), every field
+ * carrying a person scoped, masked and logged by type (src/access/guard.ts).
+ */
+export function servedSchema(subgraph = false, base: GraphQLSchema = subgraph ? buildSubgraph() : buildSchema()): GraphQLSchema {
+  return guardSchema(guardPersonalData(base));
 }
 
 

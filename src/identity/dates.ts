@@ -92,3 +92,10 @@ export function formatCstDateTime(at: Date): string {
   const t = new Date(at.getTime() + CST_OFFSET_MS);
   return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}T${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}+08:00`;
 }
+
+/** Whole years of age on a day (both `YYYY-MM-DD`): the one rule for age, used by eligibility and the recipient view. */
+export function ageOn(birth: string, day: string): number {
+  const [by, bm, bd] = birth.split('-').map(Number) as [number, number, number];
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}

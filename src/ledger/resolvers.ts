@@ -8,7 +8,7 @@ import { todayCst } from '../identity/dates.ts';
 import type { AidRow } from '../recipients/store.ts';
 import { fundBalances, fundTransactions, type FundRow, type TxRow } from './store.ts';
 import * as service from './service.ts';
-import { requireAgencyRecord, systemsOfAgency } from '../access/policy.ts';
+import { listScope, requireRecordInReach } from '../access/guard.ts';
 
 function numericId(raw: string, argument: string): number {
   if (!/^\d{1,18}$/.test(raw)) throw new HubError(ErrorCode.BAD_USER_INPUT, `${argument} is not a valid id`, { argument });
@@ -30,9 +30,11 @@ export const ledgerResolvers = {
       if (!Number.isInteger(days) || days < 0 || days > 3650) throw new HubError(ErrorCode.BAD_USER_INPUT, 'days must be between 0 and 3650', { argument: 'days' });
       const limit = pageSize(args.first);
       const afterId = args.after ? Number(decodeCursor('aid', args.after)) : 0;
-      // A caseworker follows up its own agency's payments.
-      const systems = ctx.principal?.role === 'CASEWORKER' ? systemsOfAgency(ctx.principal.agency) : null;
-      const scope = systems ? sql`AND system = ANY(${A(systems)}::text[])` : sql``;
+      // A caseworker follows up its own agency's payments to persons of its county.
+      const reach = listScope(ctx);
+      const scope = reach
+        ? sql`AND system = ANY(${A(reach.systems)}::text[]) AND EXISTS (SELECT 1 FROM persons p WHERE p.id = aid_records.person_id AND p.county_code = ${reach.county})`
+        : sql``;
       // label: ledger.paid-not-arrived
       const r = await rows<{ id: string }>(
         ctx.database.db,
@@ -61,14 +63,14 @@ export const ledgerResolvers = {
     },
     confirmArrival: async (_: unknown, args: { aidId: string; at?: Date | null }, ctx: HubContext) => {
       const id = numericId(args.aidId, 'aidId');
-      requireAgencyRecord(ctx.principal!, (await aidOrFail(ctx, id)).system);
+      await requireRecordInReach(ctx, await aidOrFail(ctx, id));
       await service.confirmArrival(ctx.database, id, args.at ?? new Date());
       ctx.loaders.aidById.clear(id);
       return aidOrFail(ctx, id);
     },
     reverseAid: async (_: unknown, args: { aidId: string; reason: string }, ctx: HubContext) => {
       const id = numericId(args.aidId, 'aidId');
-      requireAgencyRecord(ctx.principal!, (await aidOrFail(ctx, id)).system);
+      await requireRecordInReach(ctx, await aidOrFail(ctx, id));
       await service.reverseAid(ctx.database, id, args.reason);
       ctx.loaders.aidById.clear(id);
       return aidOrFail(ctx, id);

@@ -4,8 +4,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../db/client.ts';
-import { normalizeIdNumber } from '../identity/id-number.ts';
-import { todayCst } from '../identity/dates.ts';
+import { birthDateOf, normalizeIdNumber, sexOf } from '../identity/id-number.ts';
+import { ageOn, todayCst } from '../identity/dates.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { versionInForce, type Condition } from './rules.ts';
 
@@ -16,6 +16,8 @@ export interface EligibilityAnswer {
   ruleVersion: number;
   /** The person asked about (for the access log; not part of the answer). */
   personId: number | null;
+  /** The identity number asked about, normalised (for the access log). */
+  idNumber: string;
 }
 
 /** Social channels: their grants are not the "public aid already counted" of the charity rule. */
@@ -25,12 +27,6 @@ interface Subject {
   id: number;
   sex: string | null;
   birthDate: string | null;
-}
-
-function ageOn(birth: string, day: string): number {
-  const [by, bm, bd] = birth.split('-').map(Number) as [number, number, number];
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
 }
 
 async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise<{ ok: boolean; reason: string }> {
@@ -87,7 +83,12 @@ async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise
   }
 }
 
-export async function eligibility(db: Db, idNumber: string, ruleCode: string, asOf: string | null): Promise<EligibilityAnswer> {
+/**
+ * `unknownAsNobody`: a person the hub does not know is answered as one it knows with no records (sex and age
+ * from the number itself, no status, no burden), by the same statements: the answer does not tell whether
+ * the hub knows the person (what a charity is given). Otherwise an unknown person is PERSON_UNKNOWN.
+ */
+export async function eligibility(db: Db, idNumber: string, ruleCode: string, asOf: string | null, opts: { unknownAsNobody?: boolean } = {}): Promise<EligibilityAnswer> {
   const id = normalizeIdNumber(idNumber);
   if (!id.ok) throw new HubError(ErrorCode.INVALID_ID_NUMBER, id.message, { argument: 'idNumber' });
   const day = asOf ?? todayCst();
@@ -99,9 +100,12 @@ export async function eligibility(db: Db, idNumber: string, ruleCode: string, as
     sql`SELECT COALESCE(m.id, p.id)::text AS id, COALESCE(m.sex, p.sex) AS sex, COALESCE(m.birth_date, p.birth_date)::text AS birth_date
         FROM persons p LEFT JOIN persons m ON m.id = p.merged_into WHERE p.id_number = ${id.idNumber}`,
   );
-  if (!p[0]) return { eligible: false, reasons: ['PERSON_UNKNOWN'], ruleCode: rule.code, ruleVersion: rule.version, personId: null };
-  const subject: Subject = { id: Number(p[0].id), sex: p[0].sex, birthDate: p[0].birth_date };
+  if (!p[0] && !opts.unknownAsNobody) return { eligible: false, reasons: ['PERSON_UNKNOWN'], ruleCode: rule.code, ruleVersion: rule.version, personId: null, idNumber: id.idNumber };
+  // Nobody: an id no row has (ids are positive), with what the number itself says.
+  const subject: Subject = p[0]
+    ? { id: Number(p[0].id), sex: p[0].sex, birthDate: p[0].birth_date }
+    : { id: -1, sex: sexOf(id.idNumber), birthDate: birthDateOf(id.idNumber) };
   const results = [];
   for (const c of rule.definition.all) results.push(await evaluate(db, c, subject, day));
-  return { eligible: results.every((r) => r.ok), reasons: results.map((r) => r.reason), ruleCode: rule.code, ruleVersion: rule.version, personId: subject.id };
+  return { eligible: results.every((r) => r.ok), reasons: results.map((r) => r.reason), ruleCode: rule.code, ruleVersion: rule.version, personId: p[0] ? subject.id : null, idNumber: id.idNumber };
 }

@@ -103,6 +103,8 @@ export function validateDefinition(def: unknown): RuleDefinition {
 interface ShippedPolicy {
   code: string;
   kind: string;
+  /** Published for charities: a CHARITY may read it and ask it (domain.md "Privacy and access"). */
+  forCharities?: boolean;
   title: string;
   effectiveFrom: string;
   definition: unknown;
@@ -120,6 +122,11 @@ function shippedPolicies(): ShippedPolicy[] {
     return p;
   });
   return shipped;
+}
+
+/** Codes of the rules published for charities (`"forCharities": true` in policies/*.json; every version of the code). */
+export function charityRuleCodes(): ReadonlySet<string> {
+  return new Set(shippedPolicies().filter((p) => p.forCharities === true).map((p) => p.code));
 }
 
 /** Seeds the shipped policies (version 1 of every code not yet in the pool); one statement when all are there. */

@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor, pageSize } from '../shared/connection.ts';
 import { decisionsOf, openItems, parseItemId, relatedAid, resolveReview, type Decision, type DecisionRow, type ReviewItem, type ReviewKind } from './service.ts';
 import type { AidRow } from '../recipients/store.ts';
 import { systemsOfAgency } from '../access/policy.ts';
+import { listScope, requireRecordInReach } from '../access/guard.ts';
 
 const agencySystems = (ctx: HubContext) => (ctx.principal?.role === 'CASEWORKER' ? systemsOfAgency(ctx.principal.agency) : null);
 
@@ -12,14 +13,16 @@ export const reviewResolvers = {
     reviewQueue: async (_: unknown, args: { kind?: ReviewKind | null; first?: number | null; after?: string | null }, ctx: HubContext) => {
       const limit = pageSize(args.first);
       const after = args.after ? parseItemId(decodeCursor('review', args.after)) : null;
-      const r = await openItems(ctx.database.db, args.kind ?? null, after, limit, agencySystems(ctx));
+      const r = await openItems(ctx.database.db, args.kind ?? null, after, limit, listScope(ctx));
       const edges = r.items.map((node) => ({ cursor: encodeCursor('review', node.id), node }));
       return { totalCount: r.total, edges, pageInfo: { hasNextPage: r.hasNext, endCursor: edges.at(-1)?.cursor ?? null } };
     },
   },
   Mutation: {
-    resolveReview: (_: unknown, args: { id: string; decision: Decision; reason: string }, ctx: HubContext) =>
-      resolveReview(ctx.database, args.id, args.decision, args.reason, ctx.actor, agencySystems(ctx)),
+    resolveReview: async (_: unknown, args: { id: string; decision: Decision; reason: string }, ctx: HubContext) => {
+      await requireRecordInReach(ctx, await ctx.loaders.aidById.load(parseItemId(args.id).aidId));
+      return resolveReview(ctx.database, args.id, args.decision, args.reason, ctx.actor, agencySystems(ctx));
+    },
   },
   ReviewItem: {
     aid: (i: ReviewItem, _: unknown, ctx: HubContext) => ctx.loaders.aidById.load(i.aidId),

@@ -35,11 +35,19 @@ export function parseItemId(id: string): ReviewItem {
 }
 
 /** Open items: flagged records with no decision on that kind (a record made a duplicate by a decision is not asked again). */
-export async function openItems(db: Db, kind: ReviewKind | null, after: ReviewItem | null, limit: number, systems: string[] | null = null): Promise<{ items: ReviewItem[]; total: number; hasNext: boolean }> {
+export async function openItems(
+  db: Db,
+  kind: ReviewKind | null,
+  after: ReviewItem | null,
+  limit: number,
+  /** A caseworker's reach: its agency's records of persons of its county (src/access/guard.ts listScope). */
+  scope: { county: string; systems: string[] } | null = null,
+): Promise<{ items: ReviewItem[]; total: number; hasNext: boolean }> {
   const where = sql`k.kind = ANY(${`{${REVIEW_KINDS.join(',')}}`}::text[]) AND (${kind}::text IS NULL OR k.kind = ${kind})
       AND NOT EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind = k.kind)
       AND NOT (k.kind = 'DUPLICATE' AND EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind <> 'DUPLICATE'))
-      AND (${systems === null}::boolean OR a.system = ANY(${A(systems ?? [])}::text[]))`;
+      AND (${scope === null}::boolean OR (a.system = ANY(${A(scope?.systems ?? [])}::text[])
+        AND EXISTS (SELECT 1 FROM persons p WHERE p.id = a.person_id AND p.county_code = ${scope?.county ?? null})))`;
   // label: review.open-items
   const r = await rows<{ id: string; kind: ReviewKind }>(
     db,

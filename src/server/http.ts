@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { migrationsFolder, type Database } from '../db/client.ts';
@@ -23,6 +23,7 @@ import { createLoaders } from '../graphql/loaders.ts';
 import { servedSchema } from '../graphql/schema.ts';
 import { Keys, type Principal } from '../access/auth.ts';
 import { enforceLimits } from '../access/limits.ts';
+import { parsePurpose, requirePurpose } from '../access/guard.ts';
 import { A, rows, type Db } from '../db/client.ts';
 import { HubError, ErrorCode, isDatabaseUnavailable } from '../shared/errors.ts';
 import { HubMetrics } from './metrics.ts';
@@ -202,6 +203,8 @@ async function countRequests(db: Db, subjects: string[]): Promise<number[]> {
 export interface ServeOptions {
   /** Serve the schema as an Apollo Federation 2 subgraph. */
   subgraph?: boolean;
+  /** The unguarded schema to serve instead of the hub's own (tests adding a field); guarded as the hub's is. */
+  schema?: GraphQLSchema;
   /** The read-only standby (DATABASE_READ_URL): read-only operations go there (src/server/read-routing.ts). */
   readDatabase?: Database | null;
 }
@@ -216,7 +219,7 @@ interface RequestState {
 export async function startServer(database: Database, config: Config, log: Logger, opts: ServeOptions = {}): Promise<RunningServer> {
   const keys = await Keys.load(config, database);
   const apollo = new ApolloServer<HubContext>({
-    schema: servedSchema(opts.subgraph),
+    schema: servedSchema(opts.subgraph, opts.schema),
     introspection: config.env === 'development',
     // No "Did you mean …" naming the schema's fields outside development.
     hideSchemaDetailsFromClientErrors: config.env !== 'development',
@@ -237,10 +240,12 @@ export async function startServer(database: Database, config: Config, log: Logge
       {
         async requestDidStart() {
           return {
-            async didResolveOperation({ document, request, schema, operation, contextValue }) {
+            async didResolveOperation({ document, request, schema, operation, operationName, contextValue }) {
               // Introspection selections are measured apart only where introspection is allowed at all.
               enforceLimits(document, { maxDepth: config.maxQueryDepth, maxFields: config.maxQueryFields, introspection: config.env === 'development' });
               checkRequestInputs(schema, document, request.variables);
+              // A read of personal data states its purpose; without one nothing runs (HTTP 400).
+              requirePurpose(schema, document, operationName, contextValue.purpose);
               if (!operation) return;
               const state = requestStates.get(contextValue);
               const first = operation.selectionSet.selections.find((s) => s.kind === 'Field');
@@ -416,7 +421,14 @@ export async function startServer(database: Database, config: Config, log: Logge
       sendJson(res, 429, errorBody(ErrorCode.RATE_LIMITED, `more than ${config.rateLimitPerMinute} requests in a minute`), { 'retry-after': '60' });
       return;
     }
-    const purpose = typeof req.headers['x-purpose'] === 'string' ? req.headers['x-purpose'].slice(0, 500) : null;
+    let purpose: string | null;
+    try {
+      purpose = parsePurpose(req.headers['x-purpose']);
+    } catch (e) {
+      const err = e as HubError;
+      sendJson(res, 400, errorBody(err.code, err.message));
+      return;
+    }
     let bodyText = '';
     if (req.method === 'POST') {
       try {

@@ -1,6 +1,8 @@
 /** Resolvers of early warnings. */
 import { sql } from 'drizzle-orm';
-import { rows } from '../db/client.ts';
+import { A, rows } from '../db/client.ts';
+import { cityOf, HAINAN_COUNTIES } from '../identity/regions.ts';
+import { listScope } from '../access/guard.ts';
 import type { HubContext } from '../graphql/context.ts';
 import type { PersonRow } from '../recipients/store.ts';
 import { recipientResolvers } from '../recipients/resolvers.ts';
@@ -32,14 +34,17 @@ export const warningResolvers = {
       args: { kind?: string | null; county?: string | null; first?: number | null; after?: string | null; includeClosed?: boolean | null },
       ctx: HubContext,
     ) => {
-      let county = args.county?.trim() || null;
+      const county = args.county?.trim() || null;
       if (county !== null && !/^\d{4}(\d{2})?$/.test(county)) throw new HubError(ErrorCode.BAD_USER_INPUT, 'county is a 6-digit county or 4-digit city code', { argument: 'county' });
-      // A caseworker watches its own county.
-      if (ctx.principal?.role === 'CASEWORKER') county = ctx.principal.county;
+      // Compared exactly: a county, or the current counties of a city (cityOf, as the reports roll them up).
+      let counties = county === null ? null : county.length === 6 ? [county] : Object.keys(HAINAN_COUNTIES).filter((c) => cityOf(c) === county);
+      // A caseworker watches its own county (asking for another is refused by the access rule).
+      const scope = listScope(ctx);
+      if (scope) counties = [scope.county];
       const limit = pageSize(args.first);
       const afterId = args.after ? Number(decodeCursor('warning', args.after)) : 0;
       const where = sql`(${args.kind ?? null}::text IS NULL OR kind = ${args.kind ?? null})
-        AND (${county}::text IS NULL OR county_code LIKE ${`${county ?? ''}%`})
+        AND (${counties === null}::boolean OR county_code = ANY(${A(counties ?? [])}::text[]))
         AND (${!!args.includeClosed}::boolean OR closed_at IS NULL)`;
       // label: warnings.list
       const r = await rows<WarningRow>(ctx.database.db, sql`SELECT ${COLUMNS} FROM warnings WHERE ${where} AND id > ${afterId} ORDER BY id LIMIT ${limit + 1}`);

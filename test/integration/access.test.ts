@@ -34,7 +34,7 @@ beforeAll(async () => {
   database = await testDatabase();
   hub = await startTestHub(database);
   for (const r of ROLES) tokens[r] = `Bearer ${await hub.token(CLAIMS[r])}`;
-});
+}, 180_000);
 afterAll(async () => hub?.close());
 beforeEach(async () => {
   await resetDatabase(database);

@@ -103,6 +103,19 @@ describe(`the relief-hub command (${testDbKind})`, () => {
     const bad = await cli(['token', '--role', 'CASEWORKER']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--agency');
+    // Claims are known codes, never patterns; a token lives at most a working day (a feed's 30 days).
+    for (const [args, message] of [
+      [['--role', 'CASEWORKER', '--agency', 'civil-affairs', '--county', '%'], 'unknown county'],
+      [['--role', 'CASEWORKER', '--agency', 'civil-affairs', '--county', '46'], 'unknown county'],
+      [['--role', 'CASEWORKER', '--agency', 'tax-office', '--county', '460105'], 'unknown agency'],
+      [['--role', 'SOURCE_SYSTEM', '--system', 'tax-office'], 'unknown system'],
+      [['--role', 'PLATFORM', '--ttl', '100y'], 'at most 12 hours'],
+      [['--role', 'SOURCE_SYSTEM', '--system', 'charity', '--ttl', '31d'], 'at most 720 hours'],
+    ] as const) {
+      const refused = await cli(['token', ...args]);
+      expect([refused.code, refused.stdout]).toEqual([1, '']);
+      expect(refused.stderr).toContain(message);
+    }
   }, 120_000);
 
   it('stops on a wrong configuration value, naming the variable', async () => {

@@ -12,6 +12,8 @@ import { civilPaymentFile, idNumber, settlementFile } from '../support/builders.
 let database: Database;
 let hub: TestHub;
 let charity: string;
+/** A caseworker asks any program's rule (a charity only the rules published for charities). */
+let caseworker: string;
 const now = new Date('2026-11-01T00:00:00+08:00');
 const P = idNumber(91);
 
@@ -19,14 +21,15 @@ beforeAll(async () => {
   database = await testDatabase();
   hub = await startTestHub(database);
   charity = `Bearer ${await hub.token({ role: 'CHARITY', sub: 'charity-federation' })}`;
-});
+  caseworker = `Bearer ${await hub.token({ role: 'CASEWORKER', agency: 'civil-affairs', county: '460105', sub: 'cw-policy' })}`;
+}, 180_000);
 afterAll(async () => hub?.close());
 beforeEach(async () => resetDatabase(database));
 
 const load = (system: string, name: string, content: Buffer) => ingest(database, adapterFor(system)!, bufferInput(name, content), { now });
 const ELIGIBILITY = 'query($id: String!, $rule: String!, $asOf: Date) { eligibility(idNumber: $id, rule: $rule, asOf: $asOf) { eligible reasons ruleCode ruleVersion } }';
-const ask = async (rule: string, asOf: string, id = P) => {
-  const r = await gql<{ eligibility: { eligible: boolean; reasons: string[]; ruleVersion: number } }>(hub.url, ELIGIBILITY, { id, rule, asOf }, { authorization: charity });
+const ask = async (rule: string, asOf: string, id = P, who = charity) => {
+  const r = await gql<{ eligibility: { eligible: boolean; reasons: string[]; ruleVersion: number } }>(hub.url, ELIGIBILITY, { id, rule, asOf }, { authorization: who });
   expect(r.body.errors).toBeUndefined();
   return r.body.data!.eligibility;
 };
@@ -78,16 +81,16 @@ describe(`eligibility (${testDbKind})`, () => {
   it('program rules: a status held that day, a woman or a child under 18, a union card', async () => {
     const vet = ['序号,姓名,公民身份号码,优待证号,帮扶类型,帮扶金额,审批时间,发放时间,凭证号,结算单号', `1,王大明,${P},YD1,医疗帮扶,100,2026年3月5日,2026年3月6日,PZ-V1,`].join('\n');
     await load('veterans', 'v.csv', Buffer.from(`\ufeff${vet}`));
-    expect(await ask('VETERAN_ASSISTANCE', '2026-03-05')).toMatchObject({ eligible: true, reasons: ['HOLDS_VETERAN'] });
-    expect(await ask('VETERAN_ASSISTANCE', '2026-03-04')).toMatchObject({ eligible: false, reasons: ['LACKS_VETERAN'] });
+    expect(await ask('VETERAN_ASSISTANCE', '2026-03-05', P, caseworker)).toMatchObject({ eligible: true, reasons: ['HOLDS_VETERAN'] });
+    expect(await ask('VETERAN_ASSISTANCE', '2026-03-04', P, caseworker)).toMatchObject({ eligible: false, reasons: ['LACKS_VETERAN'] });
     const boy = idNumber(93, { birth: '2008-06-15' });
     const uh = ['H|UNION-HARDSHIP|20260301|1', `D|KN-1|${boy}|某某|100|20260201|20260202|||1`, 'T|1|100'].join('\n');
     await load('union-hardship', 'h.txt', iconv.encode(uh, 'gb18030'));
-    expect(await ask('WOMEN_TWO_CANCERS', '2026-06-14', boy)).toMatchObject({ eligible: true, reasons: ['CHILD_UNDER_18'] });
-    expect(await ask('WOMEN_TWO_CANCERS', '2026-06-15', boy)).toMatchObject({ eligible: false });
-    expect(await ask('POOR_WORKER_MEDICAL', '2026-06-15', boy)).toMatchObject({ eligible: true, reasons: ['UNION_MEMBER'] });
-    expect(await ask('POOR_WORKER_MEDICAL', '2026-06-15')).toMatchObject({ eligible: false, reasons: ['NO_UNION_CARD'] });
-    const unknown = await ask('VETERAN_ASSISTANCE', '2026-06-15', idNumber(94));
+    expect(await ask('WOMEN_TWO_CANCERS', '2026-06-14', boy, caseworker)).toMatchObject({ eligible: true, reasons: ['CHILD_UNDER_18'] });
+    expect(await ask('WOMEN_TWO_CANCERS', '2026-06-15', boy, caseworker)).toMatchObject({ eligible: false });
+    expect(await ask('POOR_WORKER_MEDICAL', '2026-06-15', boy, caseworker)).toMatchObject({ eligible: true, reasons: ['UNION_MEMBER'] });
+    expect(await ask('POOR_WORKER_MEDICAL', '2026-06-15', P, caseworker)).toMatchObject({ eligible: false, reasons: ['NO_UNION_CARD'] });
+    const unknown = await ask('VETERAN_ASSISTANCE', '2026-06-15', idNumber(94), caseworker);
     expect(unknown).toMatchObject({ eligible: false, reasons: ['PERSON_UNKNOWN'] });
   });
 

@@ -8,8 +8,12 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openDatabase, rows, type Database } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { asRole, OWNER_ROLE, SERVING_ROLE } from './pg-cluster.ts';
 
 let shared: Promise<Database> | null = null;
+
+/** On PostgreSQL: the worker's database as the cluster's superuser (the reset) and as the owner role. */
+const privileged = new WeakMap<Database, { admin: Database; ownerUrl: string }>();
 
 export const testDbKind: 'pglite' | 'postgres' = process.env.RELIEF_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
 
@@ -25,15 +29,23 @@ async function open(): Promise<Database> {
   await admin.connect();
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name} OWNER ${OWNER_ROLE}`);
   } finally {
     await admin.end();
   }
   const url = new URL(base);
   url.pathname = `/${name}`;
-  const d = await openDatabase({ databaseUrl: url.toString(), dataDir: null });
-  await migrate(d);
+  // The suite runs as the serving role, which owns no table; migrations run as the owner (as the hub does).
+  const ownerUrl = asRole(url.toString(), OWNER_ROLE);
+  const d = await openDatabase({ databaseUrl: asRole(url.toString(), SERVING_ROLE), dataDir: null });
+  await migrate(d, { ownerUrl });
+  privileged.set(d, { admin: await openDatabase({ databaseUrl: url.toString(), dataDir: null, maxConnections: 2 }), ownerUrl });
   return d;
+}
+
+/** The owner's URL of the worker's PostgreSQL database (null on PGlite: one user). */
+export function ownerUrlOf(database: Database): string | null {
+  return privileged.get(database)?.ownerUrl ?? null;
 }
 
 /** The worker's database, migrated. */
@@ -43,7 +55,9 @@ export function testDatabase(): Promise<Database> {
 }
 
 /** Empties every table of the canonical model (append-only triggers are bypassed for the reset only). */
-export async function resetDatabase(database: Database): Promise<void> {
+export async function resetDatabase(served: Database): Promise<void> {
+  // The serving role may not truncate nor bypass triggers: the reset runs as the superuser on PostgreSQL.
+  const database = privileged.get(served)?.admin ?? served;
   const tables = await rows<{ t: string }>(
     database.db,
     sql`SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = 'public'`,
@@ -53,5 +67,5 @@ export async function resetDatabase(database: Database): Promise<void> {
     await tx.execute(sql`SET LOCAL session_replication_role = replica`);
     await tx.execute(sql.raw(`TRUNCATE ${list} RESTART IDENTITY CASCADE`));
   });
-  database.stats.statements = 0;
+  served.stats.statements = 0;
 }

@@ -27,11 +27,15 @@ export async function startTestHub(database: Database, env: Record<string, strin
   });
 }
 
-/** fetch with the hub's platform token (for clients such as graphql-http's audits). */
+/** The purpose `gql` and `authedFetch` state unless told otherwise (every read of personal data states one). */
+export const TEST_PURPOSE = 'integration test';
+
+/** fetch with the hub's platform token and a purpose (for clients such as graphql-http's audits). */
 export function authedFetch(url: string): typeof fetch {
   return (input, init) => {
     const headers = new Headers(init?.headers);
     if (!headers.has('authorization')) headers.set('authorization', `Bearer ${defaultTokens.get(url)}`);
+    if (!headers.has('x-purpose')) headers.set('x-purpose', TEST_PURPOSE);
     return fetch(input, { ...init, headers });
   };
 }
@@ -41,7 +45,10 @@ export interface GqlResponse<T = Record<string, unknown>> {
   body: { data?: T | null; errors?: Array<{ message: string; extensions?: { code?: string; [k: string]: unknown } }> };
 }
 
-/** POSTs a query with the hub's platform token; pass `authorization` in headers to act as someone else ('' for no one). */
+/**
+ * POSTs a query with the hub's platform token and TEST_PURPOSE; pass `authorization` in headers to act as
+ * someone else ('' for no one), `x-purpose` to state another purpose ('' for none).
+ */
 export async function gql<T = Record<string, unknown>>(
   url: string,
   query: string,
@@ -49,10 +56,17 @@ export async function gql<T = Record<string, unknown>>(
   headers: Record<string, string> = {},
 ): Promise<GqlResponse<T>> {
   const auth = headers.authorization ?? `Bearer ${defaultTokens.get(url)}`;
-  const { authorization: _a, ...rest } = headers;
+  const purpose = headers['x-purpose'] ?? TEST_PURPOSE;
+  const { authorization: _a, 'x-purpose': _p, ...rest } = headers;
   const r = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(auth ? { authorization: auth } : {}), ...rest },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...(auth ? { authorization: auth } : {}),
+      ...(purpose ? { 'x-purpose': purpose } : {}),
+      ...rest,
+    },
     body: JSON.stringify({ query, variables }),
   });
   return { status: r.status, body: (await r.json()) as GqlResponse<T>['body'] };

@@ -32,6 +32,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The roles the test cluster creates: the owner of the hub's tables (migrations) and the role it serves as. */
+export const OWNER_ROLE = 'relief_owner';
+export const SERVING_ROLE = 'relief_serving';
+
+/** The same server and database as another user (the test cluster trusts loopback). */
+export function asRole(url: string, role: string): string {
+  const u = new URL(url);
+  u.username = role;
+  u.password = '';
+  return u.toString();
+}
+
 export interface Cluster {
   url: string;
   version: string;

@@ -54,9 +54,16 @@ describe('bearer tokens', () => {
       .setSubject('auditor@province')
       .setIssuer('relief-hub')
       .setAudience('relief-hub')
+      .setIssuedAt()
       .setExpirationTime('10m')
       .sign(privateKey);
     expect(await keys.verify(`Bearer ${t}`)).toMatchObject({ sub: 'auditor@province', role: 'AUDITOR' });
+    // Tokens issued elsewhere are held to the same lifetimes and codes.
+    const rs = (claims: Record<string, unknown>, ttl: string) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('x').setIssuer('relief-hub').setAudience('relief-hub').setIssuedAt().setExpirationTime(ttl).sign(privateKey);
+    for (const t of [await rs({ role: 'AUDITOR' }, '13h'), await rs({ role: 'CASEWORKER', agency: 'civil-affairs', county: '%' }, '1h')]) {
+      await expect(keys.verify(`Bearer ${t}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    }
     await expect(keys.mint({ role: 'PLATFORM' })).rejects.toThrow(/issued elsewhere/);
   });
 });

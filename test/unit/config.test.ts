@@ -20,6 +20,7 @@ describe('configuration', () => {
     ['DB_POOL_SIZE', '0'],
     ['DB_STATEMENT_TIMEOUT_MS', '10'],
     ['DB_CONNECT_TIMEOUT_MS', 'soon'],
+    ['DATABASE_OWNER_URL', 'mysql://x@y/z'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`^${name}:`));
@@ -34,5 +35,12 @@ describe('configuration', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://u@primary/hub', DATABASE_READ_URL: 'postgres://u@standby/hub', DB_STATEMENT_TIMEOUT_MS: '2500', DB_CONNECT_TIMEOUT_MS: '800', DB_POOL_SIZE: '4' });
     expect(c).toMatchObject({ databaseReadUrl: 'postgres://u@standby/hub', dbStatementTimeoutMs: 2500, dbConnectTimeoutMs: 800, dbPoolSize: 4 });
     expect(loadConfig({})).toMatchObject({ databaseReadUrl: null, dbStatementTimeoutMs: 30_000, dbConnectTimeoutMs: 5_000, dbPoolSize: 10 });
+  });
+
+  it('takes the owner role for migrations beside the serving role, never without one', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://serving@127.0.0.1/hub', DATABASE_OWNER_URL: 'postgres://owner@127.0.0.1/hub' });
+    expect([c.databaseUrl, c.databaseOwnerUrl]).toEqual(['postgres://serving@127.0.0.1/hub', 'postgres://owner@127.0.0.1/hub']);
+    expect(loadConfig({ DATABASE_URL: 'postgres://serving@127.0.0.1/hub' }).databaseOwnerUrl).toBeNull();
+    expect(() => loadConfig({ DATABASE_OWNER_URL: 'postgres://owner@127.0.0.1/hub' })).toThrowError(/^DATABASE_OWNER_URL:/);
   });
 });
