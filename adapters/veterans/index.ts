@@ -32,8 +32,11 @@ export const veterans: Adapter<CsvValue> = {
         const approvedOn = f.date('审批时间');
         const paidOn = f.optionalDate('发放时间');
         const voucher = f.text('凭证号');
-        // 序号 only numbers the rows of one export; without a voucher the payment is known by who, when, how much.
-        const recordId = normalizeVoucher(voucher) ?? `${idNumber}|${approvedOn}|${amountFen}`;
+        // 序号 only numbers the rows of one export; without a voucher the payment is known by who, when, how much
+        // (its payment key). A payment delivered first without its voucher and later with it is one record
+        // corrected, in either order (sources.md §8; the pipeline resolves it by the payment key).
+        const paymentKey = `${idNumber}|${approvedOn}|${amountFen}`;
+        const recordId = normalizeVoucher(voucher) ?? paymentKey;
         const details: VeteransAidDetail = { preferentialCardNo: f.text('优待证号'), assistanceType: f.text('帮扶类型') };
         const aid: AidFact = {
           kind: 'aid',
@@ -58,7 +61,7 @@ export const veterans: Adapter<CsvValue> = {
           detail: { preferentialCardNo: details.preferentialCardNo },
           derivedKey: `derived:VETERAN:${idNumber}`,
         };
-        return { recordId, facts: [aid, status] };
+        return { recordId, paymentKey, facts: [aid, status] };
       },
     );
   },

@@ -49,6 +49,8 @@ describe('veterans records', () => {
         outcome: {
           ok: true,
           recordId: 'PZTY0001',
+          // The payment's own key, so that a delivery of it without the voucher is known as the same record.
+          paymentKey: `${A}|2026-03-05|123450`,
           facts: [
             aid({
               person: { idNumber: A, name: '王大明' },
@@ -69,6 +71,7 @@ describe('veterans records', () => {
         outcome: {
           ok: true,
           recordId: `${B}|2026-03-06|1280000`,
+          paymentKey: `${B}|2026-03-06|1280000`,
           facts: [
             aid({
               person: { idNumber: B, name: ' 符秀英 ' },
@@ -89,6 +92,7 @@ describe('veterans records', () => {
         outcome: {
           ok: true,
           recordId: `${D}|2026-01-02|200050`,
+          paymentKey: `${D}|2026-01-02|200050`,
           facts: [
             aid({
               person: { idNumber: D, name: '阿依古丽·买买提' },

@@ -76,11 +76,20 @@ export const sourceHeads = pgTable(
     recordId: text('record_id').notNull(),
     contentHash: text('content_hash').notNull(),
     identity: text('identity'),
+    /**
+     * For a source whose record id is a voucher when present and otherwise the payment's own fields (veterans,
+     * sources.md §8): that key of the payment's own fields, so that a delivery without the voucher and one with
+     * it are known as one record whichever comes first.
+     */
+    paymentKey: text('payment_key'),
     version: integer('version').notNull().default(1),
     sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.system, t.recordId] })],
+  (t) => [
+    primaryKey({ columns: [t.system, t.recordId] }),
+    index('source_heads_payment_key_idx').on(t.system, t.paymentKey).where(sql`payment_key IS NOT NULL`),
+  ],
 );
 
 /** Records that could not be used, with where they were and why. Never dropped. */

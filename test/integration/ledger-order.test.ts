@@ -14,6 +14,7 @@ import { fundBalances } from '../../src/ledger/store.ts';
 import { quarterlyReport } from '../../src/reports/quarterly.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { civilPaymentFile, idNumber } from '../support/builders.ts';
+import { veteransPaymentFile } from '../support/veterans.ts';
 
 let database: Database;
 const now = new Date('2026-11-01T00:00:00+08:00');
@@ -26,7 +27,6 @@ beforeAll(async () => {
 beforeEach(async () => resetDatabase(database));
 
 const slash = (d: string) => `${Number(d.slice(0, 4))}/${Number(d.slice(5, 7))}/${Number(d.slice(8, 10))}`;
-const chinese = (d: string) => `${Number(d.slice(0, 4))}年${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日`;
 
 /** One payment as a source delivers it, in the systems this test uses. */
 interface Payment {
@@ -65,11 +65,8 @@ function fileOf(d: Delivery): { system: string; name: string; bytes: Buffer } {
         name: `civil-${d.id}.csv`,
         bytes: civilPaymentFile([{ id: d.id, person: d.person, amount, approved: slash(d.paid), paid: slash(d.paid), voucher: d.voucher ?? '', status: d.reversed ? '已撤销' : '已发放' }]),
       };
-    case 'veterans': {
-      const money = `"${d.yuan.toLocaleString('en-US', { minimumFractionDigits: 2 })}"`;
-      const line = `1,某某,${d.person},YD0001,医疗救助,${money},${chinese(d.paid)},${chinese(d.paid)},${d.voucher ?? ''},`;
-      return { system: d.system, name: `veterans-${d.id}.csv`, bytes: Buffer.from(`\uFEFF序号,姓名,公民身份号码,优待证号,帮扶类型,帮扶金额,审批时间,发放时间,凭证号,结算单号\n${line}\n`) };
-    }
+    case 'veterans':
+      return { system: d.system, name: `veterans-${d.id}.csv`, bytes: veteransPaymentFile([{ person: d.person, yuan: d.yuan, approved: d.paid, paid: d.paid, voucher: d.voucher }]) };
     case 'women-children': {
       const rec = {
         recordNo: d.id,
