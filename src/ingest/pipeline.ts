@@ -22,6 +22,7 @@ import {
   type SourceRecord,
 } from './adapter.ts';
 import * as store from './store.ts';
+import { mapRecord } from './common-rules.ts';
 import { Scope } from '../overlap/derive.ts';
 import { applyConsequences } from '../overlap/consequences.ts';
 import { reconcileDonations } from '../ledger/store.ts';
@@ -177,7 +178,7 @@ function prepareBatch(adapter: Adapter, ctx: MapContext, batch: SourceRecord[]):
   for (const rec of batch) {
     let out: MapOutcome;
     try {
-      out = adapter.map(rec, ctx);
+      out = mapRecord(adapter, rec, ctx);
     } catch (e) {
       // An adapter fault must not lose the record: it is quarantined with the fault as its message.
       out = { ok: false, recordId: null, reason: 'UNPARSABLE', message: `record could not be read: ${(e as Error).message}` };
