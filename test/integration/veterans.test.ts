@@ -12,7 +12,8 @@ import { bufferInput } from '../../src/ingest/service.ts';
 import { fundBalances } from '../../src/ledger/store.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { idNumber } from '../support/builders.ts';
-import { veteransPaymentFile, type VeteransPaymentRow } from '../support/veterans.ts';
+import { veteransPaymentFile, veteransRosterFile, type VeteransPaymentRow } from '../support/veterans.ts';
+import { eligibility } from '../../src/policy/eligibility.ts';
 
 let database: Database;
 const now = new Date('2026-11-01T00:00:00+08:00');
@@ -90,5 +91,44 @@ describe(`veterans payments with and without their voucher (${testDbKind})`, () 
       ['VA20260001', '2026-03-05'],
       ['VA20260002', '2026-03-05'],
     ]);
+  });
+});
+
+describe(`the rosters of veterans and of disability certificate holders (${testDbKind})`, () => {
+  const V = idNumber(82);
+  const D = idNumber(83);
+  const county = async (id: string) => (await rows<{ c: string | null }>(database.db, sql`SELECT county_code AS c FROM persons WHERE id_number = ${id}`))[0]?.c;
+
+  it('a first-time applicant on the veterans roster meets the veterans rule while the status is in force, and lives where the roster says', async () => {
+    expect((await eligibility(database.db, V, 'VETERAN_ASSISTANCE', '2026-06-01')).eligible).toBe(false);
+    const s = await ingest(database, adapterFor('veterans')!, bufferInput('roster.csv', veteransRosterFile([{ person: V, from: '2024-05-01', to: '2026-03-31', county: '469005' }])), { now });
+    expect(s).toMatchObject({ records: 1, new: 1, quarantined: 0 });
+    expect(await eligibility(database.db, V, 'VETERAN_ASSISTANCE', '2026-03-31')).toMatchObject({ eligible: true, ruleCode: 'VETERAN_ASSISTANCE' });
+    expect((await eligibility(database.db, V, 'VETERAN_ASSISTANCE', '2026-04-01')).eligible).toBe(false);
+    expect(await county(V)).toBe('469005');
+    // No payment exists: the roster alone made the person known.
+    expect((await state()).aid).toEqual([]);
+    // The roster re-sent with the status extended is the same record, corrected.
+    const again = await ingest(database, adapterFor('veterans')!, bufferInput('roster-2.csv', veteransRosterFile([{ person: V, from: '2024-05-01', to: null, county: '469005' }])), { now });
+    expect(again).toMatchObject({ new: 0, updated: 1 });
+    expect((await eligibility(database.db, V, 'VETERAN_ASSISTANCE', '2026-10-01')).eligible).toBe(true);
+  });
+
+  it('a first-time applicant on the certificate roster meets the rehabilitation rule; a certificate that contradicts its row is quarantined', async () => {
+    const roster = Buffer.from(
+      ['残疾人证号,姓名,残疾类别,残疾等级,发证日期,有效期至,县区代码', `${D}42,某某,肢体,二级,2022-06-01,2032-05-31,460106`, `${V}42,某某,视力,二级,2022-06-01,,460106`].join('\n') + '\n',
+    );
+    const s = await ingest(database, adapterFor('disabled-rehab')!, bufferInput('roster.csv', roster), { now });
+    expect(s).toMatchObject({ records: 2, new: 1, quarantined: 1 });
+    expect(await eligibility(database.db, D, 'DISABLED_REHAB', '2026-10-01')).toMatchObject({ eligible: true, ruleCode: 'DISABLED_REHAB' });
+    expect((await eligibility(database.db, V, 'DISABLED_REHAB', '2026-10-01')).eligible).toBe(false);
+    const statuses = await rows<{ category: string; detail: { level: number; category: number } }>(
+      database.db,
+      sql`SELECT s.category, s.detail FROM statuses s JOIN persons p ON p.id = s.person_id WHERE p.id_number = ${D}`,
+    );
+    expect(statuses).toEqual([{ category: 'DISABLED', detail: { category: 4, categoryName: '肢体', level: 2 } }]);
+    expect(await county(D)).toBe('460106');
+    const q = await rows<{ reason_code: string }>(database.db, sql`SELECT reason_code FROM quarantine WHERE system = 'disabled-rehab'`);
+    expect(q).toEqual([{ reason_code: 'CERT_MISMATCH' }]);
   });
 });
