@@ -50,34 +50,41 @@ const bumpYuan = (s: string) => {
 function correct(system: string, value: Value, i: number, otherId: string | null, otherSettlement: string | null): Value | null {
   const v = structuredClone(value);
   if (system === 'medical-insurance') {
-    if (v.refd_setl_flag === '1') {
+    const d = (v.parsed === true ? v.data : v) as Value; // an NDJSON line's parsed object
+    if (d.refd_setl_flag === '1') {
       if (!otherSettlement) return null;
-      v.init_setl_id = otherSettlement; // a refund corrected to name another stay
+      d.init_setl_id = otherSettlement; // a refund corrected to name another stay
       return v;
     }
-    const basic = Number(v.hifp_pay);
-    const own = Number(v.psn_part_amt);
+    const own = Number(d.psn_part_amt);
     if (!(own > 10)) return null;
-    v.hifp_pay = (basic + 10).toFixed(2); // basic insurance paid 10 yuan more: the burden moves
-    v.psn_part_amt = (own - 10).toFixed(2);
+    d.hifp_pay = (Number(d.hifp_pay) + 10).toFixed(2); // basic insurance paid 10 yuan more: the burden moves
+    d.psn_part_amt = (own - 10).toFixed(2);
     return v;
   }
-  const kind = i % 3;
-  if (kind === 1 && otherId && system !== 'veterans' && system !== 'disabled-rehab') {
-    const id = locate(v, ID_FIELDS);
-    if (id) {
-      id.holder[id.key] = otherId; // moved to another person
+  const voucher = locate(v, VOUCHER_FIELDS);
+  const hasVoucher = voucher !== null && String(voucher.holder[voucher.key] ?? '').trim() !== '';
+  if (system === 'veterans' || system === 'disabled-rehab') {
+    // Their record id without a voucher holds the person, day and amount: correcting those makes another record.
+    if (!hasVoucher) {
+      if (system !== 'veterans' || !voucher) return null;
+      voucher.holder[voucher.key] = `PZU${i}`; // the voucher upgrade: one record, corrected (sources.md §8)
       return v;
     }
-  }
-  if (kind === 2) {
-    const voucher = locate(v, VOUCHER_FIELDS);
-    if (voucher && system !== 'disabled-rehab') {
-      const had = String(voucher.holder[voucher.key] ?? '');
-      voucher.holder[voucher.key] = had ? (system === 'veterans' ? '' : `${had}C`) : `PZC${i}`; // added, changed, or (veterans) dropped
+  } else {
+    const kind = i % 3;
+    if (kind === 1 && otherId) {
+      const id = locate(v, ID_FIELDS);
+      if (id && String(id.holder[id.key] ?? '').trim() !== '') {
+        id.holder[id.key] = otherId; // moved to another person
+        return v;
+      }
+    }
+    if (kind === 2 && voucher) {
+      voucher.holder[voucher.key] = hasVoucher ? `${String(voucher.holder[voucher.key])}C` : `PZC${i}`; // changed or added
       return v;
     }
-    if (typeof v['状态'] === 'string' && v['状态'] === '已发放') {
+    if (kind === 2 && v['状态'] === '已发放') {
       v['状态'] = '已撤销'; // revoked
       return v;
     }
@@ -97,6 +104,8 @@ function correct(system: string, value: Value, i: number, otherId: string | null
 /** Reads every export back through its adapter and picks `share` of the valid records of each system, corrected. */
 async function correctionDelivery(dir: string, share: number): Promise<Map<string, SourceRecord[]>> {
   const out = new Map<string, SourceRecord[]>();
+  const every = Math.max(1, Math.round(1 / share));
+  let n = 0;
   for (const f of exportsIn(dir)) {
     if (f.system === 'rural-revitalization' || /roster/.test(f.file)) continue; // workbooks are binary; rosters carry no payments
     const { adapter, source } = exportFile(f.system, f.file);
@@ -108,18 +117,17 @@ async function correctionDelivery(dir: string, share: number): Promise<Map<strin
     const picked: SourceRecord[] = [];
     let ids: string[] = [];
     let setl: string[] = [];
-    let n = 0;
     for await (const rec of source.records()) {
       const m = mapRecord(adapter, rec, { ...ctx, system: f.system });
       if (!m.ok || !rec.value || typeof rec.value !== 'object') continue;
       const value = rec.value as Value;
       const id = locate(value, ID_FIELDS);
       if (id) ids.push(String(id.holder[id.key]));
-      if (typeof value.setl_id === 'string' && value.refd_setl_flag !== '1') setl.push(value.setl_id);
+      const line = (value.parsed === true ? value.data : value) as Value;
+      if (typeof line.setl_id === 'string' && line.refd_setl_flag !== '1') setl.push(line.setl_id);
       if (ids.length > 64) ids = ids.slice(-32);
       if (setl.length > 64) setl = setl.slice(-32);
-      n++;
-      if ((n * 7919) % Math.round(1 / share) !== 0) continue;
+      if (++n % every !== 0) continue;
       const corrected = correct(f.system, value, n, ids[ids.length - 2] ?? null, setl[setl.length - 2] ?? null);
       if (corrected) picked.push({ location: { ...rec.location, file: `corrections/${path.basename(f.file)}` }, raw: stableJson(corrected), value: corrected });
     }
