@@ -164,7 +164,8 @@ interface Counters {
 
 interface Prepared {
   quarantined: store.QuarantineRow[];
-  good: Array<{ rec: SourceRecord; out: Extract<MapOutcome, { ok: true }>; hash: string }>;
+  /** `receivedHash`: the content as received, when the pipeline carried something into it (a known voucher). */
+  good: Array<{ rec: SourceRecord; out: Extract<MapOutcome, { ok: true }>; hash: string; receivedHash?: string }>;
   records: number;
 }
 
@@ -243,7 +244,7 @@ async function resolvePaymentKeys(tx: Tx, system: string, file: string, runId: n
       const to = known[0]!;
       const voucher = vouchers.get(to) ?? null;
       const facts = g.out.facts.map((f) => (f.kind === 'aid' && f.voucher === null ? { ...f, voucher } : f));
-      keep.push({ ...g, out: { ...g.out, recordId: to, facts }, hash: sha256(stableJson(facts)) });
+      keep.push({ ...g, out: { ...g.out, recordId: to, facts }, hash: sha256(stableJson(facts)), receivedHash: g.hash });
     } else if (!exists.has(key) && known.length > 1) {
       ambiguous.push({
         recordId: key,
@@ -285,11 +286,11 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
   // The last delivery of a record in the batch is the one applied; `updated` tracks which existed before.
   const apply = new Map<string, { rec: SourceRecord; facts: Fact[]; hash: string; paymentKey?: string }>();
   const updated = new Set<string>();
-  for (const { rec, out, hash } of good) {
+  for (const { rec, out, hash, receivedHash } of good) {
     const before = seen.get(out.recordId);
     // The same content again, or a stale copy of a version a correction already superseded (an old export
     // delivered again), changes nothing: only new content is a correction.
-    if (before === hash || known.has(`${out.recordId}#${hash}`)) {
+    if (before === hash || known.has(`${out.recordId}#${hash}`) || (receivedHash !== undefined && known.has(`${out.recordId}#${receivedHash}`))) {
       c.unchanged++;
       continue;
     }

@@ -69,6 +69,14 @@ describe(`veterans payments with and without their voucher (${testDbKind})`, () 
     expect((await state()).outflows).toBe(123450n);
   });
 
+  it('a stale copy of the first delivery without voucher, sent after a later correction, changes nothing', async () => {
+    await deliver([plain]);
+    // The voucher arrives with a corrected payment day: no version with the voucher ever had the first day.
+    expect(await deliver([{ ...vouchered, paid: '2026-03-12' }])).toMatchObject({ updated: 1 });
+    expect(await deliver([plain])).toMatchObject({ new: 0, updated: 0, unchanged: 1 });
+    expect((await state()).aid.map((a) => [a.record_id, a.paid_on])).toEqual([['VA20260001', '2026-03-12']]);
+  });
+
   it('one file holding the payment without and then with its voucher gives one record', async () => {
     const s = await deliver([plain, vouchered]);
     expect(s.records).toBe(2);
