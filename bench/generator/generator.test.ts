@@ -305,9 +305,19 @@ describe('the second delivery of issue 12 (corrections: true)', () => {
   }, 120_000);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('changes only what was delivered before, never the final versions expected.json is computed from', () => {
+  it('changes only what was delivered before, never the final versions expected.json is computed from', async () => {
     const figures = (e: Expected) => ({ aid: e.aid, quarterly: e.quarterly, settlements: e.settlements, quarantined: e.quarantined, provisional: e.provisional, aidByPerson: e.aidByPerson });
     expect(figures(withCorrections)).toEqual(figures(plain));
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'gen-corr-all-'));
+    try {
+      const all = await generateProvince({ persons: PERSONS, seed: 9, out: other, corrections: 'all' });
+      expect(figures(all)).toEqual(figures(plain));
+      // More first versions were delivered (aid naming another stay, refunds naming another stay).
+      const delivered = (e: Expected) => e.files.reduce((n, f) => n + f.records, 0);
+      expect(delivered(all)).toBeGreaterThan(delivered(withCorrections));
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
     // Old owners of moved records stay known persons; the rosters name no one new.
     expect(withCorrections.persons).toBeGreaterThanOrEqual(plain.persons);
     expect(withCorrections.orderConstraints.length).toBeGreaterThan(plain.orderConstraints.length);

@@ -23,9 +23,10 @@ export interface GenerateOptions {
   /**
    * Issue 12's second delivery (README.md beside this file): veterans payments sent without their voucher and
    * corrected with it, records moved between persons by a correction, the veterans' and disabled persons'
-   * rosters. expected.json is computed from the final versions either way.
+   * rosters. `'all'` adds aid moved to another stay and refund lines first naming another stay. expected.json is
+   * computed from the final versions either way.
    */
-  corrections?: boolean;
+  corrections?: boolean | 'all';
 }
 
 /** Money is integer fen (a JSON number, safe at these scales) in fields ending in `Fen`. */
@@ -113,7 +114,7 @@ export type ExpectedFile = FileStat;
 
 export async function generateProvince(opts: GenerateOptions): Promise<Expected> {
   const today = opts.today ?? DEFAULT_TODAY;
-  const prov = buildProvince({ persons: opts.persons, seed: opts.seed, today, corrections: opts.corrections === true });
+  const prov = buildProvince({ persons: opts.persons, seed: opts.seed, today, corrections: opts.corrections ?? false });
   const rules = applyRules(prov);
   fs.mkdirSync(opts.out, { recursive: true });
   for (const s of SYSTEMS) fs.rmSync(path.join(opts.out, s), { recursive: true, force: true });

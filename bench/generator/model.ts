@@ -180,9 +180,10 @@ export interface ProvinceOptions {
   /**
    * Issue 12's second delivery: veterans payments first sent without their voucher (corrected with it), records
    * moved between persons by a correction, and the veterans' and disabled persons' rosters. Off by default, so
-   * that a seed's province stays what it was.
+   * that a seed's province stays what it was. `'all'` adds the corrections whose derivation issue 12 fixes on
+   * another branch: aid moved to another stay of its person, and refund lines first naming another stay.
    */
-  corrections?: boolean;
+  corrections?: boolean | 'all';
 }
 
 const PERSON_COLS = ['addr', 'birth', 'seq', 'county', 'hh', 'rel', 'flags', 'surname', 'dis'] as const;
@@ -235,9 +236,11 @@ export interface Province {
   bad: BadSpec[];
   ghosts: GhostSpec[];
   /** Contents of a corrected aid record before its correction. */
-  oldAid: Map<number, { amount: number; status: number; paid: number; voucher: number; person?: number }>;
-  /** The second delivery of issue 12 is planted (rosters, voucher upgrades, moved records). */
-  corrections: boolean;
+  oldAid: Map<number, { amount: number; status: number; paid: number; voucher: number; person?: number; setl?: number }>;
+  /** The second delivery of issue 12 is planted (rosters, voucher upgrades, moved records); `'all'`: stays too. */
+  corrections: boolean | 'all';
+  /** A refund line first delivered naming another stay (refunded settlement → the stay its first version named). */
+  oldRefund: Map<number, number>;
   /** Basic-insurance payment of a corrected settlement before its correction (the burden moves with it). */
   oldBasic: Map<number, number>;
   /** Per-system sequence counters (record ids), shared by real, bad and ghost records so ids never collide. */
@@ -340,7 +343,8 @@ export function buildProvince(opts: ProvinceOptions): Province {
     bad: [],
     ghosts: [],
     oldAid: new Map(),
-    corrections: opts.corrections === true,
+    corrections: opts.corrections ?? false,
+    oldRefund: new Map(),
     oldBasic: new Map(),
     seqs: new Int32Array(12),
     setlSeq: new Int32Array(HOSPITALS.length * 2),
@@ -355,7 +359,7 @@ export function buildProvince(opts: ProvinceOptions): Province {
   b.badRecords();
   b.ghostRecords();
   b.deliveries();
-  if (prov.corrections) b.secondDelivery(opts.seed);
+  if (prov.corrections) b.secondDelivery(opts.seed, prov.corrections === 'all');
   return prov;
 }
 
@@ -1253,7 +1257,7 @@ class Builder {
    * counts in nothing). Moved records name no voucher, settlement or hospital, and come from systems whose record
    * id does not hold the person.
    */
-  secondDelivery(seed: number): void {
+  secondDelivery(seed: number, all: boolean): void {
     const prov = this.prov;
     const rng = new Rng(seed, 9);
     const c = prov.aid.c;
@@ -1289,6 +1293,30 @@ class Builder {
         prov.oldAid.set(a, { amount: c.amount[a]!, status: ST_PAID, paid: c.paid[a]!, voucher: -1, person: other });
       },
     );
+    if (!all) return;
+    // Aid first delivered naming another stay of its person, corrected to the stay it covers; refund lines first
+    // naming another stay, corrected to the one they cancel (the first stay is given back, whole).
+    const sc = prov.settlement.c;
+    const stays = new Map<number, number[]>();
+    for (let s = 0; s < prov.settlement.n; s++) if (!(sc.flags[s]! & (SF_REFUNDED | SF_CORRECTED))) stays.set(sc.person[s]!, [...(stays.get(sc.person[s]!) ?? []), s]);
+    let linked = 0;
+    for (let a = 0; a < prov.aid.n; a++) if (c.setl[a]! >= 0) linked++;
+    pick(
+      Math.max(3, Math.round(linked * 0.005)),
+      (a) => c.setl[a]! >= 0 && c.sys[a] !== S_RURAL && (stays.get(c.person[a]!) ?? []).some((s) => s !== c.setl[a]),
+      (a) => {
+        const others = stays.get(c.person[a]!)!.filter((s) => s !== c.setl[a]);
+        prov.oldAid.set(a, { amount: c.amount[a]!, status: ST_PAID, paid: c.paid[a]!, voucher: c.voucher[a]!, setl: others[rng.int(0, others.length - 1)]! });
+      },
+    );
+    const refunded: number[] = [];
+    for (let s = 0; s < prov.settlement.n; s++) if (sc.flags[s]! & SF_REFUNDED) refunded.push(s);
+    const open = [...stays.values()].flat();
+    for (const s of refunded) {
+      if (!rng.chance(0.25) || open.length === 0) continue;
+      const other = open[rng.int(0, open.length - 1)]!;
+      if (other !== s) prov.oldRefund.set(s, other);
+    }
   }
 
   // ---- quarantined records ----

@@ -109,7 +109,7 @@ export function aidView(prov: Province, a: number, version: Version): AidView {
   v.status = c.status[a]!;
   v.program = c.prog[a]!;
   v.hospital = c.hosp[a]!;
-  v.settlementRef = settlementRefText(prov, c.setl[a]!);
+  v.settlementRef = settlementRefText(prov, version === 'old' ? (prov.oldAid.get(a)!.setl ?? c.setl[a]!) : c.setl[a]!);
   let vb = aidVoucherBase(prov, a);
   v.recordId = recordIdOf(prov, { sys, seq: c.seq[a]!, appr: v.appr, person: c.person[a]!, amountFen: v.amountFen, voucherBase: vb });
   if (version === 'old') {

@@ -84,6 +84,7 @@ const K_DON = 4;
 const K_SETL = 5;
 const K_SETL_OLD = 6;
 const K_REFUND = 7;
+const K_REFUND_OLD = 9;
 const K_GHOST = 8;
 const IDX = 2 ** 23;
 const DAY = 2 ** 27;
@@ -187,7 +188,16 @@ function plan(prov: Province): DeliveryPlan {
       dp.push(main, day, K_SETL, s);
       if (sc.flags[s]! & SF_REDELIVER) dp.push(dp.key(S_MI, FILE_REDELIVERY), day, K_SETL, s);
     }
-    if (sc.flags[s]! & SF_REFUNDED) dp.push(dp.main(S_MI, sc.refundDay[s]!, -1), sc.refundDay[s]!, K_REFUND, s);
+    if (sc.flags[s]! & SF_REFUNDED) {
+      const main = dp.main(S_MI, sc.refundDay[s]!, -1);
+      if (prov.oldRefund.has(s)) {
+        // First sent naming another stay, corrected to name this one.
+        const later = dp.key(S_MI, FILE_CORRECTIONS);
+        dp.push(main, sc.refundDay[s]!, K_REFUND_OLD, s);
+        dp.push(later, sc.refundDay[s]!, K_REFUND, s);
+        dp.constraints.add(`${main}\n${later}`);
+      } else dp.push(main, sc.refundDay[s]!, K_REFUND, s);
+    }
   }
   prov.bad.forEach((b, i) => {
     if (b.kind === 'status') return;
@@ -345,6 +355,7 @@ class Writer {
       if (k === K_SETL) sink.write(settlementLine(this.prov, idx, 'current', mark));
       else if (k === K_SETL_OLD) sink.write(settlementLine(this.prov, idx, 'old', mark));
       else if (k === K_REFUND) sink.write(settlementLine(this.prov, idx, 'refund', mark));
+      else if (k === K_REFUND_OLD) sink.write(settlementLine(this.prov, idx, 'refund', mark, this.prov.oldRefund.get(idx)));
       else if (k === K_BAD) {
         bad++;
         sink.write(badSettlementLine(this.prov, this.prov.bad[idx]!, idx));
