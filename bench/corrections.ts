@@ -93,6 +93,7 @@ function correct(system: string, value: Value, i: number, otherId: string | null
   if (!amount) return null;
   const was = amount.holder[amount.key];
   if (typeof was === 'number') amount.holder[amount.key] = was + 100;
+  else if (system === 'union-hardship' && /^\d+$/.test(String(was))) amount.holder[amount.key] = String(Number(was) + 100); // fen
   else {
     const b = bumpYuan(String(was));
     if (!b) return null;

@@ -24,7 +24,7 @@ let first: IngestSummary[];
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-province-'));
-  expected = await generateProvince({ persons: PERSONS, seed: 1, out: dir, corrections: true });
+  expected = await generateProvince({ persons: PERSONS, seed: 1, out: dir, corrections: 'all' });
   database = await testDatabase();
   await resetDatabase(database);
   const now = new Date('2026-11-01T00:00:00+08:00');
