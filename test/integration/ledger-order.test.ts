@@ -15,6 +15,7 @@ import { quarterlyReport } from '../../src/reports/quarterly.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { civilPaymentFile, idNumber } from '../support/builders.ts';
 import { veteransPaymentFile } from '../support/veterans.ts';
+import { gql, startTestHub } from '../support/hub.ts';
 
 let database: Database;
 const now = new Date('2026-11-01T00:00:00+08:00');
@@ -140,6 +141,28 @@ describe(`fund figures by value date, whatever the order of delivery (${testDbKi
       { kind: 'REVERSAL', fund: 'FUND:VETERAN_ASSISTANCE', amount: '100000', value_date: '2026-02-05' },
       { kind: 'DISBURSEMENT', fund: 'FUND:TEMPORARY_ASSISTANCE', amount: '-100000', value_date: '2026-02-05' },
     ]);
+  });
+
+  it('the transactions as booked stay readable through the API: kind, value date and booking time', async () => {
+    await deliver({ system: 'veterans', id: 'PZ-9', person: P1, yuan: 1000, paid: '2026-02-05', voucher: 'PZ-9' });
+    await deliver({ system: 'civil-affairs', id: 'LS-1', person: P1, yuan: 1000, paid: '2026-02-05', voucher: 'PZ-9' });
+    const hub = await startTestHub(database);
+    try {
+      const r = await gql<{ fund: { outflows: string; transactions: { edges: Array<{ node: { kind: string; amount: string; valueDate: string; bookedAt: string } }> } } }>(
+        hub.url,
+        '{ fund(code: "FUND:VETERAN_ASSISTANCE") { outflows transactions { edges { node { kind amount valueDate bookedAt } } } } }',
+      );
+      expect(r.body.errors).toBeUndefined();
+      const fund = r.body.data!.fund;
+      expect(fund.outflows).toBe('0.00');
+      expect(fund.transactions.edges.map((e) => ({ kind: e.node.kind, amount: e.node.amount, valueDate: e.node.valueDate }))).toEqual([
+        { kind: 'REVERSAL', amount: '1000.00', valueDate: '2026-02-05' },
+        { kind: 'DISBURSEMENT', amount: '-1000.00', valueDate: '2026-02-05' },
+      ]);
+      for (const e of fund.transactions.edges) expect(new Date(e.node.bookedAt).toISOString()).toBe(now.toISOString());
+    } finally {
+      await hub.close();
+    }
   });
 
   it('a correction of the payment day moves the outflow to the quarter of the new day, booked as a reversal on the old one', async () => {
