@@ -21,6 +21,8 @@ let database: Database;
 const now = new Date('2026-11-01T00:00:00+08:00');
 const P1 = idNumber(71, { female: true });
 const P2 = idNumber(72, { female: true });
+/** Switch on once branch issue-12 (the derivation's affected sets) is merged: corrections then move records between persons too. */
+const MOVE_BETWEEN_PERSONS = false;
 
 beforeAll(async () => {
   database = await testDatabase();
@@ -194,9 +196,10 @@ describe(`fund figures by value date, whatever the order of delivery (${testDbKi
     const voucher = fc.constantFrom('PZ-1', 'PZ-2', null);
     const yuan = fc.constantFrom(1000, 1500, 40000);
     const person = fc.constantFrom(P1, P2);
-    // A record keeps its person here: moving records between persons re-derives the old owner's duplicates, which
-    // is the derivation's part of issue 12 (affected sets), tested with it.
-    const versions = <T>(a: fc.Arbitrary<T>) => fc.record({ person, vs: fc.array(a, { minLength: 1, maxLength: 3 }) });
+    // A record keeps its person unless MOVE_BETWEEN_PERSONS: moving records between persons re-derives the old
+    // owner's duplicates, which is the derivation's part of issue 12 (affected sets, branch issue-12).
+    const versions = <T extends object>(a: fc.Arbitrary<T>) =>
+      fc.record({ person, vs: fc.array(MOVE_BETWEEN_PERSONS ? fc.tuple(a, person).map(([v, p]) => ({ ...v, person: p })) : a, { minLength: 1, maxLength: 3 }) });
     const civil = fc.record({ yuan, paid: day, voucher, reversed: fc.boolean() });
     const women = fc.record({ yuan, paid: day, voucher, project: fc.constantFrom('两癌救助' as const, '儿童大病救助' as const) });
     const grant = fc.record({ yuan, paid: day, voucher });
@@ -219,7 +222,8 @@ describe(`fund figures by value date, whatever the order of delivery (${testDbKi
           ...u.civil.map((r, i) => r.vs.map((v): Delivery => ({ system: 'civil-affairs', id: `LS-${i}`, person: r.person, ...v }))),
           ...u.women.map((r, i) => r.vs.map((v): Delivery => ({ system: 'women-children', id: `FL-${i}`, person: r.person, ...v }))),
           ...u.grants.map((r, i) => r.vs.map((v): Delivery => ({ system: 'red-cross', id: `G-${i}`, person: r.person, ...v }))),
-          ...u.vets.map((r, i) => r.vs.map((v): Delivery => ({ system: 'veterans', id: `PZ-${i + 1}`, voucher: `PZ-${i + 1}`, person: r.person, ...v }))),
+          // A veterans payment is known by its voucher: it keeps its person here either way.
+          ...u.vets.map((r, i) => r.vs.map((v): Delivery => ({ system: 'veterans', id: `PZ-${i + 1}`, voucher: `PZ-${i + 1}`, ...v, person: r.person }))),
           ...u.donations.map((r, i) => r.vs.map((v): Delivery => ({ system: 'red-cross-donation', id: `D-${i}`, ...v }))),
         ].map((vs) => vs.filter((v, k) => vs.findIndex((w) => JSON.stringify(w) === JSON.stringify(v)) === k));
         if (records.length === 0) return;
