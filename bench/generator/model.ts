@@ -1255,7 +1255,7 @@ class Builder {
    * move): veterans payments first delivered without 凭证号 and corrected with it (one record: sources.md §8), and
    * general aid first delivered under another person and corrected to its own (the old owner stays known and
    * counts in nothing). Moved records name no voucher, settlement or hospital, and come from systems whose record
-   * id does not hold the person.
+   * id does not hold the person. Duplicate reports first delivered with another amount.
    */
   secondDelivery(seed: number, all: boolean): void {
     const prov = this.prov;
@@ -1293,6 +1293,18 @@ class Builder {
         prov.oldAid.set(a, { amount: c.amount[a]!, status: ST_PAID, paid: c.paid[a]!, voucher: -1, person: other });
       },
     );
+    // Duplicate reports (rule 2) first delivered with another amount — a voucher conflict until the correction
+    // makes them one payment again, paid from the primary's fund only (issue 12, line 9).
+    let reports = 0;
+    for (let a = 0; a < prov.aid.n; a++) if (c.plant[a] === PL_DUPLICATE) reports++;
+    let want = Math.max(3, Math.round(reports * 0.2));
+    for (let t = 0; want > 0 && t < 20_000; t++) {
+      const a = rng.int(0, prov.aid.n - 1);
+      if (c.plant[a] !== PL_DUPLICATE || c.flags[a]! & (AF_CORRECTED | AF_UNIDENT_LATER | AF_CHILD_NOID) || c.person[a]! < 0 || c.status[a] !== ST_PAID || c.paid[a]! < 0) continue;
+      prov.oldAid.set(a, { amount: c.amount[a]! + 100, status: ST_PAID, paid: c.paid[a]!, voucher: c.voucher[a]! });
+      c.flags[a]! |= AF_CORRECTED;
+      want--;
+    }
     if (!all) return;
     // Aid first delivered naming another stay of its person, corrected to the stay it covers; refund lines first
     // naming another stay, corrected to the one they cancel (the first stay is given back, whole).

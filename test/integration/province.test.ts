@@ -15,6 +15,7 @@ import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { deliveryOrder } from '../support/order.ts';
 import { gql, startTestHub } from '../support/hub.ts';
 import { expectedOverlap, overlapTotals } from '../support/overlap.ts';
+import { quarterlyReport } from '../../src/reports/quarterly.ts';
 
 const PERSONS = 2000;
 let dir: string;
@@ -100,6 +101,18 @@ describe(`a generated province of ${PERSONS} persons (${testDbKind})`, () => {
   it('derives exactly the expected duplicates, conflicts, suspected duplicates, links and excess (rules 2–5)', async () => {
     expect(await overlapTotals(database)).toEqual(expectedOverlap(expected));
   });
+
+  it('shows each quarter\'s fund inflows and outflows by value date, as expected.json computes them from the final versions', async () => {
+    const quarters = Object.keys(expected.funds);
+    expect(quarters.length).toBeGreaterThan(4);
+    for (const q of quarters) {
+      const r = await quarterlyReport(database.db, Number(q.slice(0, 4)), Number(q.slice(5)));
+      const got = Object.fromEntries(
+        r.funds.filter((f) => f.inflows !== 0n || f.outflows !== 0n).map((f) => [f.fund, { inflowsFen: Number(f.inflows), outflowsFen: Number(f.outflows) }]),
+      );
+      expect({ quarter: q, funds: got }).toEqual({ quarter: q, funds: expected.funds[q] });
+    }
+  }, 120_000);
 
   it('re-ingesting every file changes nothing', async () => {
     const snapshot = async () =>
