@@ -4,7 +4,7 @@ import type { MapContext, MapOutcome } from '../../src/ingest/adapter.ts';
 import { bufferInput } from '../../src/ingest/readers.ts';
 
 import { disabledRehab } from './index.ts';
-import { HEADER, idOf, utf8, wrongCheckOf } from './fixtures.ts';
+import { HEADER, ROSTER_HEADER, idOf, rosterFixture, utf8, wrongCheckOf } from './fixtures.ts';
 
 const ctx: MapContext = { system: 'disabled-rehab', today: '2026-04-01', now: new Date('2026-04-01T02:00:00Z') };
 
@@ -152,5 +152,28 @@ describe('disabled-rehab SDL', () => {
     const details = { category: 4, categoryName: '肢体', level: 2, project: null };
     expect(resolve({ system: 'disabled-rehab', details })).toEqual(details);
     expect(resolve({ system: 'veterans', details })).toBeNull();
+  });
+});
+
+describe('the roster of certificate holders (持证残疾人名册)', () => {
+  it('is told apart by its header: each row a DISABLED status with category and level, from 发证日期 to 有效期至, and a residence', async () => {
+    const out = await ingest(utf8([ROSTER_HEADER, `${A}42,王大明,肢体,二级,2022-06-01,2032-05-31,460102`].join('\n')));
+    const person = { idNumber: A, name: '王大明' };
+    expect(out.map((o) => o.outcome)).toEqual([
+      {
+        ok: true,
+        recordId: `roster:${A}42:2022-06-01`,
+        facts: [
+          { kind: 'status', person, category: 'DISABLED', validFrom: '2022-06-01', validTo: '2032-05-31', countyCode: '460102', detail: { category: 4, categoryName: '肢体', level: 2 } },
+          { kind: 'residence', person, countyCode: '460102', asOf: '2022-06-01' },
+        ],
+      },
+    ]);
+  });
+
+  it('applies the certificate check of the payments (CERT_MISMATCH), and every other reason its fixture declares', async () => {
+    const out = await ingest(rosterFixture.content, { ...ctx, today: '2026-11-01', now: new Date('2026-11-01T00:00:00+08:00') });
+    expect(out).toHaveLength(rosterFixture.records);
+    expect(reasons(out).map((r) => r[1])).toEqual(['OK', 'OK', 'INVALID_ID', 'CERT_MISMATCH', 'BAD_DATE', 'MISSING_FIELD', 'BAD_VALUE', 'UNPARSABLE']);
   });
 });

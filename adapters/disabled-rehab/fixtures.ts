@@ -32,3 +32,25 @@ export const contractFixture: ContractFixture = {
   quarantined: { INVALID_ID: 1, BAD_AMOUNT: 1, BAD_DATE: 1, MISSING_FIELD: 1, BAD_VALUE: 1, CERT_MISMATCH: 1, UNPARSABLE: 1 },
   rejected: { name: 'disabled-rehab-unknown-header.csv', content: utf8('证号,姓名,金额\n1,王大明,1\n'), reason: 'MALFORMED' },
 };
+
+export const ROSTER_HEADER = '残疾人证号,姓名,残疾类别,残疾等级,发证日期,有效期至,县区代码';
+
+/** The roster of certificate holders (持证残疾人名册): two certificates and one record of every reason a row can give. */
+export const rosterFixture: ContractFixture = {
+  name: 'disabled-roster-2026.csv',
+  content: utf8(
+    [
+      ROSTER_HEADER,
+      `${A}42,王大明,肢体,二级,2022-06-01,2032-05-31,460102`,
+      `${B}21,符秀英,听力残疾,一级,2024/3/6,,469027`,
+      `${wrongCheckOf('46010219800101123')}42,王大明,肢体,二级,2022-06-01,,460102`,
+      `${A}42,王大明,视力,二级,2022-06-01,,460102`,
+      `${A}42,王大明,肢体,二级,2999-06-01,,460102`,
+      `${A}42,王大明,肢体,二级,,,460102`,
+      `${A}42,王大明,肢体,六级,2022-06-01,,460102`,
+      `${A}42,王大明,肢体,二级,2022-06-01,,"460102`,
+    ].join('\n') + '\n',
+  ),
+  records: 8,
+  quarantined: { INVALID_ID: 1, CERT_MISMATCH: 1, BAD_DATE: 1, MISSING_FIELD: 1, BAD_VALUE: 1, UNPARSABLE: 1 },
+};

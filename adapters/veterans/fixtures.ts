@@ -32,3 +32,25 @@ export const contractFixture: ContractFixture = {
   quarantined: { INVALID_ID: 1, BAD_AMOUNT: 1, BAD_DATE: 1, MISSING_FIELD: 1, UNPARSABLE: 1 },
   rejected: { name: 'veterans-unknown-header.csv', content: withBom('序号,姓名,身份证号,金额\n1,王大明,x,1\n'), reason: 'MALFORMED' },
 };
+
+export const ROSTER_HEADER = '公民身份号码,姓名,优待证号,认定日期,终止日期,县区代码';
+
+/** The roster of veterans in hardship (困难退役军人名册): two statuses (one ended) and one record of every reason a row can give. */
+export const rosterFixture: ContractFixture = {
+  name: 'veterans-roster-2026.csv',
+  content: withBom(
+    [
+      ROSTER_HEADER,
+      `${A},王大明,YD4601020001,2024年5月1日,,460106`,
+      `${B},符秀英,YD4601020002,2023年1月1日,2025年12月31日,469005`,
+      `${wrongCheckOf('46010219800101123')},王大明,,2024年5月1日,,460106`,
+      `${A},王大明,,2999年5月1日,,460106`,
+      `${A},王大明,,2024年5月1日,2024年4月1日,460106`,
+      `${A},王大明,,,,460106`,
+      `${A},王大明,,2024年5月1日,,4601`,
+      `${A},王大明,2024年5月1日,,460106`,
+    ].join('\r\n') + '\r\n',
+  ),
+  records: 8,
+  quarantined: { INVALID_ID: 1, BAD_DATE: 2, MISSING_FIELD: 1, BAD_VALUE: 1, UNPARSABLE: 1 },
+};

@@ -4,7 +4,7 @@ import type { MapContext, MapOutcome } from '../../src/ingest/adapter.ts';
 import { bufferInput } from '../../src/ingest/readers.ts';
 
 import { veterans } from './index.ts';
-import { HEADER, idOf, withBom, wrongCheckOf } from './fixtures.ts';
+import { HEADER, ROSTER_HEADER, idOf, rosterFixture, withBom, wrongCheckOf } from './fixtures.ts';
 
 const ctx: MapContext = { system: 'veterans', today: '2026-04-01', now: new Date('2026-04-01T02:00:00Z') };
 
@@ -49,6 +49,8 @@ describe('veterans records', () => {
         outcome: {
           ok: true,
           recordId: 'PZTY0001',
+          // The payment's own key, so that a delivery of it without the voucher is known as the same record.
+          paymentKey: `${A}|2026-03-05|123450`,
           facts: [
             aid({
               person: { idNumber: A, name: '王大明' },
@@ -69,6 +71,7 @@ describe('veterans records', () => {
         outcome: {
           ok: true,
           recordId: `${B}|2026-03-06|1280000`,
+          paymentKey: `${B}|2026-03-06|1280000`,
           facts: [
             aid({
               person: { idNumber: B, name: ' 符秀英 ' },
@@ -89,6 +92,7 @@ describe('veterans records', () => {
         outcome: {
           ok: true,
           recordId: `${D}|2026-01-02|200050`,
+          paymentKey: `${D}|2026-01-02|200050`,
           facts: [
             aid({
               person: { idNumber: D, name: '阿依古丽·买买提' },
@@ -145,6 +149,60 @@ describe('veterans records', () => {
     const [first, second] = await ingest(withBom([HEADER, line, again].join('\n')));
     expect(first!.outcome.recordId).toBe(`${A}|2026-03-05|100000`);
     expect(second!.outcome.recordId).toBe(first!.outcome.recordId);
+  });
+});
+
+describe('the veterans roster (困难退役军人名册)', () => {
+  it('is told apart by its header: each row a VETERAN status from 认定日期 to 终止日期 and a residence', async () => {
+    const out = await ingest(withBom([ROSTER_HEADER, `${A},王大明,YD4601020001,2024年5月1日,,460106`, `${B}, 符秀英 ,,2023年1月1日,2025年12月31日,469005`].join('\n')));
+    expect(out.map((o) => o.outcome)).toEqual([
+      {
+        ok: true,
+        recordId: `roster:${A}:2024-05-01`,
+        facts: [
+          {
+            kind: 'status',
+            person: { idNumber: A, name: '王大明' },
+            category: 'VETERAN',
+            validFrom: '2024-05-01',
+            validTo: null,
+            countyCode: '460106',
+            detail: { preferentialCardNo: 'YD4601020001', source: '困难退役军人名册' },
+          },
+          { kind: 'residence', person: { idNumber: A, name: '王大明' }, countyCode: '460106', asOf: '2024-05-01' },
+        ],
+      },
+      {
+        ok: true,
+        recordId: `roster:${B}:2023-01-01`,
+        facts: [
+          {
+            kind: 'status',
+            person: { idNumber: B, name: ' 符秀英 ' },
+            category: 'VETERAN',
+            validFrom: '2023-01-01',
+            validTo: '2025-12-31',
+            countyCode: '469005',
+            detail: { preferentialCardNo: null, source: '困难退役军人名册' },
+          },
+          { kind: 'residence', person: { idNumber: B, name: ' 符秀英 ' }, countyCode: '469005', asOf: '2023-01-01' },
+        ],
+      },
+    ]);
+  });
+
+  it('a row re-sent with another 终止日期 or county is the same record; an end before the start is BAD_DATE', async () => {
+    const [a, b, c] = await ingest(
+      withBom([ROSTER_HEADER, `${A},王大明,,2024年5月1日,,460106`, `${A},王大明,,2024年5月1日,2026年1月31日,460108`, `${A},王大明,,2024年5月1日,2024年4月30日,460106`].join('\n')),
+    );
+    expect(b!.outcome.recordId).toBe(a!.outcome.recordId);
+    expect(c!.outcome).toMatchObject({ ok: false, reason: 'BAD_DATE' });
+  });
+
+  it('quarantines exactly what its contract fixture declares', async () => {
+    const out = await ingest(rosterFixture.content, { ...ctx, today: '2026-11-01', now: new Date('2026-11-01T00:00:00+08:00') });
+    expect(out).toHaveLength(rosterFixture.records);
+    expect(reasons(out).map((r) => r[1])).toEqual(['OK', 'OK', 'INVALID_ID', 'BAD_DATE', 'BAD_DATE', 'MISSING_FIELD', 'BAD_VALUE', 'UNPARSABLE']);
   });
 });
 

@@ -345,7 +345,8 @@ function settlementJson(f: SettlementFields): string {
 }
 
 /** A settlement line: current, before its correction (`old`), or the refund that cancels it. */
-export function settlementLine(prov: Province, s: number, version: 'current' | 'old' | 'refund', mark: (p: number) => void): string {
+/** `names`: for a refund line first delivered naming another stay, that stay. */
+export function settlementLine(prov: Province, s: number, version: 'current' | 'old' | 'refund', mark: (p: number) => void, names = s): string {
   const c = prov.settlement.c;
   const p = c.person[s]!;
   const h = rh(prov, 5000 + (version === 'refund' ? 1 : 0), s);
@@ -371,7 +372,7 @@ export function settlementLine(prov: Province, s: number, version: 'current' | '
     burden: sign * burden,
     medfeeText: null,
     settledAt: version === 'refund' ? timestamp(c.refundDay[s]!, c.refundTime[s]!) : timestamp(c.disch[s]!, c.time[s]!),
-    refund: version === 'refund' ? settlementId(prov, s) : null,
+    refund: version === 'refund' ? settlementId(prov, names) : null,
     h,
   };
   return withName(prov, f, p);

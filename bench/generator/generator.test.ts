@@ -293,3 +293,63 @@ describe('generateProvince', () => {
     expect(expected.persons).toBeGreaterThanOrEqual(PERSONS);
   });
 });
+
+describe('the second delivery of issue 12 (corrections: true)', () => {
+  let dir: string;
+  let withCorrections: Expected;
+  let plain: Expected;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gen-corr-'));
+    plain = await generateProvince({ persons: PERSONS, seed: 9, out: dir });
+    withCorrections = await generateProvince({ persons: PERSONS, seed: 9, out: dir, corrections: true });
+  }, 120_000);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('changes only what was delivered before, never the final versions expected.json is computed from', async () => {
+    const figures = (e: Expected) => ({ aid: e.aid, quarterly: e.quarterly, settlements: e.settlements, quarantined: e.quarantined, provisional: e.provisional, aidByPerson: e.aidByPerson });
+    expect(figures(withCorrections)).toEqual(figures(plain));
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'gen-corr-all-'));
+    try {
+      const all = await generateProvince({ persons: PERSONS, seed: 9, out: other, corrections: 'all' });
+      expect(figures(all)).toEqual(figures(plain));
+      // More first versions were delivered (aid naming another stay, refunds naming another stay).
+      const delivered = (e: Expected) => e.files.reduce((n, f) => n + f.records, 0);
+      expect(delivered(all)).toBeGreaterThan(delivered(withCorrections));
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+    // Old owners of moved records stay known persons; the rosters name no one new.
+    expect(withCorrections.persons).toBeGreaterThanOrEqual(plain.persons);
+    expect(withCorrections.orderConstraints.length).toBeGreaterThan(plain.orderConstraints.length);
+  });
+
+  it('writes the two rosters, every row valid, naming the persons each agency paid', () => {
+    for (const [file, header] of [
+      ['veterans/roster-001.csv', '公民身份号码,姓名,优待证号,认定日期,终止日期,县区代码'],
+      ['disabled-rehab/roster-001.csv', '残疾人证号,姓名,残疾类别,残疾等级,发证日期,有效期至,县区代码'],
+    ] as const) {
+      const f = withCorrections.files.find((x) => x.file === file)!;
+      expect(f).toMatchObject({ quarantined: 0, rejected: false });
+      expect(f.records).toBeGreaterThan(0);
+      const lines = fs.readFileSync(path.join(dir, file), 'utf8').replace(/^\uFEFF/, '').trim().split(/\r\n/);
+      expect(lines[0]).toBe(header);
+      expect(lines.length - 1).toBe(f.records);
+      for (const l of lines.slice(1)) {
+        const id = l.split(',')[0]!.slice(0, file.startsWith('veterans') ? undefined : 18);
+        expect(normalizeIdNumber(id).ok, l).toBe(true);
+      }
+    }
+    expect(plain.files.some((f) => f.file.includes('roster'))).toBe(false);
+  });
+
+  it('sends some veterans payments first without their voucher, and corrects them with it', () => {
+    const rows = (no: string) =>
+      fs.readFileSync(path.join(dir, `veterans/assistance-${no}.csv`), 'utf8').replace(/^\uFEFF/, '').trim().split(/\r\n/).slice(1).map((l) => l.split(','));
+    const corrected = rows('006');
+    expect(corrected.length).toBeGreaterThan(0);
+    const earlier = ['001', '002', '003', '004'].filter((n) => fs.existsSync(path.join(dir, `veterans/assistance-${n}.csv`))).flatMap(rows);
+    // A corrected row with a voucher whose first delivery (same person, approval day) had none.
+    const upgraded = corrected.filter((r) => r.at(-2) && earlier.some((e) => e[2] === r[2] && e[6] === r[6] && !e.at(-2)));
+    expect(upgraded.length).toBeGreaterThan(0);
+  });
+});

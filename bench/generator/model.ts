@@ -177,6 +177,13 @@ export interface ProvinceOptions {
   persons: number;
   seed: number;
   today: string;
+  /**
+   * Issue 12's second delivery: veterans payments first sent without their voucher (corrected with it), records
+   * moved between persons by a correction, and the veterans' and disabled persons' rosters. Off by default, so
+   * that a seed's province stays what it was. `'all'` adds the corrections whose derivation issue 12 fixes on
+   * another branch: aid moved to another stay of its person, and refund lines first naming another stay.
+   */
+  corrections?: boolean | 'all';
 }
 
 const PERSON_COLS = ['addr', 'birth', 'seq', 'county', 'hh', 'rel', 'flags', 'surname', 'dis'] as const;
@@ -229,7 +236,11 @@ export interface Province {
   bad: BadSpec[];
   ghosts: GhostSpec[];
   /** Contents of a corrected aid record before its correction. */
-  oldAid: Map<number, { amount: number; status: number; paid: number; voucher: number }>;
+  oldAid: Map<number, { amount: number; status: number; paid: number; voucher: number; person?: number; setl?: number }>;
+  /** The second delivery of issue 12 is planted (rosters, voucher upgrades, moved records); `'all'`: stays too. */
+  corrections: boolean | 'all';
+  /** A refund line first delivered naming another stay (refunded settlement → the stay its first version named). */
+  oldRefund: Map<number, number>;
   /** Basic-insurance payment of a corrected settlement before its correction (the burden moves with it). */
   oldBasic: Map<number, number>;
   /** Per-system sequence counters (record ids), shared by real, bad and ghost records so ids never collide. */
@@ -332,6 +343,8 @@ export function buildProvince(opts: ProvinceOptions): Province {
     bad: [],
     ghosts: [],
     oldAid: new Map(),
+    corrections: opts.corrections ?? false,
+    oldRefund: new Map(),
     oldBasic: new Map(),
     seqs: new Int32Array(12),
     setlSeq: new Int32Array(HOSPITALS.length * 2),
@@ -346,6 +359,7 @@ export function buildProvince(opts: ProvinceOptions): Province {
   b.badRecords();
   b.ghostRecords();
   b.deliveries();
+  if (prov.corrections) b.secondDelivery(opts.seed, prov.corrections === 'all');
   return prov;
 }
 
@@ -1233,6 +1247,87 @@ class Builder {
       prov.oldBasic.set(s, oldBasic);
       sc.flags[s]! |= SF_CORRECTED;
       want--;
+    }
+  }
+
+  /**
+   * Issue 12's corrections of further kinds, with their own random stream (the rest of the province does not
+   * move): veterans payments first delivered without 凭证号 and corrected with it (one record: sources.md §8), and
+   * general aid first delivered under another person and corrected to its own (the old owner stays known and
+   * counts in nothing). Moved records name no voucher, settlement or hospital, and come from systems whose record
+   * id does not hold the person. Duplicate reports first delivered with another amount.
+   */
+  secondDelivery(seed: number, all: boolean): void {
+    const prov = this.prov;
+    const rng = new Rng(seed, 9);
+    const c = prov.aid.c;
+    const free = (a: number) => !(c.flags[a]! & (AF_USED | AF_CORRECTED | AF_UNIDENT_LATER | AF_CHILD_NOID)) && c.person[a]! >= 0 && c.status[a] === ST_PAID && c.paid[a]! >= 0;
+    const pick = (want: number, ok: (a: number) => boolean, apply: (a: number) => void) => {
+      for (let t = 0; want > 0 && t < 20_000; t++) {
+        const a = rng.int(0, prov.aid.n - 1);
+        if (!free(a) || !ok(a)) continue;
+        apply(a);
+        c.flags[a]! |= AF_CORRECTED | AF_USED;
+        want--;
+      }
+    };
+    const count = (sys: number) => {
+      let n = 0;
+      for (let a = 0; a < prov.aid.n; a++) if (c.sys[a] === sys) n++;
+      return n;
+    };
+    pick(
+      Math.max(3, Math.round(count(S_VET) * 0.01)),
+      (a) => c.sys[a] === S_VET && c.voucher[a]! >= 0 && !(c.flags[a]! & AF_VOUCHER_VARIANT),
+      (a) => prov.oldAid.set(a, { amount: c.amount[a]!, status: ST_PAID, paid: c.paid[a]!, voucher: -1 }),
+    );
+    const movable = new Set([S_CIVIL, S_UMA, S_UH, S_RC, S_CH]);
+    let moves = 0;
+    for (const sys of movable) moves += count(sys);
+    pick(
+      Math.max(5, Math.round(moves * 0.003)),
+      (a) => movable.has(c.sys[a]!) && c.voucher[a]! < 0 && c.setl[a]! < 0 && c.hosp[a]! < 0 && c.guardian[a]! < 0,
+      (a) => {
+        let other = rng.int(0, prov.nReal - 1);
+        if (other === c.person[a]) other = (other + 1) % prov.nReal;
+        prov.oldAid.set(a, { amount: c.amount[a]!, status: ST_PAID, paid: c.paid[a]!, voucher: -1, person: other });
+      },
+    );
+    // Duplicate reports (rule 2) first delivered with another amount — a voucher conflict until the correction
+    // makes them one payment again, paid from the primary's fund only (issue 12, line 9).
+    let reports = 0;
+    for (let a = 0; a < prov.aid.n; a++) if (c.plant[a] === PL_DUPLICATE) reports++;
+    let want = Math.max(3, Math.round(reports * 0.2));
+    for (let t = 0; want > 0 && t < 20_000; t++) {
+      const a = rng.int(0, prov.aid.n - 1);
+      if (c.plant[a] !== PL_DUPLICATE || c.flags[a]! & (AF_CORRECTED | AF_UNIDENT_LATER | AF_CHILD_NOID) || c.person[a]! < 0 || c.status[a] !== ST_PAID || c.paid[a]! < 0) continue;
+      prov.oldAid.set(a, { amount: c.amount[a]! + 100, status: ST_PAID, paid: c.paid[a]!, voucher: c.voucher[a]! });
+      c.flags[a]! |= AF_CORRECTED;
+      want--;
+    }
+    if (!all) return;
+    // Aid first delivered naming another stay of its person, corrected to the stay it covers; refund lines first
+    // naming another stay, corrected to the one they cancel (the first stay is given back, whole).
+    const sc = prov.settlement.c;
+    const stays = new Map<number, number[]>();
+    for (let s = 0; s < prov.settlement.n; s++) if (!(sc.flags[s]! & (SF_REFUNDED | SF_CORRECTED))) stays.set(sc.person[s]!, [...(stays.get(sc.person[s]!) ?? []), s]);
+    let linked = 0;
+    for (let a = 0; a < prov.aid.n; a++) if (c.setl[a]! >= 0) linked++;
+    pick(
+      Math.max(3, Math.round(linked * 0.005)),
+      (a) => c.setl[a]! >= 0 && c.sys[a] !== S_RURAL && (stays.get(c.person[a]!) ?? []).some((s) => s !== c.setl[a]),
+      (a) => {
+        const others = stays.get(c.person[a]!)!.filter((s) => s !== c.setl[a]);
+        prov.oldAid.set(a, { amount: c.amount[a]!, status: ST_PAID, paid: c.paid[a]!, voucher: c.voucher[a]!, setl: others[rng.int(0, others.length - 1)]! });
+      },
+    );
+    const refunded: number[] = [];
+    for (let s = 0; s < prov.settlement.n; s++) if (sc.flags[s]! & SF_REFUNDED) refunded.push(s);
+    const open = [...stays.values()].flat();
+    for (const s of refunded) {
+      if (!rng.chance(0.25) || open.length === 0) continue;
+      const other = open[rng.int(0, open.length - 1)]!;
+      if (other !== s) prov.oldRefund.set(s, other);
     }
   }
 

@@ -100,7 +100,8 @@ export type Version = 'current' | 'old' | 'unidentified';
 export function aidView(prov: Province, a: number, version: Version): AidView {
   const c = prov.aid.c;
   const sys = c.sys[a]!;
-  const p = c.person[a]!;
+  // A record moved between persons by a correction was first delivered under its old person.
+  const p = version === 'old' ? (prov.oldAid.get(a)!.person ?? c.person[a]!) : c.person[a]!;
   const v = base(prov, sys, p, rh(prov, 1000 + sys, a));
   v.amountFen = c.amount[a]!;
   v.appr = c.appr[a]!;
@@ -108,9 +109,9 @@ export function aidView(prov: Province, a: number, version: Version): AidView {
   v.status = c.status[a]!;
   v.program = c.prog[a]!;
   v.hospital = c.hosp[a]!;
-  v.settlementRef = settlementRefText(prov, c.setl[a]!);
+  v.settlementRef = settlementRefText(prov, version === 'old' ? (prov.oldAid.get(a)!.setl ?? c.setl[a]!) : c.setl[a]!);
   let vb = aidVoucherBase(prov, a);
-  v.recordId = recordIdOf(prov, { sys, seq: c.seq[a]!, appr: v.appr, person: p, amountFen: v.amountFen, voucherBase: vb });
+  v.recordId = recordIdOf(prov, { sys, seq: c.seq[a]!, appr: v.appr, person: c.person[a]!, amountFen: v.amountFen, voucherBase: vb });
   if (version === 'old') {
     const old = prov.oldAid.get(a)!;
     v.amountFen = old.amount;

@@ -8,9 +8,10 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { COUNTIES, DONORS, S_CH, S_CIVIL, S_DIS, S_EMERG, S_MI, S_RC, S_RURAL, S_UH, S_UMA, S_UW, S_VET, S_WC, SYSTEMS } from './catalog.ts';
+import { COUNTIES, DISABILITY_CATEGORIES, DISABILITY_LEVELS, DONORS, S_CH, S_CIVIL, S_DIS, S_EMERG, S_MI, S_RC, S_RURAL, S_UH, S_UMA, S_UW, S_VET, S_WC, SYSTEMS } from './catalog.ts';
 import { PERIOD_STARTS, isoDay, pad2, periodOf, ymd } from './calendar.ts';
 import {
+  AF_CHILD_NOID,
   AF_CORRECTED,
   AF_REDELIVER,
   AF_RESEND,
@@ -54,7 +55,7 @@ import {
   type Cell,
   type StatusRow,
 } from './formats.ts';
-import { csvLine, rh, timestamp } from './render.ts';
+import { certOf, countyCodeOfPerson, csvLine, idText, personNameText, rh, timestamp } from './render.ts';
 import { Sink, fixZipTimes } from './sink.ts';
 import { aidView, badView, ghostView, type AidView } from './views.ts';
 
@@ -83,6 +84,7 @@ const K_DON = 4;
 const K_SETL = 5;
 const K_SETL_OLD = 6;
 const K_REFUND = 7;
+const K_REFUND_OLD = 9;
 const K_GHOST = 8;
 const IDX = 2 ** 23;
 const DAY = 2 ** 27;
@@ -186,7 +188,16 @@ function plan(prov: Province): DeliveryPlan {
       dp.push(main, day, K_SETL, s);
       if (sc.flags[s]! & SF_REDELIVER) dp.push(dp.key(S_MI, FILE_REDELIVERY), day, K_SETL, s);
     }
-    if (sc.flags[s]! & SF_REFUNDED) dp.push(dp.main(S_MI, sc.refundDay[s]!, -1), sc.refundDay[s]!, K_REFUND, s);
+    if (sc.flags[s]! & SF_REFUNDED) {
+      const main = dp.main(S_MI, sc.refundDay[s]!, -1);
+      if (prov.oldRefund.has(s)) {
+        // First sent naming another stay, corrected to name this one.
+        const later = dp.key(S_MI, FILE_CORRECTIONS);
+        dp.push(main, sc.refundDay[s]!, K_REFUND_OLD, s);
+        dp.push(later, sc.refundDay[s]!, K_REFUND, s);
+        dp.constraints.add(`${main}\n${later}`);
+      } else dp.push(main, sc.refundDay[s]!, K_REFUND, s);
+    }
   }
   prov.bad.forEach((b, i) => {
     if (b.kind === 'status') return;
@@ -253,6 +264,7 @@ class Writer {
     const dp = plan(this.prov);
     const order = [...dp.files.entries()].sort((x, y) => x[1].sys - y[1].sys || x[1].county - y[1].county || x[1].no - y[1].no);
     await this.civilStatusFile();
+    if (this.prov.corrections) await this.rosters();
     for (const [file, f] of order) {
       const entries = sortedEntries(f.entries);
       f.entries.length = 0;
@@ -343,6 +355,7 @@ class Writer {
       if (k === K_SETL) sink.write(settlementLine(this.prov, idx, 'current', mark));
       else if (k === K_SETL_OLD) sink.write(settlementLine(this.prov, idx, 'old', mark));
       else if (k === K_REFUND) sink.write(settlementLine(this.prov, idx, 'refund', mark));
+      else if (k === K_REFUND_OLD) sink.write(settlementLine(this.prov, idx, 'refund', mark, this.prov.oldRefund.get(idx)));
       else if (k === K_BAD) {
         bad++;
         sink.write(badSettlementLine(this.prov, this.prov.bad[idx]!, idx));
@@ -377,6 +390,51 @@ class Writer {
     if (r.bad) return;
     this.seen[r.member] = 1;
     this.seen[this.prov.household.c.start[r.household]!] = 1;
+  }
+
+  /**
+   * The rosters of issue 12 (sources.md §8 and §10): every person paid by veterans affairs on the veterans roster
+   * (困难退役军人名册), every person paid by the disabled persons' federation on the certificate roster
+   * (持证残疾人名册), each with the county the model gives them (so no residence moves) and a status in force since
+   * before their first payment. They change no figure of expected.json but the files' record counts.
+   */
+  private async rosters(): Promise<void> {
+    const prov = this.prov;
+    const c = prov.aid.c;
+    const first = new Map<number, Map<number, number>>([
+      [S_VET, new Map()],
+      [S_DIS, new Map()],
+    ]);
+    for (let a = 0; a < prov.aid.n; a++) {
+      const m = first.get(c.sys[a]!);
+      const p = c.person[a]!;
+      if (!m || p < 0 || c.flags[a]! & AF_CHILD_NOID) continue;
+      m.set(p, Math.min(m.get(p) ?? Infinity, c.appr[a]!));
+    }
+    const cn = (day: number) => {
+      const [y, mo, d] = ymd(day);
+      return `${y}年${mo}月${d}日`;
+    };
+    const write = async (sys: number, file: string, header: string, line: (p: number, from: number, h: number) => string) => {
+      const sink = new Sink(this.abs(file), 'utf8', sys === S_VET);
+      sink.write(header);
+      const persons = [...first.get(sys)!].sort((x, y) => x[0] - y[0]);
+      for (const [p, appr] of persons) {
+        const h = rh(prov, 7000 + sys, p);
+        sink.write(line(p, appr - 30 - (h % 300), h));
+        this.seen[p] = 1;
+        if (sink.full) await sink.flush();
+      }
+      await sink.close();
+      this.stat(sys, file, persons.length, 0);
+    };
+    await write(S_VET, 'veterans/roster-001.csv', '公民身份号码,姓名,优待证号,认定日期,终止日期,县区代码\r\n', (p, from, h) =>
+      csvLine([idText(prov, p, h), personNameText(prov, p, h >>> 7), `YD46${String(p).padStart(8, '0')}`, cn(from), '', countyCodeOfPerson(prov, p)]),
+    );
+    await write(S_DIS, 'disabled-rehab/roster-001.csv', '残疾人证号,姓名,残疾类别,残疾等级,发证日期,有效期至,县区代码\r\n', (p, from, h) => {
+      const d = prov.person.c.dis[p]! || 41;
+      return csvLine([certOf(prov, p), personNameText(prov, p, h >>> 7), DISABILITY_CATEGORIES[Math.floor(d / 10) - 1], DISABILITY_LEVELS[(d % 10) - 1], isoDay(from), isoDay(from + 3652), countyCodeOfPerson(prov, p)]);
+    });
   }
 
   private async civilStatusFile(): Promise<void> {

@@ -31,7 +31,7 @@ Commands:
                                       --timeout: seconds per request (answer included)
   quarantine [--system S] [--limit N] list quarantined records as JSON lines
   demo [--persons N] [--seed S]       load a small synthetic province
-  generate --persons N --seed S --out DIR
+  generate --persons N --seed S --out DIR [--corrections]
                                       write a synthetic province in the twelve formats and expected.json
   report --year Y --quarter Q --format json|csv [--group-by AGENCY,COUNTY,…]
                                       the quarterly report on stdout
@@ -75,10 +75,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'generate': {
-      const { values } = parseArgs({ args: rest, options: { persons: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { persons: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, corrections: { type: 'boolean' } } });
       if (!values.out) throw new UsageError('--out is required');
       const { generateProvince } = await import('../../bench/generator/index.ts');
-      const expected = await generateProvince({ persons: intOption(values.persons, 'persons'), seed: intOption(values.seed, 'seed', 1), out: values.out });
+      const expected = await generateProvince({ persons: intOption(values.persons, 'persons'), seed: intOption(values.seed, 'seed', 1), out: values.out, corrections: values.corrections === true });
       process.stdout.write(JSON.stringify({ out: values.out, persons: expected.persons, files: expected.files.length }) + '\n');
       return 0;
     }

@@ -86,11 +86,20 @@ export const sourceHeads = pgTable(
     recordId: text('record_id').notNull(),
     contentHash: text('content_hash').notNull(),
     identity: text('identity'),
+    /**
+     * For a source whose record id is a voucher when present and otherwise the payment's own fields (veterans,
+     * sources.md §8): that key of the payment's own fields, so that a delivery without the voucher and one with
+     * it are known as one record whichever comes first.
+     */
+    paymentKey: text('payment_key'),
     version: integer('version').notNull().default(1),
     sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.system, t.recordId] })],
+  (t) => [
+    primaryKey({ columns: [t.system, t.recordId] }),
+    index('source_heads_payment_key_idx').on(t.system, t.paymentKey).where(sql`payment_key IS NOT NULL`),
+  ],
 );
 
 /** Records that could not be used, with where they were and why. Never dropped. */
@@ -412,6 +421,15 @@ export const ledgerTransactions = pgTable(
     /** ALLOCATION | DONATION | DISBURSEMENT | REVERSAL | ARRIVAL | CORRECTION */
     kind: text('kind').notNull(),
     occurredAt: at('occurred_at').notNull(),
+    /**
+     * The value date (domain.md "The fund pool"): the day the money moved, in China Standard Time — the payment
+     * day of a disbursement, the day of an allocation or donation; a reversal or correction takes the value date
+     * of the position it corrects. Quarterly fund figures are by value date, so they follow from the current
+     * facts and not from the order in which the hub learned them.
+     */
+    valueDate: day('value_date').notNull(),
+    /** The booking time: when the hub learned it and booked this transaction. */
+    bookedAt: at('booked_at').notNull(),
     description: text('description'),
     aidId: id('aid_id').references(() => aidRecords.id),
     sourceSystem: text('source_system'),
@@ -437,9 +455,12 @@ export const ledgerPostings = pgTable(
 );
 
 /**
- * The fund accounts' postings summed per day (China Standard Time), kept by `appendTransactions` in the same
- * transaction as the postings it sums: the quarterly report reads balances by instant from here instead of
- * joining every posting to its transaction. Derived, so not append-only; the ledger itself stays the record.
+ * The fund accounts' postings summed per value date, kept by `appendTransactions` in the same transaction as
+ * the postings it sums: the quarterly report reads balances from here instead of joining every posting to its
+ * transaction. `inflows_fen` sums the postings of transactions that book no aid (allocations, donations and
+ * their corrections), `outflows_fen` minus the postings of those that book aid (disbursements, reversals,
+ * corrections): a reversal is netted against the payment it reverses (same value date), never counted as an
+ * inflow. Derived, so not append-only; the ledger itself stays the record.
  */
 export const ledgerDaily = pgTable(
   'ledger_daily',

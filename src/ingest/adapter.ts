@@ -172,7 +172,18 @@ export interface DonationFact {
 export type Fact = ResidenceFact | MembershipFact | StatusFact | SettlementFact | RefundFact | AidFact | DonationFact;
 
 export type MapOutcome =
-  | { ok: true; recordId: string; facts: Fact[] }
+  | {
+      ok: true;
+      recordId: string;
+      facts: Fact[];
+      /**
+       * For a source whose record id is the payment's voucher when present, else a key of its own fields
+       * (veterans, sources.md §8): that key. A record delivered without its voucher (`recordId === paymentKey`)
+       * and one with it are the same record whichever comes first: the voucher upgrades the first, and a later
+       * re-send without it corrects the vouchered record, keeping its voucher (src/ingest/pipeline.ts).
+       */
+      paymentKey?: string;
+    }
   | { ok: false; recordId: string | null; reason: ReasonCode; message: string };
 
 export interface ProgramDef {

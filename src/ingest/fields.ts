@@ -117,7 +117,7 @@ function checkCounty(name: string, text: string): string {
 export function mapRow<V extends object>(
   value: V | Unparsable,
   recordIdHint: (value: V) => string | null,
-  body: (value: V) => { recordId: string; facts: Fact[] },
+  body: (value: V) => { recordId: string; facts: Fact[]; paymentKey?: string },
 ): MapOutcome {
   if (isUnparsable(value)) return reject(null, 'UNPARSABLE', value.$unparsable);
   try {

@@ -14,6 +14,7 @@ import {
   FileRejectedError,
   type Adapter,
   type ByteInput,
+  type AidFact,
   type Fact,
   type MapContext,
   type MapOutcome,
@@ -21,6 +22,7 @@ import {
   type SourceRecord,
 } from './adapter.ts';
 import * as store from './store.ts';
+import { mapRecord } from './common-rules.ts';
 import { Scope } from '../overlap/derive.ts';
 import { applyConsequences } from '../overlap/consequences.ts';
 import { reconcileDonations } from '../ledger/store.ts';
@@ -169,7 +171,8 @@ interface Counters {
 
 interface Prepared {
   quarantined: store.QuarantineRow[];
-  good: Array<{ rec: SourceRecord; out: Extract<MapOutcome, { ok: true }>; hash: string }>;
+  /** `receivedHash`: the content as received, when the pipeline carried something into it (a known voucher). */
+  good: Array<{ rec: SourceRecord; out: Extract<MapOutcome, { ok: true }>; hash: string; receivedHash?: string }>;
   records: number;
 }
 
@@ -183,7 +186,7 @@ function prepareBatch(adapter: Adapter, ctx: MapContext, batch: SourceRecord[]):
   for (const rec of batch) {
     let out: MapOutcome;
     try {
-      out = adapter.map(rec, ctx);
+      out = mapRecord(adapter, rec, ctx);
     } catch (e) {
       // An adapter fault must not lose the record: it is quarantined with the fault as its message.
       out = { ok: false, recordId: null, reason: 'UNPARSABLE', message: `record could not be read: ${(e as Error).message}` };
@@ -213,13 +216,81 @@ function prepareBatch(adapter: Adapter, ctx: MapContext, batch: SourceRecord[]):
   return { quarantined, good, records: batch.length };
 }
 
+/**
+ * Records known by a voucher when present, else by their own fields (`paymentKey`, veterans): one record
+ * whichever delivery comes first (sources.md §8), decided before the heads are read.
+ * - With a voucher, when no record has it yet but one was delivered without it (same key): that record is
+ *   renamed to the voucher, and this delivery corrects it.
+ * - Without a voucher, when no record has the key as its id but exactly one vouchered record has this key: it
+ *   re-sends that record. Its voucher is carried in (a voucher once known is not lost, as an identity is not,
+ *   rule 1), so a copy differing only by the missing voucher is unchanged and any other change a correction.
+ *   When several vouchered records have the key, which one it re-sends cannot be told: it is quarantined
+ *   (`BAD_VALUE`), not guessed, and not counted as another payment.
+ */
+async function resolvePaymentKeys(tx: Tx, system: string, file: string, runId: number, prepared: Prepared, c: Counters): Promise<void> {
+  const keyed = prepared.good.filter((g) => g.out.paymentKey);
+  const keys = [...new Set(keyed.map((g) => g.out.paymentKey!))];
+  const exists = new Set((await store.loadHeads(tx, system, [...new Set([...keys, ...keyed.map((g) => g.out.recordId)])])).keys());
+  const owners = await store.recordsByPaymentKey(tx, system, keys);
+  const vouchers = await store.vouchersOf(tx, system, [...new Set([...owners.values()].flat())]);
+  const ambiguous: store.QuarantineRow[] = [];
+  const keep: Prepared['good'] = [];
+  for (const g of prepared.good) {
+    const key = g.out.paymentKey;
+    if (!key) {
+      keep.push(g);
+      continue;
+    }
+    const id = g.out.recordId;
+    const known = owners.get(key) ?? [];
+    if (id !== key) {
+      // Delivered with its voucher.
+      if (!exists.has(id) && exists.has(key)) {
+        await store.renameRecord(tx, system, key, id);
+        exists.delete(key);
+        // Deliveries of the same file still to be applied under the old id follow it.
+        for (const k of keep) if (k.out.recordId === key) k.out = { ...k.out, recordId: id };
+      }
+      exists.add(id);
+      if (!known.includes(id)) owners.set(key, [...known, id]);
+      vouchers.set(id, (g.out.facts.find((f) => f.kind === 'aid') as AidFact | undefined)?.voucher ?? null);
+      keep.push(g);
+    } else if (!exists.has(key) && known.length === 1) {
+      const to = known[0]!;
+      const voucher = vouchers.get(to) ?? null;
+      const facts = g.out.facts.map((f) => (f.kind === 'aid' && f.voucher === null ? { ...f, voucher } : f));
+      keep.push({ ...g, out: { ...g.out, recordId: to, facts }, hash: sha256(stableJson(facts)), receivedHash: g.hash });
+    } else if (!exists.has(key) && known.length > 1) {
+      ambiguous.push({
+        recordId: key,
+        location: g.rec.location,
+        reason: 'BAD_VALUE',
+        message: `no voucher, and ${known.length} payments with vouchers (${known.join(', ')}) have the same identity number, approval date and amount: which one this re-sends cannot be told`,
+        raw: g.rec.raw,
+        value: stableJson(g.rec.value ?? null),
+        rawHash: sha256(g.rec.raw),
+      });
+    } else {
+      exists.add(key);
+      keep.push(g);
+    }
+  }
+  if (ambiguous.length > 0) {
+    c.quarantined += ambiguous.length;
+    await store.storeQuarantine(tx, system, file, runId, ambiguous);
+  }
+  prepared.good = keep;
+}
+
 /** The database half of a batch, in the file's transaction. */
 async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number, prepared: Prepared, c: Counters, scope: Scope): Promise<void> {
   const system = adapter.code;
-  const { quarantined, good } = prepared;
+  const { quarantined } = prepared;
   c.records += prepared.records;
   c.quarantined += quarantined.length;
   await store.storeQuarantine(tx, system, file, runId, quarantined);
+  if (prepared.good.some((g) => g.out.paymentKey)) await resolvePaymentKeys(tx, system, file, runId, prepared, c);
+  const good = prepared.good;
   if (good.length === 0) return;
 
   const ids = [...new Set(good.map((g) => g.out.recordId))];
@@ -228,13 +299,13 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
   const seen = new Map<string, string>();
   for (const [id, h] of heads) seen.set(id, h.contentHash);
   // The last delivery of a record in the batch is the one applied; `updated` tracks which existed before.
-  const apply = new Map<string, { rec: SourceRecord; facts: Fact[]; hash: string }>();
+  const apply = new Map<string, { rec: SourceRecord; facts: Fact[]; hash: string; paymentKey?: string }>();
   const updated = new Set<string>();
-  for (const { rec, out, hash } of good) {
+  for (const { rec, out, hash, receivedHash } of good) {
     const before = seen.get(out.recordId);
     // The same content again, or a stale copy of a version a correction already superseded (an old export
     // delivered again), changes nothing: only new content is a correction.
-    if (before === hash || known.has(`${out.recordId}#${hash}`)) {
+    if (before === hash || known.has(`${out.recordId}#${hash}`) || (receivedHash !== undefined && known.has(`${out.recordId}#${receivedHash}`))) {
       c.unchanged++;
       continue;
     }
@@ -245,7 +316,7 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
       updated.add(out.recordId);
     }
     seen.set(out.recordId, hash);
-    apply.set(out.recordId, { rec, facts: out.facts, hash });
+    apply.set(out.recordId, { rec, facts: out.facts, hash, paymentKey: out.paymentKey });
   }
   if (apply.size === 0) return;
 
@@ -255,7 +326,7 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
     system,
     file,
     runId,
-    entries.map(([recordId, a]) => ({ recordId, contentHash: a.hash, identity: identityOf(a.facts), location: a.rec.location, raw: a.rec.raw })),
+    entries.map(([recordId, a]) => ({ recordId, contentHash: a.hash, identity: identityOf(a.facts), location: a.rec.location, raw: a.rec.raw, paymentKey: a.paymentKey })),
   );
   const personIds = await resolvePersons(tx, entries.flatMap(([, a]) => personsOf(a.facts)));
   const pid = (p: PersonRef) => personIds.get(refKey(p))!;

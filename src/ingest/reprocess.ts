@@ -11,6 +11,7 @@ import { todayCst } from '../identity/dates.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import type { Location, SourceRecord } from './adapter.ts';
 import { ingestSource, stableJson, type IngestSummary } from './pipeline.ts';
+import { mapRecord } from './common-rules.ts';
 import { requireAdapter } from './service.ts';
 
 export type QuarantineItemRow = typeof quarantine.$inferSelect;
@@ -54,7 +55,7 @@ export async function reprocessQuarantined(database: Database, id: number, corre
     raw: corrections == null ? item.raw : stableJson(value),
     value,
   };
-  const mapped = adapter.map(record, { system: adapter.code, now, today: todayCst(now) });
+  const mapped = mapRecord(adapter, record, { system: adapter.code, now, today: todayCst(now) });
   if (!mapped.ok) return { outcome: 'STILL_QUARANTINED', reasonCode: mapped.reason, message: mapped.message, item, summary: null };
   const summary = await ingestSource(
     database,

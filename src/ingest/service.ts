@@ -34,7 +34,7 @@ export function fileInput(file: string): ByteInput {
 export { bufferInput };
 
 /** A system's export file, checked to exist, as its adapter and record source. */
-function exportFile(system: string, file: string) {
+export function exportFile(system: string, file: string) {
   const adapter = requireAdapter(system);
   if (!fs.existsSync(file)) throw new HubError(ErrorCode.NOT_FOUND, `no such file: ${file}`);
   return { adapter, source: inputSource(adapter, fileInput(file)) };

@@ -43,6 +43,7 @@ export interface NewVersion {
   identity: string | null;
   location: Location;
   raw: string;
+  paymentKey?: string | null;
 }
 
 /** Stores the raw source records of new and changed records and moves their heads; returns recordId → source_records.id. */
@@ -54,6 +55,7 @@ export async function storeVersions(tx: Tx, system: string, file: string, runId:
   const locs = versions.map((v) => JSON.stringify(v.location));
   const raws = versions.map((v) => v.raw);
   const identities = versions.map((v) => v.identity);
+  const paymentKeys = versions.map((v) => v.paymentKey ?? null);
   // label: ingest.insert-source-records
   const inserted = await rows<{ id: string; record_id: string }>(
     tx,
@@ -66,12 +68,50 @@ export async function storeVersions(tx: Tx, system: string, file: string, runId:
   const refs = ids.map((i) => out.get(i)!);
   // label: ingest.upsert-heads
   await tx.execute(sql`
-    INSERT INTO source_heads (system, record_id, content_hash, identity, version, source_record_ref)
-    SELECT ${system}, r, h, i, 1, s FROM unnest(${A(ids)}::text[], ${A(hashes)}::text[], ${A(identities)}::text[], ${A(refs)}::bigint[]) AS t(r, h, i, s)
-    ON CONFLICT (system, record_id) DO UPDATE SET content_hash = EXCLUDED.content_hash,
+    INSERT INTO source_heads (system, record_id, content_hash, identity, payment_key, version, source_record_ref)
+    SELECT ${system}, r, h, i, k, 1, s FROM unnest(${A(ids)}::text[], ${A(hashes)}::text[], ${A(identities)}::text[], ${A(paymentKeys)}::text[], ${A(refs)}::bigint[]) AS t(r, h, i, k, s)
+    ON CONFLICT (system, record_id) DO UPDATE SET content_hash = EXCLUDED.content_hash, payment_key = EXCLUDED.payment_key,
       identity = COALESCE(source_heads.identity, EXCLUDED.identity), version = source_heads.version + 1,
       source_record_ref = EXCLUDED.source_record_ref, updated_at = now()`);
   return out;
+}
+
+/** The records of a system known by their vouchers whose own-fields key is one of these (payment key → record ids). */
+export async function recordsByPaymentKey(tx: Tx, system: string, keys: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (keys.length === 0) return out;
+  // label: ingest.records-by-payment-key
+  const r = await rows<{ record_id: string; payment_key: string }>(
+    tx,
+    sql`SELECT record_id, payment_key FROM source_heads WHERE system = ${system} AND payment_key = ANY(${A(keys)}::text[]) AND record_id <> payment_key ORDER BY record_id`,
+  );
+  for (const x of r) out.set(x.payment_key, [...(out.get(x.payment_key) ?? []), x.record_id]);
+  return out;
+}
+
+/** The voucher, as received, of each of these aid records. */
+export async function vouchersOf(tx: Tx, system: string, recordIds: string[]): Promise<Map<string, string | null>> {
+  if (recordIds.length === 0) return new Map();
+  // label: ingest.vouchers-of
+  const r = await rows<{ record_id: string; voucher: string | null }>(
+    tx,
+    sql`SELECT record_id, voucher FROM aid_records WHERE system = ${system} AND record_id = ANY(${A(recordIds)}::text[])`,
+  );
+  return new Map(r.map((x) => [x.record_id, x.voucher]));
+}
+
+/**
+ * A record delivered first without its voucher, now delivered with it, takes the voucher as its record id: the
+ * same record, corrected (sources.md §8). Its versions, head, canonical rows and open quarantine follow.
+ */
+export async function renameRecord(tx: Tx, system: string, from: string, to: string): Promise<void> {
+  // label: ingest.rename-record
+  await tx.execute(sql`UPDATE source_heads SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
+  await tx.execute(sql`UPDATE source_records SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
+  await tx.execute(sql`UPDATE aid_records SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
+  await tx.execute(sql`UPDATE statuses SET source_record_id = ${to} WHERE source_system = ${system} AND source_record_id = ${from}`);
+  await tx.execute(sql`UPDATE household_members SET source_record_id = ${to} WHERE source_system = ${system} AND source_record_id = ${from}`);
+  await tx.execute(sql`UPDATE quarantine SET record_id = ${to} WHERE system = ${system} AND record_id = ${from} AND resolved_at IS NULL`);
 }
 
 export interface QuarantineRow {

@@ -95,6 +95,7 @@ export const ledgerResolvers = {
   LedgerTransaction: {
     id: (t: TxRow) => String(t.id),
     occurredAt: (t: TxRow) => new Date(t.occurredAt),
+    bookedAt: (t: TxRow) => new Date(t.bookedAt),
     amount: (t: TxRow) => t.amountFen,
     aid: (t: TxRow, _: unknown, ctx: HubContext) => (t.aidId ? ctx.loaders.aidById.load(t.aidId) : null),
   },

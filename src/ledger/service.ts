@@ -156,6 +156,8 @@ export async function allocateFunds(database: Database, fund: string, amount: bi
       {
         kind: 'ALLOCATION',
         occurredAt: now,
+        valueDate: todayCst(now),
+        bookedAt: now,
         description: note.trim(),
         aidId: null,
         sourceSystem: null,

@@ -7,9 +7,13 @@
  *   RECIPIENTS       aid received (到账), the person on each posting
  * Every transaction's postings sum to zero. Postings are signed: + raises the account's balance.
  *
- * Agency history is booked by reconciliation: for each aid record the ledger should show its counting,
- * paid amount in TRANSIT (or RECIPIENTS once arrived); when it shows something else, a new transaction books
- * the difference (disbursement, arrival, reversal or correction). Nothing is ever edited.
+ * Agency history is booked by reconciliation: for each aid record the ledger should hold exactly its current
+ * position — a counting paid record's amount out of its fund on its value date (the payment day) and in TRANSIT
+ * (RECIPIENTS once arrived) under its person; a reversed or duplicate one nothing. When it holds something else,
+ * new transactions book the difference (disbursement, arrival, reversal or correction), each correcting
+ * transaction dated by the value date of the position it corrects. Nothing is ever edited. Because every
+ * position is kept per (fund, value date), the fund figures by value date follow from the current facts alone,
+ * whatever order the deliveries came in (domain.md "The fund pool").
  */
 import { sql } from 'drizzle-orm';
 import { A, rows, type Db, type Tx } from '../db/client.ts';
@@ -65,7 +69,12 @@ export interface Posting {
 
 export interface NewTransaction {
   kind: TxKind;
+  /** When the movement happened (payment day, arrival, receipt), as an instant. */
   occurredAt: Date;
+  /** The value date (YYYY-MM-DD, China Standard Time): what the quarterly fund figures go by. */
+  valueDate: string;
+  /** When the hub booked it. */
+  bookedAt: Date;
   description: string | null;
   aidId: number | null;
   sourceSystem: string | null;
@@ -80,30 +89,35 @@ export async function appendTransactions(tx: Tx, items: NewTransaction[]): Promi
   for (const t of items) {
     const sum = t.postings.reduce((s, p) => s + p.amountFen, 0n);
     if (sum !== 0n) throw new Error(`unbalanced ${t.kind} transaction: postings sum to ${sum}`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(t.valueDate)) throw new Error(`${t.kind} transaction without a value date`);
   }
   // label: ledger.insert-transactions
   const ids = await rows<{ id: string; n: number }>(
     tx,
-    sql`INSERT INTO ledger_transactions (kind, occurred_at, description, aid_id, source_system, source_record_id, created_by)
-        SELECT k, o, d, a, s, r, c FROM unnest(${A(items.map((t) => t.kind))}::text[], ${A(items.map((t) => t.occurredAt.toISOString()))}::timestamptz[],
+    sql`INSERT INTO ledger_transactions (kind, occurred_at, value_date, booked_at, description, aid_id, source_system, source_record_id, created_by)
+        SELECT k, o, v, b, d, a, s, r, c FROM unnest(${A(items.map((t) => t.kind))}::text[], ${A(items.map((t) => t.occurredAt.toISOString()))}::timestamptz[],
+          ${A(items.map((t) => t.valueDate))}::date[], ${A(items.map((t) => t.bookedAt.toISOString()))}::timestamptz[],
           ${A(items.map((t) => t.description))}::text[], ${A(items.map((t) => t.aidId))}::bigint[], ${A(items.map((t) => t.sourceSystem))}::text[],
-          ${A(items.map((t) => t.sourceRecordId))}::text[], ${A(items.map((t) => t.createdBy))}::text[]) WITH ORDINALITY AS x(k, o, d, a, s, r, c, n)
+          ${A(items.map((t) => t.sourceRecordId))}::text[], ${A(items.map((t) => t.createdBy))}::text[]) WITH ORDINALITY AS x(k, o, v, b, d, a, s, r, c, n)
         ORDER BY n
         RETURNING id::text AS id`,
   );
   const txIds = ids.map((r) => Number(r.id));
-  const flat = items.flatMap((t, i) => t.postings.filter((p) => p.amountFen !== 0n).map((p) => ({ tx: txIds[i]!, ...p })));
+  const flat = items.flatMap((t, i) =>
+    t.postings.filter((p) => p.amountFen !== 0n).map((p) => ({ tx: txIds[i]!, day: t.valueDate, aid: t.aidId !== null, ...p })),
+  );
   // label: ledger.insert-postings
   await tx.execute(sql`
     INSERT INTO ledger_postings (tx_id, account_code, amount_fen, person_id)
     SELECT * FROM unnest(${A(flat.map((p) => p.tx))}::bigint[], ${A(flat.map((p) => p.account))}::text[], ${A(flat.map((p) => p.amountFen))}::bigint[],
       ${A(flat.map((p) => p.personId ?? null))}::bigint[])`);
-  const days = items.flatMap((t) => t.postings.filter((p) => p.amountFen !== 0n).map(() => todayCst(t.occurredAt)));
-  // label: ledger.daily — the fund accounts' daily sums, in key order (concurrent writers lock rows in one order)
+  // label: ledger.daily — the fund accounts' sums per value date, by side (what aid took, what the rest brought),
+  // in key order (concurrent writers lock rows in one order)
   await tx.execute(sql`
     INSERT INTO ledger_daily (account_code, day, inflows_fen, outflows_fen)
-    SELECT t.a, t.d, sum(GREATEST(t.m, 0)), sum(GREATEST(-t.m, 0))
-    FROM unnest(${A(flat.map((p) => p.account))}::text[], ${A(days)}::date[], ${A(flat.map((p) => p.amountFen))}::bigint[]) AS t(a, d, m)
+    SELECT t.a, t.d, COALESCE(sum(t.m) FILTER (WHERE NOT t.aid), 0), COALESCE(-sum(t.m) FILTER (WHERE t.aid), 0)
+    FROM unnest(${A(flat.map((p) => p.account))}::text[], ${A(flat.map((p) => p.day))}::date[], ${A(flat.map((p) => p.amountFen))}::bigint[],
+      ${A(flat.map((p) => p.aid))}::boolean[]) AS t(a, d, m, aid)
     JOIN fund_accounts f ON f.code = t.a AND f.kind = 'FUND'
     GROUP BY t.a, t.d ORDER BY t.a, t.d
     ON CONFLICT (account_code, day) DO UPDATE SET inflows_fen = ledger_daily.inflows_fen + EXCLUDED.inflows_fen,
@@ -113,9 +127,110 @@ export async function appendTransactions(tx: Tx, items: NewTransaction[]): Promi
 
 const cstMidnight = (day: string) => new Date(`${day}T00:00:00+08:00`);
 
+/** One position of an aid record in the ledger: a fund on a value date, or TRANSIT/RECIPIENTS under a person. */
+interface Position {
+  account: string;
+  valueDate: string | null;
+  personId: number | null;
+  amountFen: bigint;
+}
+
+interface AidState {
+  id: number;
+  system: string;
+  recordId: string;
+  fundCode: string;
+  personId: number;
+  amountFen: bigint;
+  valueDate: string;
+  booked: boolean;
+  arrivedAt: string | null;
+  current: Position[];
+}
+
+const isHolding = (account: string) => account === TRANSIT || account === RECIPIENTS;
+
 /**
- * Books what the aid of these persons should show and does not yet: a counting paid record sits in TRANSIT
- * (RECIPIENTS once its arrival is confirmed); a reversed or duplicate one sits nowhere.
+ * The transactions that bring one aid record's positions from what the ledger holds to what the record says.
+ * Fund positions that must shrink are booked first, each on the value date of the position it corrects
+ * (REVERSAL when it goes to nothing, else CORRECTION); then the fund positions that must grow (DISBURSEMENT
+ * when new, else CORRECTION), on the record's value date; then what is left between TRANSIT and RECIPIENTS
+ * (ARRIVAL, or a CORRECTION moving a payment between persons). Every transaction sums to zero.
+ */
+export function planAid(a: AidState, now: Date): NewTransaction[] {
+  const key = (p: { account: string; valueDate: string | null; personId: number | null }) => `${p.account}|${p.valueDate ?? ''}|${p.personId ?? ''}`;
+  const want = new Map<string, Position>();
+  if (a.booked && a.amountFen !== 0n) {
+    const fund: Position = { account: a.fundCode, valueDate: a.valueDate, personId: null, amountFen: -a.amountFen };
+    const held: Position = { account: a.arrivedAt ? RECIPIENTS : TRANSIT, valueDate: null, personId: a.personId, amountFen: a.amountFen };
+    want.set(key(fund), fund);
+    want.set(key(held), held);
+  }
+  const cur = new Map<string, Position>(a.current.map((p) => [key(p), p]));
+  const holding = new Map<string, Position>();
+  for (const p of [...cur.values(), ...want.values()]) if (isHolding(p.account)) holding.set(key(p), { ...p, amountFen: cur.get(key(p))?.amountFen ?? 0n });
+  const wanted = (k: string) => want.get(k)?.amountFen ?? 0n;
+  const fundKeys = [...new Set([...cur.keys(), ...want.keys()])].filter((k) => !isHolding((cur.get(k) ?? want.get(k))!.account)).sort();
+  const base = { description: `${a.system} ${a.recordId}`, aidId: a.id, sourceSystem: a.system, sourceRecordId: a.recordId, createdBy: null, bookedAt: now };
+  const out: NewTransaction[] = [];
+
+  // Moves `amount` (signed, as the holding side receives it) across the holding positions, preferring those
+  // furthest from what they should hold; returns the postings.
+  const moveHolding = (amount: bigint): Posting[] => {
+    const postings: Posting[] = [];
+    let left = amount;
+    const gap = (h: Position) => wanted(key(h)) - h.amountFen; // > 0: short of what it should hold
+    const order = [...holding.values()].sort((x, y) => {
+      const gx = amount > 0n ? gap(x) : -gap(x);
+      const gy = amount > 0n ? gap(y) : -gap(y);
+      return gx === gy ? key(x).localeCompare(key(y)) : gx > gy ? -1 : 1;
+    });
+    for (const h of order) {
+      if (left === 0n) break;
+      // Taking out: what it holds above its due first, then anything it holds. Putting in: up to its due.
+      const room = amount > 0n ? gap(h) : h.amountFen;
+      const step = amount > 0n ? (room > 0n ? (room < left ? room : left) : 0n) : room > 0n ? (room < -left ? -room : left) : 0n;
+      if (step === 0n) continue;
+      h.amountFen += step;
+      left -= step;
+      postings.push({ account: h.account, amountFen: step, personId: h.personId });
+    }
+    if (left !== 0n) {
+      // Nothing (more) to draw on or fill: the record's own holding position takes the rest.
+      const own = { account: a.arrivedAt ? RECIPIENTS : TRANSIT, valueDate: null, personId: a.personId, amountFen: 0n };
+      const h = holding.get(key(own)) ?? (holding.set(key(own), own), own);
+      h.amountFen += left;
+      postings.push({ account: h.account, amountFen: left, personId: h.personId });
+    }
+    return postings;
+  };
+
+  for (const shrink of [true, false]) {
+    for (const k of fundKeys) {
+      const p = (cur.get(k) ?? want.get(k))!;
+      const had = cur.get(k)?.amountFen ?? 0n;
+      const delta = wanted(k) - had; // > 0: money back into the fund
+      if (delta === 0n || delta > 0n !== shrink) continue;
+      const kind: TxKind = shrink ? (wanted(k) === 0n ? 'REVERSAL' : 'CORRECTION') : had === 0n ? 'DISBURSEMENT' : 'CORRECTION';
+      out.push({ ...base, kind, occurredAt: cstMidnight(p.valueDate!), valueDate: p.valueDate!, postings: [{ account: p.account, amountFen: delta }, ...moveHolding(-delta)] });
+    }
+  }
+  const rest: Posting[] = [...holding.values()]
+    .sort((x, y) => key(x).localeCompare(key(y)))
+    .map((h) => ({ account: h.account, personId: h.personId, amountFen: wanted(key(h)) - h.amountFen }))
+    .filter((p) => p.amountFen !== 0n);
+  if (rest.length > 0) {
+    const arrival = a.arrivedAt !== null && rest.every((p) => (p.amountFen > 0n ? p.account === RECIPIENTS : p.account === TRANSIT) && p.personId === a.personId);
+    const at = arrival ? new Date(a.arrivedAt!) : now;
+    out.push({ ...base, kind: arrival ? 'ARRIVAL' : 'CORRECTION', occurredAt: at, valueDate: todayCst(at), postings: rest });
+  }
+  return out;
+}
+
+/**
+ * Books what the aid of these persons should show and does not yet: a counting paid record sits out of its
+ * fund on its value date and in TRANSIT (RECIPIENTS once its arrival is confirmed) under its person; a reversed
+ * or duplicate one sits nowhere. Only records whose positions differ are read back.
  */
 export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promise<void> {
   if (isEmptySet(persons)) return;
@@ -125,96 +240,116 @@ export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promi
     return;
   }
   await ensureAccounts(tx);
-  // label: ledger.aid-deltas
-  const deltas = await rows<{ id: string; system: string; record_id: string; fund_code: string; person_id: string; dt: string; dr: string; was: string; paid_on: string | null; arrived_at: string | null }>(
+  const today = todayCst(now);
+  // label: ledger.aid-positions — what each record should hold against what the ledger holds, per position
+  const deltas = await rows<{
+    id: string; system: string; record_id: string; fund_code: string; person_id: string; amount: string; vd: string; booked: boolean;
+    arrived_at: string | null; cur: Array<{ a: string; d: string | null; p: string | null; m: string }> | null;
+  }>(
     tx,
-    sql`WITH cur AS (
-          SELECT x.aid_id, COALESCE(sum(p.amount_fen) FILTER (WHERE p.account_code = ${TRANSIT}), 0) AS t,
-                 COALESCE(sum(p.amount_fen) FILTER (WHERE p.account_code = ${RECIPIENTS}), 0) AS r
+    sql`WITH want AS (
+          SELECT a.id, a.system, a.record_id, a.fund_code, a.person_id, a.amount_fen, a.arrived_at,
+            (a.status IN ('PAID', 'ARRIVED') AND a.duplicate_of IS NULL AND a.amount_fen <> 0) AS booked,
+            COALESCE(a.paid_on, a.approved_on, ${today}::date) AS vd
+          FROM aid_records a WHERE ${personIn(sql`a.person_id`, persons)}),
+        cur AS MATERIALIZED (
+          SELECT x.aid_id, p.account_code AS acc, CASE WHEN p.account_code IN (${TRANSIT}, ${RECIPIENTS}) THEN NULL ELSE x.value_date END AS vd,
+            CASE WHEN p.account_code IN (${TRANSIT}, ${RECIPIENTS}) THEN p.person_id END AS person, sum(p.amount_fen) AS amt
           FROM ledger_transactions x JOIN ledger_postings p ON p.tx_id = x.id
-          WHERE x.aid_id IN (SELECT id FROM aid_records WHERE ${personIn(sql`person_id`, persons)})
-          GROUP BY x.aid_id),
-        want AS (
-          SELECT a.*, (a.status IN ('PAID', 'ARRIVED') AND a.duplicate_of IS NULL) AS booked FROM aid_records a
-          WHERE ${personIn(sql`a.person_id`, persons)})
-        SELECT w.id::text, w.system, w.record_id, w.fund_code, w.person_id::text, w.paid_on::text,
+          WHERE x.aid_id IN (SELECT id FROM want)
+          GROUP BY 1, 2, 3, 4 HAVING sum(p.amount_fen) <> 0),
+        wpos AS (
+          SELECT id AS aid_id, fund_code AS acc, vd, NULL::bigint AS person, -amount_fen AS amt FROM want WHERE booked
+          UNION ALL
+          SELECT id, CASE WHEN arrived_at IS NULL THEN ${TRANSIT} ELSE ${RECIPIENTS} END, NULL::date, person_id, amount_fen FROM want WHERE booked),
+        bad AS (
+          SELECT DISTINCT COALESCE(w.aid_id, c.aid_id) AS aid_id
+          FROM wpos w FULL JOIN cur c ON c.aid_id = w.aid_id AND c.acc = w.acc AND COALESCE(c.vd, DATE '1900-01-01') = COALESCE(w.vd, DATE '1900-01-01')
+            AND COALESCE(c.person, 0) = COALESCE(w.person, 0)
+          WHERE w.amt IS DISTINCT FROM c.amt)
+        SELECT w.id::text, w.system, w.record_id, w.fund_code, w.person_id::text, w.amount_fen::text AS amount, w.vd::text AS vd, w.booked,
           to_char(w.arrived_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS arrived_at,
-          ((CASE WHEN w.booked AND w.arrived_at IS NULL THEN w.amount_fen ELSE 0 END) - COALESCE(c.t, 0))::text AS dt,
-          ((CASE WHEN w.booked AND w.arrived_at IS NOT NULL THEN w.amount_fen ELSE 0 END) - COALESCE(c.r, 0))::text AS dr,
-          (COALESCE(c.t, 0) + COALESCE(c.r, 0))::text AS was
-        FROM want w LEFT JOIN cur c ON c.aid_id = w.id
-        WHERE (CASE WHEN w.booked AND w.arrived_at IS NULL THEN w.amount_fen ELSE 0 END) <> COALESCE(c.t, 0)
-           OR (CASE WHEN w.booked AND w.arrived_at IS NOT NULL THEN w.amount_fen ELSE 0 END) <> COALESCE(c.r, 0)
+          (SELECT json_agg(json_build_object('a', c.acc, 'd', c.vd::text, 'p', c.person::text, 'm', c.amt::text) ORDER BY c.acc, c.vd, c.person)
+             FROM cur c WHERE c.aid_id = w.id) AS cur
+        FROM want w JOIN bad b ON b.aid_id = w.id
         ORDER BY w.id`,
   );
-  const items: NewTransaction[] = deltas.map((d) => {
-    const dt = BigInt(d.dt);
-    const dr = BigInt(d.dr);
-    const was = BigInt(d.was);
-    let kind: TxKind;
-    let occurredAt = now;
-    if (was === 0n) {
-      kind = 'DISBURSEMENT';
-      if (d.paid_on) occurredAt = cstMidnight(d.paid_on);
-    } else if (was + dt + dr === 0n) kind = 'REVERSAL';
-    else if (dt + dr === 0n && dr > 0n) {
-      kind = 'ARRIVAL';
-      if (d.arrived_at) occurredAt = new Date(d.arrived_at);
-    } else kind = 'CORRECTION';
-    const personId = Number(d.person_id);
-    return {
-      kind,
-      occurredAt,
-      description: `${d.system} ${d.record_id}`,
-      aidId: Number(d.id),
-      sourceSystem: d.system,
-      sourceRecordId: d.record_id,
-      createdBy: null,
-      postings: [
-        { account: TRANSIT, amountFen: dt, personId },
-        { account: RECIPIENTS, amountFen: dr, personId },
-        { account: d.fund_code, amountFen: -(dt + dr) },
-      ],
-    };
-  });
+  const items = deltas.flatMap((d) =>
+    planAid(
+      {
+        id: Number(d.id),
+        system: d.system,
+        recordId: d.record_id,
+        fundCode: d.fund_code,
+        personId: Number(d.person_id),
+        amountFen: BigInt(d.amount),
+        valueDate: d.vd,
+        booked: d.booked,
+        arrivedAt: d.arrived_at,
+        current: (d.cur ?? []).map((c) => ({ account: c.a, valueDate: c.d, personId: c.p === null ? null : Number(c.p), amountFen: BigInt(c.m) })),
+      },
+      now,
+    ),
+  );
   await appendTransactions(tx, items);
 }
 
-/** Books donations received by the social channels (red-cross, charity) into their funds, as delivered. */
+/**
+ * Books donations received by the social channels (red-cross, charity) into their funds, as currently
+ * delivered: each donation's amount on its value date (the day received); a corrected amount or day is booked
+ * as a correction on the value date of the position it corrects.
+ */
 export async function reconcileDonations(tx: Tx, system: string, donationIds: string[], now: Date): Promise<void> {
   if (donationIds.length === 0) return;
   await ensureAccounts(tx);
-  // label: ledger.donation-deltas — what each delivered donation has booked, looked up per donation by index
-  // (a grouped join over the system's ledger was mis-planned as a nested loop while the ledger grew in-transaction)
-  const deltas = await rows<{ donation_id: string; fund_code: string; delta: string; was: string; received_at: string }>(
+  // label: ledger.donation-positions — what each delivered donation has booked, per fund and value date, looked
+  // up per donation by index (a grouped join over the system's ledger was mis-planned as a nested loop while the
+  // ledger grew in-transaction)
+  const r = await rows<{ donation_id: string; fund_code: string; amount: string; vd: string; received_at: string; acc: string | null; cvd: string | null; m: string | null }>(
     tx,
-    sql`SELECT donation_id, fund_code, (amount_fen - booked)::text AS delta, booked::text AS was, received_at
-        FROM (
-          SELECT d.donation_id, d.fund_code, d.amount_fen,
-            to_char(d.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS received_at,
-            COALESCE((SELECT sum(p.amount_fen) FROM ledger_transactions x JOIN ledger_postings p ON p.tx_id = x.id
-                      WHERE x.source_system = ${system} AND x.source_record_id = 'donation:' || d.donation_id
-                        AND x.kind IN ('DONATION', 'CORRECTION') AND x.aid_id IS NULL AND p.account_code <> ${DONORS}), 0) AS booked
-          FROM donations d WHERE d.system = ${system} AND d.donation_id = ANY(${A(donationIds)}::text[])
-        ) b
-        WHERE amount_fen <> booked`,
+    sql`SELECT d.donation_id, d.fund_code, d.amount_fen::text AS amount, (d.received_at AT TIME ZONE INTERVAL '+08:00')::date::text AS vd,
+          to_char(d.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS received_at, c.acc, c.vd::text AS cvd, c.m::text AS m
+        FROM donations d
+        LEFT JOIN LATERAL (
+          SELECT p.account_code AS acc, x.value_date AS vd, sum(p.amount_fen) AS m
+          FROM ledger_transactions x JOIN ledger_postings p ON p.tx_id = x.id
+          WHERE x.source_system = ${system} AND x.source_record_id = 'donation:' || d.donation_id AND x.aid_id IS NULL AND p.account_code <> ${DONORS}
+          GROUP BY 1, 2 HAVING sum(p.amount_fen) <> 0
+        ) c ON true
+        WHERE d.system = ${system} AND d.donation_id = ANY(${A(donationIds)}::text[])
+        ORDER BY d.donation_id, c.acc, c.vd`,
   );
-  await appendTransactions(
-    tx,
-    deltas.map((d) => ({
-      kind: BigInt(d.was) === 0n ? ('DONATION' as const) : ('CORRECTION' as const),
-      occurredAt: BigInt(d.was) === 0n ? new Date(d.received_at) : now,
-      description: `${system} donation ${d.donation_id}`,
-      aidId: null,
-      sourceSystem: system,
-      sourceRecordId: `donation:${d.donation_id}`,
-      createdBy: null,
-      postings: [
-        { account: d.fund_code, amountFen: BigInt(d.delta) },
-        { account: DONORS, amountFen: -BigInt(d.delta) },
-      ],
-    })),
-  );
+  const byDonation = new Map<string, typeof r>();
+  for (const x of r) byDonation.set(x.donation_id, [...(byDonation.get(x.donation_id) ?? []), x]);
+  const items: NewTransaction[] = [];
+  for (const [donationId, list] of byDonation) {
+    const d = list[0]!;
+    const wantKey = `${d.fund_code}|${d.vd}`;
+    const cur = new Map(list.filter((x) => x.acc !== null).map((x) => [`${x.acc}|${x.cvd}`, { account: x.acc!, day: x.cvd!, m: BigInt(x.m!) }]));
+    const positions = new Map(cur);
+    if (!positions.has(wantKey)) positions.set(wantKey, { account: d.fund_code, day: d.vd, m: 0n });
+    const fresh = cur.size === 0;
+    for (const [k, p] of [...positions].sort(([x], [y]) => (x === wantKey ? 1 : y === wantKey ? -1 : x.localeCompare(y)))) {
+      const delta = (k === wantKey ? BigInt(d.amount) : 0n) - (cur.get(k)?.m ?? 0n);
+      if (delta === 0n) continue;
+      items.push({
+        kind: fresh ? 'DONATION' : 'CORRECTION',
+        occurredAt: k === wantKey ? new Date(d.received_at) : cstMidnight(p.day),
+        valueDate: p.day,
+        bookedAt: now,
+        description: `${system} donation ${donationId}`,
+        aidId: null,
+        sourceSystem: system,
+        sourceRecordId: `donation:${donationId}`,
+        createdBy: null,
+        postings: [
+          { account: p.account, amountFen: delta },
+          { account: DONORS, amountFen: -delta },
+        ],
+      });
+    }
+  }
+  await appendTransactions(tx, items);
 }
 
 export interface FundRow {
@@ -227,20 +362,21 @@ export interface FundRow {
   outflowsFen: bigint;
 }
 
-/** Every program fund (or one) with its balance, inflows and outflows. */
+/**
+ * Every program fund (or one) with its balance, inflows and outflows, from the rollup by value date: inflows
+ * are what allocations and donations brought, outflows what aid took, a reversal netted against its payment.
+ */
 export async function fundBalances(tx: Db, code?: string | null): Promise<FundRow[]> {
   await ensureAccounts(tx);
   // label: ledger.fund-balances
-  const r = await rows<{ code: string; name: string; agency: string | null; program: string | null; balance: string; inflows: string; outflows: string }>(
+  const r = await rows<{ code: string; name: string; agency: string | null; program: string | null; inflows: string; outflows: string }>(
     tx,
-    sql`SELECT f.code, f.name, f.agency, f.program, COALESCE(sum(p.amount_fen), 0)::text AS balance,
-          COALESCE(sum(p.amount_fen) FILTER (WHERE p.amount_fen > 0), 0)::text AS inflows,
-          COALESCE(-sum(p.amount_fen) FILTER (WHERE p.amount_fen < 0), 0)::text AS outflows
-        FROM fund_accounts f LEFT JOIN ledger_postings p ON p.account_code = f.code
+    sql`SELECT f.code, f.name, f.agency, f.program, COALESCE(sum(d.inflows_fen), 0)::text AS inflows, COALESCE(sum(d.outflows_fen), 0)::text AS outflows
+        FROM fund_accounts f LEFT JOIN ledger_daily d ON d.account_code = f.code
         WHERE f.kind = 'FUND' AND (${code ?? null}::text IS NULL OR f.code = ${code ?? null})
         GROUP BY f.code, f.name, f.agency, f.program ORDER BY f.code`,
   );
-  return r.map((x) => ({ ...x, balanceFen: BigInt(x.balance), inflowsFen: BigInt(x.inflows), outflowsFen: BigInt(x.outflows) }));
+  return r.map((x) => ({ ...x, balanceFen: BigInt(x.inflows) - BigInt(x.outflows), inflowsFen: BigInt(x.inflows), outflowsFen: BigInt(x.outflows) }));
 }
 
 /** A fund's balance, locking its account row so that concurrent API payments from it are serialised. */
@@ -257,6 +393,8 @@ export interface TxRow {
   id: number;
   kind: string;
   occurredAt: string;
+  valueDate: string;
+  bookedAt: string;
   description: string | null;
   aidId: number | null;
   createdBy: string | null;
@@ -267,9 +405,10 @@ export interface TxRow {
 /** A fund's transactions, newest first, with the amount that moved in or out of the fund. */
 export async function fundTransactions(tx: Db, code: string, afterId: number | null, limit: number, onlyId: number | null = null): Promise<{ items: TxRow[]; total: number }> {
   // label: ledger.fund-transactions
-  const r = await rows<{ id: string; kind: string; occurred_at: string; description: string | null; aid_id: string | null; created_by: string | null; amount: string; postings: Array<{ account: string; amount: string; person: string | null }> }>(
+  const r = await rows<{ id: string; kind: string; occurred_at: string; value_date: string; booked_at: string; description: string | null; aid_id: string | null; created_by: string | null; amount: string; postings: Array<{ account: string; amount: string; person: string | null }> }>(
     tx,
-    sql`SELECT x.id::text, x.kind, to_char(x.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, x.description,
+    sql`SELECT x.id::text, x.kind, to_char(x.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, x.value_date::text AS value_date,
+          to_char(x.booked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS booked_at, x.description,
           x.aid_id::text, x.created_by, f.amount::text,
           (SELECT json_agg(json_build_object('account', p.account_code, 'amount', p.amount_fen::text, 'person', p.person_id::text) ORDER BY p.id)
              FROM ledger_postings p WHERE p.tx_id = x.id) AS postings
@@ -285,6 +424,8 @@ export async function fundTransactions(tx: Db, code: string, afterId: number | n
       id: Number(x.id),
       kind: x.kind,
       occurredAt: x.occurred_at,
+      valueDate: x.value_date,
+      bookedAt: x.booked_at,
       description: x.description,
       aidId: x.aid_id === null ? null : Number(x.aid_id),
       createdBy: x.created_by,

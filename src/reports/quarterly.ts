@@ -147,8 +147,9 @@ export async function quarterlyReport(db: Db, year: number, quarter: number, gro
     // label: report.totals
     totals = (await rows<RawRow>(db, sql`${base} SELECT ${METRICS} FROM b`))[0]!;
   }
-  // label: report.funds — balances by instant from the daily sums of the fund accounts (days in China Standard
-  // Time, so a quarter begins at 00:00 CST), and what is paid but not arrived from the in-transit index
+  // label: report.funds — the fund accounts' sums by value date (the day the money moved, so the figures follow
+  // from the current facts and not from the order of delivery; a reversal or correction is netted against what it
+  // corrects, on its value date), and what is paid but not arrived from the in-transit index
   const funds = await rows<{ fund: string; agency: string | null; program: string | null; opening: string; inflows: string; outflows: string; pna: string }>(
     db,
     sql`SELECT f.code AS fund, f.agency, f.program,

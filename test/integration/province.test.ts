@@ -15,6 +15,7 @@ import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { deliveryOrder } from '../support/order.ts';
 import { gql, startTestHub } from '../support/hub.ts';
 import { expectedOverlap, overlapTotals } from '../support/overlap.ts';
+import { quarterlyReport } from '../../src/reports/quarterly.ts';
 
 const PERSONS = 2000;
 let dir: string;
@@ -24,7 +25,9 @@ let first: IngestSummary[];
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-province-'));
-  expected = await generateProvince({ persons: PERSONS, seed: 1, out: dir });
+  // corrections: true — the second delivery of issue 12 whose derivation holds on this branch; 'all' adds aid moved
+  // between stays and refund lines corrected to name another stay (switched on once the derivation fixes are in).
+  expected = await generateProvince({ persons: PERSONS, seed: 1, out: dir, corrections: true });
   database = await testDatabase();
   await resetDatabase(database);
   const now = new Date('2026-11-01T00:00:00+08:00');
@@ -99,6 +102,18 @@ describe(`a generated province of ${PERSONS} persons (${testDbKind})`, () => {
     expect(await overlapTotals(database)).toEqual(expectedOverlap(expected));
   });
 
+  it('shows each quarter\'s fund inflows and outflows by value date, as expected.json computes them from the final versions', async () => {
+    const quarters = Object.keys(expected.funds);
+    expect(quarters.length).toBeGreaterThan(4);
+    for (const q of quarters) {
+      const r = await quarterlyReport(database.db, Number(q.slice(0, 4)), Number(q.slice(5)));
+      const got = Object.fromEntries(
+        r.funds.filter((f) => f.inflows !== 0n || f.outflows !== 0n).map((f) => [f.fund, { inflowsFen: Number(f.inflows), outflowsFen: Number(f.outflows) }]),
+      );
+      expect({ quarter: q, funds: got }).toEqual({ quarter: q, funds: expected.funds[q] });
+    }
+  }, 120_000);
+
   it('re-ingesting every file changes nothing', async () => {
     const snapshot = async () =>
       rows<{ t: string; n: string }>(
@@ -116,5 +131,5 @@ describe(`a generated province of ${PERSONS} persons (${testDbKind})`, () => {
       expect({ file: f.file, new: s.new, updated: s.updated }).toEqual({ file: f.file, new: 0, updated: 0 });
     }
     expect(await snapshot()).toEqual(before);
-  });
+  }, 120_000);
 });

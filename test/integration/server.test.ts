@@ -98,8 +98,10 @@ describe(`the database (${testDbKind})`, () => {
     await expect(database.db.execute(sql`UPDATE access_log SET actor = 'x'`)).rejects.toThrow();
     await expect(database.db.execute(sql`DELETE FROM access_log`)).rejects.toThrow();
     await database.db.execute(sql`INSERT INTO fund_accounts (code, name, kind) VALUES ('T', 'test', 'FUND')`);
-    await database.db.execute(sql`INSERT INTO ledger_transactions (kind, occurred_at) VALUES ('ALLOCATION', now())`);
+    await database.db.execute(sql`INSERT INTO ledger_transactions (kind, occurred_at, value_date, booked_at) VALUES ('ALLOCATION', now(), current_date, now())`);
     await expect(database.db.execute(sql`DELETE FROM ledger_transactions`)).rejects.toThrow();
+    // The migration that backfilled value dates turned the guard back on.
+    await expect(database.db.execute(sql`UPDATE ledger_transactions SET value_date = value_date`)).rejects.toThrow();
     const n = await rows<{ n: string }>(database.db, sql`SELECT count(*)::text AS n FROM access_log`);
     expect(n[0]!.n).toBe('1');
   });

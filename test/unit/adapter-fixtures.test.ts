@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { adapters } from '../../adapters/index.ts';
 import { FileRejectedError, type Adapter, type ByteInput } from '../../src/ingest/adapter.ts';
 import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
+import { mapRecord } from '../../src/ingest/common-rules.ts';
 
 const input = (name: string, content: Buffer): ByteInput => ({ name, open: () => Readable.from([content]) });
 const ctx = { system: '', now: new Date('2026-11-01T00:00:00+08:00'), today: '2026-11-01' };
@@ -28,7 +29,7 @@ async function readAndMap(adapter: Adapter, fx: { name: string; content: Buffer 
   let records = 0;
   for await (const rec of adapter.read(i)) {
     records++;
-    const out = adapter.map(rec, { ...ctx, system: adapter.code });
+    const out = mapRecord(adapter, rec, { ...ctx, system: adapter.code });
     if (!out.ok) reasons[out.reason] = (reasons[out.reason] ?? 0) + 1;
   }
   return { records, reasons };
