@@ -540,6 +540,8 @@ export const publishedReports = pgTable(
     report: jsonb('report').notNull(),
     publishedAt: at('published_at').notNull().defaultNow(),
     publishedBy: text('published_by').notNull(),
+    /** The report document as distributed (small cells suppressed): every file of the bundle is rendered from it. */
+    document: jsonb('document'),
   },
   (t) => [primaryKey({ columns: [t.year, t.quarter] })],
 );

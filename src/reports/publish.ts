@@ -9,9 +9,10 @@ import { rows, type Db } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { reportJson } from './format.ts';
 import { quarterlyReport, quarterRange, type Dimension } from './quarterly.ts';
+import { DEFAULT_GROUPING, reportDocument, type ReportDocument } from './document.ts';
 
 export type ReportJson = ReturnType<typeof reportJson>;
-export const PUBLISHED_GROUPING: Dimension[] = ['AGENCY', 'PROGRAM'];
+export const PUBLISHED_GROUPING: Dimension[] = DEFAULT_GROUPING;
 
 export interface Published {
   year: number;
@@ -20,17 +21,19 @@ export interface Published {
   report: ReportJson;
   publishedAt: string;
   publishedBy: string;
+  /** The document every member unit received (small cells suppressed); null for quarters published before it was kept. */
+  document: ReportDocument | null;
 }
 
 export async function publishedReport(db: Db, year: number, quarter: number): Promise<Published | null> {
   // label: report.published
-  const r = await rows<{ year: number; quarter: number; group_by: string[]; report: ReportJson; at: string; by: string }>(
+  const r = await rows<{ year: number; quarter: number; group_by: string[]; report: ReportJson; at: string; by: string; document: ReportDocument | null }>(
     db,
-    sql`SELECT year, quarter, group_by, report, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, published_by AS by
+    sql`SELECT year, quarter, group_by, report, document, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, published_by AS by
         FROM published_reports WHERE year = ${year} AND quarter = ${quarter}`,
   );
   const x = r[0];
-  return x ? { year: Number(x.year), quarter: Number(x.quarter), groupBy: x.group_by, report: x.report, publishedAt: x.at, publishedBy: x.by } : null;
+  return x ? { year: Number(x.year), quarter: Number(x.quarter), groupBy: x.group_by, report: x.report, publishedAt: x.at, publishedBy: x.by, document: x.document } : null;
 }
 
 export async function publishQuarter(db: Db, year: number, quarter: number, actor: string, now: Date = new Date()): Promise<Published> {
@@ -40,10 +43,15 @@ export async function publishQuarter(db: Db, year: number, quarter: number, acto
   }
   if (await publishedReport(db, year, quarter)) throw new HubError(ErrorCode.BAD_USER_INPUT, `${year} Q${quarter} is already published`, { argument: 'quarter' });
   const report = reportJson(await quarterlyReport(db, year, quarter, PUBLISHED_GROUPING));
+  // The publication instant is the document's "generated at" and the files' time stamps (kept to the millisecond,
+  // as the database keeps it), so that the bundle can be made again byte for byte.
+  const publishedAt = new Date(Math.floor(now.getTime())).toISOString();
+  const document = await reportDocument(db, year, quarter, { groupBy: PUBLISHED_GROUPING, suppress: true, publishedAt });
   // label: report.publish
   await db.execute(sql`
-    INSERT INTO published_reports (year, quarter, group_by, report, published_by)
-    VALUES (${year}, ${quarter}, ${`{${PUBLISHED_GROUPING.join(',')}}`}::text[], ${JSON.stringify(report)}::jsonb, ${actor})`);
+    INSERT INTO published_reports (year, quarter, group_by, report, published_by, published_at, document)
+    VALUES (${year}, ${quarter}, ${`{${PUBLISHED_GROUPING.join(',')}}`}::text[], ${JSON.stringify(report)}::jsonb, ${actor},
+            ${publishedAt}::timestamptz, ${JSON.stringify(document)}::jsonb)`);
   return (await publishedReport(db, year, quarter))!;
 }
 
