@@ -34,7 +34,7 @@ beforeAll(async () => {
   database = await testDatabase();
   hub = await startTestHub(database);
   for (const r of ROLES) tokens[r] = `Bearer ${await hub.token(CLAIMS[r])}`;
-});
+}, 120_000);
 afterAll(async () => hub?.close());
 beforeEach(async () => {
   await resetDatabase(database);
@@ -61,6 +61,7 @@ const OPERATIONS: Record<string, { query: string; variables?: Record<string, unk
   'Query.accessLog': { query: '{ accessLog { totalCount } }' },
   'Query.quarterlyReport': { query: '{ quarterlyReport(year: 2026, quarter: 1, groupBy: [AGENCY]) { totals { amount } } }' },
   'Query.publishedQuarterlyReport': { query: '{ publishedQuarterlyReport(year: 2026, quarter: 1) { publishedAt } }' },
+  'Query.quarterlyReportFile': { query: '{ quarterlyReportFile(year: 2026, quarter: 1, format: CSV) { sha256 } }' },
   'Query.earlyWarnings': { query: '{ earlyWarnings { totalCount } }' },
   'Query.policies': { query: '{ policies { code version } }' },
   'Query.policy': { query: '{ policy(code: "CHARITY_GENERAL_HARDSHIP") { version } }' },
