@@ -144,7 +144,7 @@ describe('the XLSX report', () => {
     await new Promise((r) => setTimeout(r, 2100)); // ZIP times have a two-second resolution
     expect((await reportXlsx(doc())).equals(a)).toBe(true);
     expect((await reportXlsx(doc({ generatedAt: '2026-04-03T01:30:00.000Z' }))).equals(a)).toBe(false);
-  });
+   }, 30_000);
 
   it('says when suppression was not applied and the report is provisional', async () => {
     const wb = await read(await reportXlsx(doc({ suppression: false, status: 'PROVISIONAL', publishedAt: null })));

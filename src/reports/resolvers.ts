@@ -49,6 +49,8 @@ export const reportResolvers = {
   },
   PublishedReport: {
     publishedAt: (p: Published) => new Date(p.publishedAt),
+    // As issued: the platform's figures whole; every other role the document member units received (suppressed).
+    report: (p: Published, _: unknown, ctx: HubContext) => (whole(ctx) || !p.document ? p.report : p.document),
   },
   ReportRow: {
     amount: (r: ReportRow) => r.amount,

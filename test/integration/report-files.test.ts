@@ -107,7 +107,7 @@ describe(`the report files (${testDbKind})`, () => {
     }
     // The fine groupings of a small province do have small cells: suppression was exercised.
     expect(smallSeen).toBeGreaterThan(0);
-  });
+  }, 180_000);
 
   it('JSON and CSV: the default grouping when none is asked; codes and names', async () => {
     const doc = await reportDocument(database.db, 2026, 1, { suppress: false });
@@ -117,7 +117,7 @@ describe(`the report files (${testDbKind})`, () => {
     expect(doc.rows.find((r) => r.agency === 'charity-federation')?.agencyName).toBe('海南省慈善总会');
     // No all-zero row.
     expect(doc.rows.filter((r) => r.persons === 0 && r.personTimes === 0 && r.duplicateCount === 0 && r.amount === '0.00')).toEqual([]);
-  });
+  }, 180_000);
 
   it('every role but the platform gets small cells suppressed through the API; rows still add up', async () => {
     const q = `{ quarterlyReport(year: 2026, quarter: 1, groupBy: [COUNTY, CATEGORY, PROGRAM]) { suppressed totals { persons personTimes amount }
@@ -160,7 +160,7 @@ describe(`the report files (${testDbKind})`, () => {
     const charity = await hub.token({ role: 'CHARITY', sub: 'c1' });
     const refused = await gql(hub.url, '{ quarterlyReportFile(year: 2026, quarter: 1, format: JSON) { filename } }', {}, { authorization: `Bearer ${charity}` });
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-  });
+  }, 180_000);
 
   it('publish: freezes the quarter and writes the suppressed bundle with its manifest; made again, the same bytes', async () => {
     const a = path.join(dir, 'bundle-a');
@@ -187,11 +187,18 @@ describe(`the report files (${testDbKind})`, () => {
     const caseworker = await hub.token({ role: 'CASEWORKER', agency: 'health', county: '469002' });
     const dl = await gql<{ quarterlyReportFile: { sha256: string } }>(hub.url, '{ quarterlyReportFile(year: 2026, quarter: 2, format: XLSX) { sha256 } }', {}, { authorization: `Bearer ${caseworker}` });
     expect(dl.body.data!.quarterlyReportFile.sha256).toBe(manifest.files.find((f) => f.name.endsWith('.xlsx'))!.sha256);
+    type P = { publishedQuarterlyReport: { report: { suppression?: boolean; totals: { personTimes: number }; rows: Array<{ persons: number }> } } };
+    const issuedQ = '{ publishedQuarterlyReport(year: 2026, quarter: 2) { report } }';
+    const toUnit = (await gql<P>(hub.url, issuedQ, {}, { authorization: `Bearer ${caseworker}` })).body.data!.publishedQuarterlyReport.report;
+    const toPlatform = (await gql<P>(hub.url, issuedQ)).body.data!.publishedQuarterlyReport.report;
+    expect([toUnit.suppression, toPlatform.suppression]).toEqual([true, undefined]);
+    expect(toUnit.totals.personTimes).toBe(toPlatform.totals.personTimes);
+    expect(toUnit).toEqual(json);
     const p = await publishedReport(database.db, 2026, 2);
     expect(p!.document!.suppression).toBe(true);
     expect(p!.document!.totals.personTimes).toBe(p!.report.totals.personTimes);
     expect(p!.document!.rows.filter((r) => r.persons === 1 || r.persons === 2)).toEqual([]);
-  });
+  }, 180_000);
 });
 
 describe(`the key-recipient assistance ratio of a hand-worked province (${testDbKind})`, () => {
@@ -225,7 +232,7 @@ describe(`the key-recipient assistance ratio of a hand-worked province (${testDb
     // Red Cross: a social channel, not public aid; 1000 above A's stay's remaining burden.
     const rc = { donations: [], grants: [{ grantId: 'G-A1', patientIdNo: A, patientName: '某某', amount: '3000.00', grantedAt: '2026-02-20T02:00:00Z', settlementId: 'S-A1', voucherNo: null }] };
     await load('red-cross', 'rc.json', Buffer.from(JSON.stringify(rc)));
-  });
+  }, 120_000);
 
   it('covered = assistance fund + counted public aid net of excess, over key recipients’ policy-scope cost', async () => {
     // Key stays: S-A1 (scope 40000, covered 8000 + 10000), S-A2 (10000, 0), S-B1 (30000, 3000 + 15000 − 3000 excess).
@@ -249,7 +256,7 @@ describe(`the key-recipient assistance ratio of a hand-worked province (${testDb
     const qh = sup.indicators.find((r) => r.city === '469002')!;
     expect([qh.personsText, qh.keyRatio, qh.stays]).toEqual(['<3', null, 0]);
     expect(sup.indicatorTotals.keyRatio).toBe('41.25');
-  });
+  }, 180_000);
 
   it('counts warnings opened and closed in the quarter the hub opened and closed them', async () => {
     const { y, q } = (await rows<{ y: number; q: number }>(
@@ -265,5 +272,5 @@ describe(`the key-recipient assistance ratio of a hand-worked province (${testDb
     expect(after.totals).toMatchObject({ warningsOpened: 1, warningsClosed: 1 });
     const q1 = await quarterIndicators(database.db, 2026, 1, []);
     expect(q1.totals).toMatchObject({ missedAssistance: 0, keyCovered: 3_700_000n });
-  });
+  }, 180_000);
 });
