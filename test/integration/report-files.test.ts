@@ -18,7 +18,7 @@ import { ingest } from '../../src/ingest/pipeline.ts';
 import { bufferInput, ingestFile } from '../../src/ingest/service.ts';
 import { quarterlyReport, type Dimension } from '../../src/reports/quarterly.ts';
 import { reportDocument } from '../../src/reports/document.ts';
-import { reportXlsx, SHEETS } from '../../src/reports/xlsx.ts';
+import { reportXlsx, SHEETS, YUAN_FORMAT } from '../../src/reports/xlsx.ts';
 import { publishBundle } from '../../src/reports/bundle.ts';
 import { publishedReport } from '../../src/reports/publish.ts';
 import { quarterIndicators } from '../../src/reports/indicators.ts';
@@ -89,6 +89,11 @@ describe(`the report files (${testDbKind})`, () => {
         expect(wb.worksheets.map((w) => w.name)).toEqual([SHEETS.summary, SHEETS.funds, SHEETS.indicators, SHEETS.notes]);
         const s = expectAddsUp(wb.getWorksheet(SHEETS.summary)!, ['amount', 'duplicateAmount', 'excess'], ['personTimes', 'duplicateCount'], suppress);
         smallSeen += s.body.filter((r) => r[s.col('persons')] === '<3').length;
+        // Amounts are numbers shown #,##0.00 (the totals row too).
+        const amountCells: ExcelJS.Cell[] = [];
+        wb.getWorksheet(SHEETS.summary)!.getColumn(s.col('amount') + 1).eachCell((c, n) => n > 1 && typeof c.value === 'number' && amountCells.push(c));
+        expect(amountCells.length).toBeGreaterThan(0);
+        expect(new Set(amountCells.map((c) => c.numFmt))).toEqual(new Set([YUAN_FORMAT]));
         // Every code has its name beside it (the fold row's too).
         for (const d of doc.groupBy) {
           const code = s.header.findIndex((h) => h.endsWith(` ${d.toLowerCase()}`));
