@@ -167,7 +167,12 @@ export interface ReportDocument {
   indicatorGroupBy: Dimension[];
   /** Small cells suppressed (what member units receive) or whole (the platform). */
   suppression: boolean;
-  status: 'PUBLISHED' | 'PROVISIONAL';
+  /**
+   * PUBLISHED: the document as issued; LIVE: today's figures of a quarter already published (they may differ
+   * from the issued ones); PROVISIONAL: a quarter not published yet.
+   */
+  status: 'PUBLISHED' | 'LIVE' | 'PROVISIONAL';
+  /** When the quarter was published (for LIVE too); null while it is not. */
   publishedAt: string | null;
   generatedAt: string;
   /** When the latest delivery was applied (ISO 8601, UTC); null before any. */
@@ -217,7 +222,14 @@ export async function reportDocument(db: Db, year: number, quarter: number, o: D
         WHERE effective_from <= ${marked.to}::date AND (effective_to IS NULL OR effective_to >= ${marked.to}::date)
         ORDER BY code, effective_from DESC, version DESC`,
   );
-  const publishedAt = o.publishedAt ?? null;
+  // label: report.issued — whether (and when) the quarter was published
+  const issued = o.publishedAt
+    ? []
+    : await rows<{ at: string }>(
+        db,
+        sql`SELECT to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM published_reports WHERE year = ${year} AND quarter = ${quarter}`,
+      );
+  const publishedAt = o.publishedAt ?? issued[0]?.at ?? null;
   return {
     year,
     quarter,
@@ -226,9 +238,9 @@ export async function reportDocument(db: Db, year: number, quarter: number, o: D
     groupBy,
     indicatorGroupBy: iDims,
     suppression: o.suppress,
-    status: publishedAt ? 'PUBLISHED' : 'PROVISIONAL',
+    status: o.publishedAt ? 'PUBLISHED' : publishedAt ? 'LIVE' : 'PROVISIONAL',
     publishedAt,
-    generatedAt: publishedAt ?? (o.now ?? new Date()).toISOString(),
+    generatedAt: o.publishedAt ?? (o.now ?? new Date()).toISOString(),
     dataAsOf: asOf[0]?.at ?? null,
     rulesVersion: REPORT_RULES_VERSION,
     hubVersion,

@@ -151,6 +151,8 @@ describe('the XLSX report', () => {
     const text = wb.getWorksheet(SHEETS.notes)!.getSheetValues().flat().filter((v) => typeof v === 'string').join('\n');
     expect(text).toContain('未应用 not applied');
     expect(text).toContain('暂定 provisional');
+    const live = await read(await reportXlsx(doc({ status: 'LIVE', generatedAt: '2026-05-01T00:00:00.000Z' })));
+    expect(live.getWorksheet(SHEETS.notes)!.getSheetValues().flat().filter((v) => typeof v === 'string').join('\n')).toContain('发布后实时数据 live figures:本季度已于 2026-04-02 09:30');
   });
 });
 

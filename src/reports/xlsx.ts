@@ -81,7 +81,14 @@ function addNotes(wb: ExcelJS.Workbook, doc: ReportDocument, tables: Array<[Sect
   const facts: Array<[string, string]> = [
     ['报表 report', `${doc.year}年第${doc.quarter}季度医疗救助资金使用情况通报 quarterly report ${doc.year} Q${doc.quarter}`],
     ['统计期间 period', `${doc.from} 至 ${doc.to}(按发放日期,北京时间 payment dates, China Standard Time)`],
-    ['状态 status', doc.status === 'PUBLISHED' ? `已发布 published ${cstText(doc.publishedAt)}` : '暂定 provisional(未发布,数据可能变动 not published; figures may change)'],
+    [
+      '状态 status',
+      doc.status === 'PUBLISHED'
+        ? `已发布 published ${cstText(doc.publishedAt)}`
+        : doc.status === 'LIVE'
+          ? `发布后实时数据 live figures:本季度已于 ${cstText(doc.publishedAt)} 发布,本表为生成时的数据,可能与已发布版本不同 may differ from the issued report`
+          : '暂定 provisional(未发布,数据可能变动 not published; figures may change)',
+    ],
     ['数据截至 data as of', `${cstText(doc.dataAsOf)}(最近一次数据报送入库 latest delivery applied)`],
     ['生成时间 generated at', cstText(doc.generatedAt)],
     ['汇总分组 summary grouping', dims(doc.groupBy)],

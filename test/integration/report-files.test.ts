@@ -199,6 +199,10 @@ describe(`the report files (${testDbKind})`, () => {
     expect([toUnit.suppression, toPlatform.suppression]).toEqual([true, undefined]);
     expect(toUnit.totals.personTimes).toBe(toPlatform.totals.personTimes);
     expect(toUnit).toEqual(json);
+    // The platform's download of the published quarter is today's figures, and says so.
+    const live = await reportDocument(database.db, 2026, 2, { suppress: false });
+    expect([live.status, live.publishedAt]).toEqual(['LIVE', '2026-07-02T01:00:00.000Z']);
+    expect(live.totals.personTimes).toBe(json.totals.personTimes + 1);
     const p = await publishedReport(database.db, 2026, 2);
     expect(p!.document!.suppression).toBe(true);
     expect(p!.document!.totals.personTimes).toBe(p!.report.totals.personTimes);
