@@ -1,1 +1,2 @@
-ALTER TABLE "published_reports" ADD COLUMN "document" jsonb;
+ALTER TABLE "published_reports" ADD COLUMN "document" json;--> statement-breakpoint
+ALTER TABLE "published_reports" ADD COLUMN "manifest" json;

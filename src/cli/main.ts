@@ -169,12 +169,13 @@ async function main(argv: string[]): Promise<number> {
       const quarter = intOption(values.quarter, 'quarter');
       const database = await openHubDatabase(config);
       try {
-        const { publishBundle } = await import('../reports/bundle.ts');
+        const { publishBundle } = await import('../reports/publish.ts');
         const os = await import('node:os');
         const r = await publishBundle(database.db, year, quarter, values.out, `cli:${os.userInfo().username}`);
         for (const f of r.files) process.stdout.write(JSON.stringify({ file: f.filename, bytes: f.bytes.length, sha256: f.sha256 }) + '\n');
-        process.stdout.write(JSON.stringify({ year, quarter, published: r.published, out: values.out, files: r.files.length }) + '\n');
-        return 0;
+        process.stdout.write(JSON.stringify({ year, quarter, published: r.published, identical: r.identical, out: values.out, files: r.identical ? r.files.length : 0 }) + '\n');
+        if (!r.identical) process.stderr.write(`the bundle made again differs from the one issued (${r.differing.join(', ')}): this hub renders it differently; nothing written\n`);
+        return r.identical ? 0 : 1;
       } finally {
         await database.close();
       }

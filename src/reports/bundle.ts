@@ -1,17 +1,11 @@
 /**
  * The report's files: one file of a document (XLSX, a CSV section, JSON), and the bundle every member unit
  * receives for a published quarter — the workbook, each CSV section, the JSON and `manifest.json` with the
- * SHA-256 of each — made from the document stored at publication, so it is the same bytes for every unit
- * and every time it is made again.
+ * SHA-256 of each. Rendering only: the same document gives the same bytes (publishing: publish.ts).
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Db } from '../db/client.ts';
-import { HubError, ErrorCode } from '../shared/errors.ts';
 import type { ReportDocument } from './document.ts';
 import { documentCsv, SECTIONS, type Section } from './format.ts';
-import { publishedReport, publishQuarter } from './publish.ts';
 import { reportXlsx } from './xlsx.ts';
 
 export type FileFormat = 'xlsx' | 'csv' | 'json';
@@ -43,9 +37,18 @@ export async function documentFile(doc: ReportDocument, format: FileFormat, sect
 }
 
 /** The distribution bundle of a document: the files and their manifest. */
-export async function bundleFiles(doc: ReportDocument): Promise<ReportFile[]> {
+export interface BundleManifest {
+  report: string;
+  year: number;
+  quarter: number;
+  publishedAt: string | null;
+  suppression: boolean;
+  files: Array<{ name: string; bytes: number; sha256: string }>;
+}
+
+export async function bundleFiles(doc: ReportDocument): Promise<{ files: ReportFile[]; manifest: BundleManifest }> {
   const files = [await documentFile(doc, 'xlsx'), ...(await Promise.all(SECTIONS.map((s) => documentFile(doc, 'csv', s)))), await documentFile(doc, 'json')];
-  const manifest = {
+  const manifest: BundleManifest = {
     report: `${doc.year}年第${doc.quarter}季度医疗救助资金使用情况通报`,
     year: doc.year,
     quarter: doc.quarter,
@@ -53,29 +56,12 @@ export async function bundleFiles(doc: ReportDocument): Promise<ReportFile[]> {
     suppression: doc.suppression,
     files: files.map((f) => ({ name: f.filename, bytes: f.bytes.length, sha256: f.sha256 })),
   };
-  return [...files, file('manifest.json', 'application/json', Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8'))];
+  return { files: [...files, file('manifest.json', 'application/json', Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8'))], manifest };
 }
 
-/** The stored document of a published quarter; NOT_FOUND when it is not published (or published without one). */
-export async function publishedDocument(db: Db, year: number, quarter: number): Promise<ReportDocument> {
-  const p = await publishedReport(db, year, quarter);
-  if (!p) throw new HubError(ErrorCode.NOT_FOUND, `${year} Q${quarter} is not published`, { argument: 'quarter' });
-  if (!p.document) throw new HubError(ErrorCode.NOT_FOUND, `${year} Q${quarter} was published before report documents were kept; its bundle cannot be made`, { argument: 'quarter' });
-  return p.document;
-}
-
-/**
- * `relief-hub publish`: freezes the quarter when it is not published yet (as the mutation does), then writes
- * the bundle into `dir`. A published quarter is not published again: its bundle is made again, byte for byte.
- */
-export async function publishBundle(db: Db, year: number, quarter: number, dir: string, actor: string, now: Date = new Date()): Promise<{ published: boolean; files: ReportFile[] }> {
-  let published = false;
-  if (!(await publishedReport(db, year, quarter))) {
-    await publishQuarter(db, year, quarter, actor, now);
-    published = true;
-  }
-  const files = await bundleFiles(await publishedDocument(db, year, quarter));
-  fs.mkdirSync(dir, { recursive: true });
-  for (const f of files) fs.writeFileSync(path.join(dir, f.filename), f.bytes);
-  return { published, files };
+/** The files of a bundle made again whose bytes are not those issued (or that were not issued at all). */
+export function differingFiles(issued: BundleManifest, made: BundleManifest): string[] {
+  const was = new Map(issued.files.map((f) => [f.name, f.sha256]));
+  const now = new Set(made.files.map((f) => f.name));
+  return [...made.files.filter((f) => was.get(f.name) !== f.sha256).map((f) => f.name), ...issued.files.filter((f) => !now.has(f.name)).map((f) => f.name)];
 }

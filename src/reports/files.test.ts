@@ -5,6 +5,7 @@ import { reportXlsx, SHEETS, YUAN_FORMAT, PERCENT_FORMAT } from './xlsx.ts';
 import { documentCsv } from './format.ts';
 import type { DocIndicator, DocRow, ReportDocument } from './document.ts';
 import { suppressSmallCells } from './suppress.ts';
+import { bundleFiles, differingFiles } from './bundle.ts';
 
 const row = (agency: string, agencyName: string, persons: number, times: number, amount: string, m: Partial<DocRow> = {}): DocRow => ({
   system: null,
@@ -206,4 +207,23 @@ describe('small-cell suppression', () => {
     expect(s.fold).toBeNull();
     expect(s.cells[0]!.folded).toBe(false);
   });
+});
+
+describe('the bundle', () => {
+  it('holds the workbook, one CSV per table, the JSON and a manifest of their SHA-256; a changed file is told apart', async () => {
+    const { files, manifest } = await bundleFiles(doc());
+    expect(files.map((f) => f.filename)).toEqual([
+      'relief-hub-2026Q1.xlsx',
+      'relief-hub-2026Q1-summary.csv',
+      'relief-hub-2026Q1-funds.csv',
+      'relief-hub-2026Q1-indicators.csv',
+      'relief-hub-2026Q1.json',
+      'manifest.json',
+    ]);
+    expect(JSON.parse(files.at(-1)!.bytes.toString('utf8'))).toEqual(manifest);
+    expect(differingFiles(manifest, manifest)).toEqual([]);
+    const other = (await bundleFiles(doc({ rulesVersion: '2027.01' }))).manifest;
+    expect(differingFiles(manifest, other)).toEqual(['relief-hub-2026Q1.xlsx', 'relief-hub-2026Q1.json']);
+    expect(differingFiles(manifest, { ...manifest, files: manifest.files.slice(1) })).toEqual(['relief-hub-2026Q1.xlsx']);
+  }, 30_000);
 });

@@ -92,7 +92,7 @@ describe(`the relief-hub command (${testDbKind})`, () => {
     expect(a.code).toBe(0);
     expect(lastJson(a.stdout)).toMatchObject({ year: 2026, quarter: 1, published: true, files: 6 });
     const b = await cli(['publish', '--year', '2026', '--quarter', '1', '--out', path.join(dir, 'bundle-b')]);
-    expect(lastJson(b.stdout)).toMatchObject({ published: false, files: 6 });
+    expect(lastJson(b.stdout)).toMatchObject({ published: false, identical: true, files: 6 });
     const manifest = fs.readFileSync(path.join(dir, 'bundle-a', 'manifest.json'));
     expect(fs.readFileSync(path.join(dir, 'bundle-b', 'manifest.json')).equals(manifest)).toBe(true);
     expect(JSON.parse(manifest.toString()).files.map((f: { name: string }) => f.name)).toContain('relief-hub-2026Q1.xlsx');

@@ -19,8 +19,7 @@ import { bufferInput, ingestFile } from '../../src/ingest/service.ts';
 import { quarterlyReport, type Dimension } from '../../src/reports/quarterly.ts';
 import { reportDocument } from '../../src/reports/document.ts';
 import { reportXlsx, SHEETS, YUAN_FORMAT } from '../../src/reports/xlsx.ts';
-import { publishBundle } from '../../src/reports/bundle.ts';
-import { publishedReport } from '../../src/reports/publish.ts';
+import { publishBundle, publishedReport } from '../../src/reports/publish.ts';
 import { quarterIndicators } from '../../src/reports/indicators.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { gql, startTestHub, type TestHub } from '../support/hub.ts';
@@ -179,13 +178,14 @@ describe(`the report files (${testDbKind})`, () => {
     expect(manifest.files.map((f) => f.name).sort()).toEqual(names.filter((n) => n !== 'manifest.json'));
     for (const f of manifest.files) expect(crypto.createHash('sha256').update(fs.readFileSync(path.join(a, f.name))).digest('hex')).toBe(f.sha256);
     const json = JSON.parse(fs.readFileSync(path.join(a, 'relief-hub-2026Q2.json'), 'utf8'));
+    expect(Object.keys(json).slice(0, 3)).toEqual(['year', 'quarter', 'from']);
     expect(json).toMatchObject({ year: 2026, quarter: 2, status: 'PUBLISHED', suppression: true, groupBy: ['AGENCY', 'PROGRAM'], generatedAt: '2026-07-02T01:00:00.000Z' });
 
     // New data for the quarter after publication changes the live report, not the bundle.
     await ingest(database, adapterFor('civil-affairs')!, bufferInput('late.csv', civilPaymentFile([{ id: 'LATE-16', person: idNumber(160), amount: '777.00', approved: '2026/5/1', paid: '2026/5/3' }])), { now });
     await new Promise((r) => setTimeout(r, 2100)); // past the ZIP times' two-second resolution
     const again = await publishBundle(database.db, 2026, 2, b, 'test');
-    expect(again.published).toBe(false);
+    expect([again.published, again.identical]).toEqual([false, true]);
     for (const n of names) expect({ file: n, same: fs.readFileSync(path.join(a, n)).equals(fs.readFileSync(path.join(b, n))) }).toEqual({ file: n, same: true });
 
     // A member unit downloading the published quarter gets the same file; the platform's published report stays whole.
@@ -205,6 +205,7 @@ describe(`the report files (${testDbKind})`, () => {
     expect(live.totals.personTimes).toBe(json.totals.personTimes + 1);
     const p = await publishedReport(database.db, 2026, 2);
     expect(p!.document!.suppression).toBe(true);
+    expect(p!.manifest).toEqual(manifest);
     expect(p!.document!.totals.personTimes).toBe(p!.report.totals.personTimes);
     expect(p!.document!.rows.filter((r) => r.persons === 1 || r.persons === 2)).toEqual([]);
   }, 180_000);
