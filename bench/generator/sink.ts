@@ -1,4 +1,5 @@
 /** Streaming output with bounded buffering, in UTF-8 (optionally with BOM) or GB18030. */
+import { setZipEntryTimes } from '../../src/shared/zip.ts';
 import fs from 'node:fs';
 import { once } from 'node:events';
 import iconv from 'iconv-lite';
@@ -53,29 +54,5 @@ export class Sink {
  * entries with the current time, which would make two runs of one seed differ.
  */
 export function fixZipTimes(file: string): void {
-  const buf = fs.readFileSync(file);
-  let eocd = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65_557); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new Error(`${file}: no ZIP end-of-central-directory record`);
-  const time = 0;
-  const date = ((2026 - 1980) << 9) | (10 << 5) | 1;
-  const entries = buf.readUInt16LE(eocd + 10);
-  let off = buf.readUInt32LE(eocd + 16);
-  for (let k = 0; k < entries; k++) {
-    if (buf.readUInt32LE(off) !== 0x02014b50) throw new Error(`${file}: bad central directory entry ${k}`);
-    buf.writeUInt16LE(time, off + 12);
-    buf.writeUInt16LE(date, off + 14);
-    const local = buf.readUInt32LE(off + 42);
-    if (buf.readUInt32LE(local) === 0x04034b50) {
-      buf.writeUInt16LE(time, local + 10);
-      buf.writeUInt16LE(date, local + 12);
-    }
-    off += 46 + buf.readUInt16LE(off + 28) + buf.readUInt16LE(off + 30) + buf.readUInt16LE(off + 32);
-  }
-  fs.writeFileSync(file, buf);
+  fs.writeFileSync(file, setZipEntryTimes(fs.readFileSync(file), new Date('2026-10-01T00:00:00+08:00'), file));
 }

@@ -68,6 +68,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = Object.freeze({
   // Every member unit receives the same report: aggregates, no personal data.
   'Query.quarterlyReport': { roles: ['CASEWORKER', 'PLATFORM', 'AUDITOR'] },
   'Query.publishedQuarterlyReport': { roles: ['CASEWORKER', 'PLATFORM', 'AUDITOR'] },
+  'Query.quarterlyReportFile': { roles: ['CASEWORKER', 'PLATFORM', 'AUDITOR'] },
   'Query.earlyWarnings': {
     roles: ['CASEWORKER', 'PLATFORM'],
     check: (args, p) => {

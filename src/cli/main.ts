@@ -33,8 +33,12 @@ Commands:
   demo [--persons N] [--seed S]       load a small synthetic province
   generate --persons N --seed S --out DIR [--corrections]
                                       write a synthetic province in the twelve formats and expected.json
-  report --year Y --quarter Q --format json|csv [--group-by AGENCY,COUNTY,…]
-                                      the quarterly report on stdout
+  report --year Y --quarter Q --format json|csv|xlsx [--group-by AGENCY,COUNTY,…] [--section summary|funds|indicators]
+         [--suppress] [--out FILE]    the quarterly report on stdout (or into FILE; xlsx needs --out); whole figures
+                                      unless --suppress (small cells as member units receive them)
+  publish --year Y --quarter Q --out DIR
+                                      freeze an ended quarter (once) and write the bundle every member unit receives
+                                      (XLSX, CSVs, JSON, manifest.json); a published quarter's bundle is made again as it was
   token --role R [--agency A] [--county C] [--system S] [--sub S] [--ttl 8h]
                                       print a bearer token signed with this hub's key
   systems                             list the source systems and their programs
@@ -127,18 +131,62 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'report': {
-      const { values } = parseArgs({ args: rest, options: { year: { type: 'string' }, quarter: { type: 'string' }, format: { type: 'string', default: 'json' }, 'group-by': { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          year: { type: 'string' },
+          quarter: { type: 'string' },
+          format: { type: 'string', default: 'json' },
+          'group-by': { type: 'string' },
+          section: { type: 'string', default: 'summary' },
+          out: { type: 'string' },
+          suppress: { type: 'boolean' },
+        },
+      });
       const format = values.format;
-      if (format !== 'json' && format !== 'csv') throw new UsageError('--format must be json or csv');
+      if (format !== 'json' && format !== 'csv' && format !== 'xlsx') throw new UsageError('--format must be json, csv or xlsx');
+      if (format === 'xlsx' && !values.out) throw new UsageError('--format xlsx needs --out FILE');
       const groupBy = (values['group-by'] ?? '').split(',').map((d) => d.trim().toUpperCase()).filter(Boolean);
-      const { DIMENSIONS, quarterlyReport } = await import('../reports/quarterly.ts');
-      const { reportCsv, reportJson } = await import('../reports/format.ts');
+      const { DIMENSIONS } = await import('../reports/quarterly.ts');
+      const { SECTIONS } = await import('../reports/format.ts');
+      const { reportDocument } = await import('../reports/document.ts');
+      const { documentFile } = await import('../reports/bundle.ts');
       for (const d of groupBy) if (!(DIMENSIONS as readonly string[]).includes(d)) throw new UsageError(`--group-by takes ${DIMENSIONS.join(', ')}; got ${d}`);
+      const section = values.section as (typeof SECTIONS)[number];
+      if (!SECTIONS.includes(section)) throw new UsageError(`--section takes ${SECTIONS.join(', ')}; got ${values.section}`);
+      const year = intOption(values.year, 'year');
+      const quarter = intOption(values.quarter, 'quarter');
       const database = await openHubDatabase(config);
       try {
-        const report = await quarterlyReport(database.db, intOption(values.year, 'year'), intOption(values.quarter, 'quarter'), groupBy as never);
-        process.stdout.write(format === 'csv' ? reportCsv(report) : JSON.stringify(reportJson(report), null, 2) + '\n');
+        // The operator's report is whole; --suppress gives what member units would see.
+        const doc = await reportDocument(database.db, year, quarter, { groupBy: groupBy as never, suppress: !!values.suppress });
+        const f = await documentFile(doc, format, section);
+        if (values.out) {
+          const fs = await import('node:fs');
+          fs.writeFileSync(values.out, f.bytes);
+          process.stdout.write(JSON.stringify({ out: values.out, bytes: f.bytes.length, sha256: f.sha256 }) + '\n');
+        } else {
+          process.stdout.write(f.bytes);
+        }
         return 0;
+      } finally {
+        await database.close();
+      }
+    }
+    case 'publish': {
+      const { values } = parseArgs({ args: rest, options: { year: { type: 'string' }, quarter: { type: 'string' }, out: { type: 'string' } } });
+      if (!values.out) throw new UsageError('--out DIR is required');
+      const year = intOption(values.year, 'year');
+      const quarter = intOption(values.quarter, 'quarter');
+      const database = await openHubDatabase(config);
+      try {
+        const { publishBundle } = await import('../reports/publish.ts');
+        const os = await import('node:os');
+        const r = await publishBundle(database.db, year, quarter, values.out, `cli:${os.userInfo().username}`);
+        for (const f of r.files) process.stdout.write(JSON.stringify({ file: f.filename, bytes: f.bytes.length, sha256: f.sha256 }) + '\n');
+        process.stdout.write(JSON.stringify({ year, quarter, published: r.published, identical: r.identical, out: values.out, files: r.identical ? r.files.length : 0 }) + '\n');
+        if (!r.identical) process.stderr.write(`the bundle made again differs from the one issued (${r.differing.join(', ')}): this hub renders it differently; nothing written\n`);
+        return r.identical ? 0 : 1;
       } finally {
         await database.close();
       }

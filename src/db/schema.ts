@@ -12,6 +12,7 @@ import {
   date,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -589,6 +590,13 @@ export const publishedReports = pgTable(
     report: jsonb('report').notNull(),
     publishedAt: at('published_at').notNull().defaultNow(),
     publishedBy: text('published_by').notNull(),
+    /**
+     * The report document as distributed (small cells suppressed): every file of the bundle is rendered from it.
+     * `json`, not `jsonb`: kept as written, key order included, so the JSON file is made again byte for byte.
+     */
+    document: json('document'),
+    /** The bundle's manifest as issued (each file's SHA-256): a bundle made again is checked against it. */
+    manifest: json('manifest'),
   },
   (t) => [primaryKey({ columns: [t.year, t.quarter] })],
 );

@@ -21,7 +21,7 @@ export interface EligibilityAnswer {
 }
 
 /** Social channels: their grants are not the "public aid already counted" of the charity rule. */
-const SOCIAL_CHANNELS = ['red-cross', 'charity'];
+export const SOCIAL_CHANNELS = ['red-cross', 'charity'];
 
 interface Subject {
   id: number;

@@ -4,14 +4,18 @@
  * is not a silent change: later reports list it as adjustments — the live figures of the published quarter
  * less the issued ones, row by row.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { reportJson } from './format.ts';
 import { quarterlyReport, quarterRange, type Dimension } from './quarterly.ts';
+import { DEFAULT_GROUPING, reportDocument, type ReportDocument } from './document.ts';
+import { bundleFiles, differingFiles, type BundleManifest, type ReportFile } from './bundle.ts';
 
 export type ReportJson = ReturnType<typeof reportJson>;
-export const PUBLISHED_GROUPING: Dimension[] = ['AGENCY', 'PROGRAM'];
+export const PUBLISHED_GROUPING: Dimension[] = DEFAULT_GROUPING;
 
 export interface Published {
   year: number;
@@ -20,17 +24,21 @@ export interface Published {
   report: ReportJson;
   publishedAt: string;
   publishedBy: string;
+  /** The document every member unit received (small cells suppressed); null for quarters published before it was kept. */
+  document: ReportDocument | null;
+  /** The manifest of the bundle as issued. */
+  manifest: BundleManifest | null;
 }
 
 export async function publishedReport(db: Db, year: number, quarter: number): Promise<Published | null> {
   // label: report.published
-  const r = await rows<{ year: number; quarter: number; group_by: string[]; report: ReportJson; at: string; by: string }>(
+  const r = await rows<{ year: number; quarter: number; group_by: string[]; report: ReportJson; at: string; by: string; document: ReportDocument | null; manifest: BundleManifest | null }>(
     db,
-    sql`SELECT year, quarter, group_by, report, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, published_by AS by
+    sql`SELECT year, quarter, group_by, report, document, manifest, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, published_by AS by
         FROM published_reports WHERE year = ${year} AND quarter = ${quarter}`,
   );
   const x = r[0];
-  return x ? { year: Number(x.year), quarter: Number(x.quarter), groupBy: x.group_by, report: x.report, publishedAt: x.at, publishedBy: x.by } : null;
+  return x ? { year: Number(x.year), quarter: Number(x.quarter), groupBy: x.group_by, report: x.report, publishedAt: x.at, publishedBy: x.by, document: x.document, manifest: x.manifest } : null;
 }
 
 export async function publishQuarter(db: Db, year: number, quarter: number, actor: string, now: Date = new Date()): Promise<Published> {
@@ -40,10 +48,16 @@ export async function publishQuarter(db: Db, year: number, quarter: number, acto
   }
   if (await publishedReport(db, year, quarter)) throw new HubError(ErrorCode.BAD_USER_INPUT, `${year} Q${quarter} is already published`, { argument: 'quarter' });
   const report = reportJson(await quarterlyReport(db, year, quarter, PUBLISHED_GROUPING));
+  // The publication instant is the document's "generated at" and the files' time stamps (kept to the millisecond,
+  // as the database keeps it), so that the bundle can be made again byte for byte.
+  const publishedAt = new Date(Math.floor(now.getTime())).toISOString();
+  const document = await reportDocument(db, year, quarter, { groupBy: PUBLISHED_GROUPING, suppress: true, publishedAt });
+  const { manifest } = await bundleFiles(document);
   // label: report.publish
   await db.execute(sql`
-    INSERT INTO published_reports (year, quarter, group_by, report, published_by)
-    VALUES (${year}, ${quarter}, ${`{${PUBLISHED_GROUPING.join(',')}}`}::text[], ${JSON.stringify(report)}::jsonb, ${actor})`);
+    INSERT INTO published_reports (year, quarter, group_by, report, published_by, published_at, document, manifest)
+    VALUES (${year}, ${quarter}, ${`{${PUBLISHED_GROUPING.join(',')}}`}::text[], ${JSON.stringify(report)}::jsonb, ${actor},
+            ${publishedAt}::timestamptz, ${JSON.stringify(document)}::json, ${JSON.stringify(manifest)}::json)`);
   return (await publishedReport(db, year, quarter))!;
 }
 
@@ -94,4 +108,40 @@ export async function adjustmentsBefore(db: Db, year: number, quarter: number): 
     }
   }
   return out;
+}
+
+/** The stored document of a published quarter; NOT_FOUND when it is not published (or published without one). */
+export async function publishedDocument(db: Db, year: number, quarter: number): Promise<Published & { document: ReportDocument }> {
+  const p = await publishedReport(db, year, quarter);
+  if (!p) throw new HubError(ErrorCode.NOT_FOUND, `${year} Q${quarter} is not published`, { argument: 'quarter' });
+  if (!p.document) throw new HubError(ErrorCode.NOT_FOUND, `${year} Q${quarter} was published before report documents were kept; its bundle cannot be made`, { argument: 'quarter' });
+  return p as Published & { document: ReportDocument };
+}
+
+/**
+ * `relief-hub publish`: freezes the quarter when it is not published yet (as the mutation does), then writes
+ * the bundle into `dir`. A published quarter is not published again: its bundle is made again from the stored
+ * document and checked against the manifest as issued; `identical` is false (and nothing is written) when this
+ * version of the hub renders it differently.
+ */
+export async function publishBundle(
+  db: Db,
+  year: number,
+  quarter: number,
+  dir: string,
+  actor: string,
+  now: Date = new Date(),
+): Promise<{ published: boolean; identical: boolean; files: ReportFile[]; differing: string[] }> {
+  let published = false;
+  if (!(await publishedReport(db, year, quarter))) {
+    await publishQuarter(db, year, quarter, actor, now);
+    published = true;
+  }
+  const p = await publishedDocument(db, year, quarter);
+  const { files, manifest } = await bundleFiles(p.document);
+  const differing = differingFiles(p.manifest ?? manifest, manifest);
+  if (differing.length > 0) return { published, identical: false, files, differing };
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of files) fs.writeFileSync(path.join(dir, f.filename), f.bytes);
+  return { published, identical: true, files, differing };
 }

@@ -105,32 +105,70 @@ function toRow(r: RawRow): ReportRow {
   };
 }
 
-export async function quarterlyReport(db: Db, year: number, quarter: number, groupBy: Dimension[] = []): Promise<QuarterlyReport> {
-  const { from, to } = quarterRange(year, quarter);
-  const dims = [...new Set(groupBy)];
-  await ensureAccounts(db);
-  // The region of each county code seen, from the one table of divisions (src/identity/regions.ts).
+/**
+ * A person's recipient category on a day: the highest status held that day in the one order of src/codes.ts
+ * (就高不重复), or NONE. Every report figure by category uses this expression.
+ */
+export function categoryOn(personId: SQL, day: SQL): SQL {
+  return sql`COALESCE((SELECT s.category FROM statuses s WHERE s.person_id = ${personId} AND s.valid_from <= ${day}
+                  AND (s.valid_to IS NULL OR s.valid_to >= ${day})
+                ORDER BY array_position(${A([...STATUS_CATEGORIES])}::text[], s.category) LIMIT 1), 'NONE')`;
+}
+
+/** The regions of every county code seen, from the one table of divisions (src/identity/regions.ts), as a CTE body. */
+export async function regionsTable(db: Db): Promise<SQL> {
   // label: report.county-codes
   const codes = (await rows<{ c: string | null }>(db, sql`SELECT DISTINCT county_code AS c FROM persons`)).map((r) => r.c ?? '');
+  return sql`SELECT * FROM unnest(${A(codes)}::text[], ${A(codes.map(reportCounty))}::text[], ${A(codes.map(cityOf))}::text[]) AS r(code, county, city)`;
+}
+
+/** The quarter's aid records with their dimensions, as the CTEs `regions`, `agencies` and `b`. */
+async function aidBase(db: Db, from: string, to: string): Promise<SQL> {
   const systems = adapters.map((a) => a.code);
-  const base = sql`
-    WITH regions AS (
-      SELECT * FROM unnest(${A(codes)}::text[], ${A(codes.map(reportCounty))}::text[], ${A(codes.map(cityOf))}::text[]) AS r(code, county, city)
-    ),
+  return sql`
+    WITH regions AS (${await regionsTable(db)}),
     agencies AS (SELECT * FROM unnest(${A(systems)}::text[], ${A(adapters.map((a) => a.agency))}::text[]) AS g(system, agency)),
     b AS (
       SELECT a.person_id, a.system, g.agency, a.program, a.amount_fen, a.excess_fen, a.duplicate_of,
         (a.duplicate_of IS NULL AND a.status <> 'REVERSED') AS counts,
         COALESCE(r.county, 'COUNTY_UNKNOWN') AS county, COALESCE(r.city, 'COUNTY_UNKNOWN') AS city,
-        COALESCE((SELECT s.category FROM statuses s WHERE s.person_id = a.person_id AND s.valid_from <= a.paid_on
-                    AND (s.valid_to IS NULL OR s.valid_to >= a.paid_on)
-                  ORDER BY array_position(${A([...STATUS_CATEGORIES])}::text[], s.category) LIMIT 1), 'NONE') AS category
+        ${categoryOn(sql`a.person_id`, sql`a.paid_on`)} AS category
       FROM aid_records a
       JOIN persons p ON p.id = a.person_id
       LEFT JOIN regions r ON r.code = COALESCE(p.county_code, '')
       LEFT JOIN agencies g ON g.system = a.system
       WHERE a.paid_on >= ${from}::date AND a.paid_on <= ${to}::date
     )`;
+}
+
+/** A condition that the CTE row `b` falls in one of the groups `keys` (values of `dims`, in order). */
+export function inGroups(alias: string, dims: readonly Dimension[], keys: ReadonlyArray<ReadonlyArray<string | null>>): SQL {
+  if (dims.length === 0) return sql`true`;
+  const cols = dims.map((_, i) => sql.raw(`c${i}`));
+  const arrays = sql.join(
+    dims.map((_, i) => sql`${A(keys.map((k) => k[i] ?? null))}::text[]`),
+    sql`, `,
+  );
+  const match = sql.join(
+    dims.map((d, i) => sql`${sql.raw(`${alias}.${d.toLowerCase()}`)} IS NOT DISTINCT FROM k.${cols[i]}`),
+    sql` AND `,
+  );
+  return sql`EXISTS (SELECT 1 FROM unnest(${arrays}) AS k(${sql.join(cols, sql`, `)}) WHERE ${match})`;
+}
+
+/** Distinct persons with counted aid in the quarter over the given groups together (for folding small cells). */
+export async function personsInGroups(db: Db, year: number, quarter: number, dims: readonly Dimension[], keys: ReadonlyArray<ReadonlyArray<string | null>>): Promise<number> {
+  const { from, to } = quarterRange(year, quarter);
+  // label: report.persons-in-groups
+  const r = await rows<{ n: number }>(db, sql`${await aidBase(db, from, to)} SELECT count(DISTINCT b.person_id) FILTER (WHERE b.counts)::int AS n FROM b WHERE ${inGroups('b', dims, keys)}`);
+  return Number(r[0]!.n);
+}
+
+export async function quarterlyReport(db: Db, year: number, quarter: number, groupBy: Dimension[] = []): Promise<QuarterlyReport> {
+  const { from, to } = quarterRange(year, quarter);
+  const dims = [...new Set(groupBy)];
+  await ensureAccounts(db);
+  const base = await aidBase(db, from, to);
   // label: report.rows — the groups and the totals in one pass over the quarter's aid (grouping sets)
   let grouped: RawRow[] = [];
   let totals: RawRow;

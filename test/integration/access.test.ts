@@ -62,6 +62,7 @@ const OPERATIONS: Record<string, { query: string; variables?: Record<string, unk
   'Query.accessLog': { query: '{ accessLog { totalCount } }' },
   'Query.quarterlyReport': { query: '{ quarterlyReport(year: 2026, quarter: 1, groupBy: [AGENCY]) { totals { amount } } }' },
   'Query.publishedQuarterlyReport': { query: '{ publishedQuarterlyReport(year: 2026, quarter: 1) { publishedAt } }' },
+  'Query.quarterlyReportFile': { query: '{ quarterlyReportFile(year: 2026, quarter: 1, format: CSV) { sha256 } }' },
   'Query.earlyWarnings': { query: '{ earlyWarnings { totalCount } }' },
   'Query.policies': { query: '{ policies { code version } }' },
   'Query.policy': { query: '{ policy(code: "CHARITY_GENERAL_HARDSHIP") { version } }' },

@@ -81,6 +81,23 @@ describe(`the relief-hub command (${testDbKind})`, () => {
     expect(bad.code).toBe(1);
   }, 120_000);
 
+  it('writes the report as XLSX, and publish writes the bundle, the same bytes when made again', async () => {
+    const xlsx = path.join(dir, 'q1.xlsx');
+    const r = await cli(['report', '--year', '2026', '--quarter', '1', '--format', 'xlsx', '--out', xlsx, '--group-by', 'city,category']);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(xlsx).subarray(0, 2).toString()).toBe('PK');
+    expect(JSON.parse(r.stdout).sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect((await cli(['report', '--year', '2026', '--quarter', '1', '--format', 'xlsx'])).code).toBe(1);
+    const a = await cli(['publish', '--year', '2026', '--quarter', '1', '--out', path.join(dir, 'bundle-a')]);
+    expect(a.code).toBe(0);
+    expect(lastJson(a.stdout)).toMatchObject({ year: 2026, quarter: 1, published: true, files: 6 });
+    const b = await cli(['publish', '--year', '2026', '--quarter', '1', '--out', path.join(dir, 'bundle-b')]);
+    expect(lastJson(b.stdout)).toMatchObject({ published: false, identical: true, files: 6 });
+    const manifest = fs.readFileSync(path.join(dir, 'bundle-a', 'manifest.json'));
+    expect(fs.readFileSync(path.join(dir, 'bundle-b', 'manifest.json')).equals(manifest)).toBe(true);
+    expect(JSON.parse(manifest.toString()).files.map((f: { name: string }) => f.name)).toContain('relief-hub-2026Q1.xlsx');
+  }, 180_000);
+
   it('refuses an unknown system naming the known ones, with exit 1', async () => {
     const r = await cli(['ingest', 'tax-office', path.join(dir, 'x.csv')]);
     expect(r.code).toBe(1);

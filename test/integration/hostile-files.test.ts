@@ -5,6 +5,7 @@
  * (never an out-of-memory abort, never a crash). Then some of them through the `ingest` mutation: the server
  * answers each with a summary, the same one as the command line, and goes on serving.
  */
+import { asRole, OWNER_ROLE, SERVING_ROLE } from '../support/pg-cluster.ts';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,17 +56,20 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-hostile-'));
   env = { ...(process.env as Record<string, string>), LOG_LEVEL: 'silent' };
   delete env.DATABASE_URL;
+  delete env.DATABASE_OWNER_URL;
   delete env.INGEST_LIMITS;
   if (testDbKind === 'postgres') {
     const base = inject('databaseUrl');
     const admin = new pg.Client({ connectionString: base });
     await admin.connect();
     await admin.query('DROP DATABASE IF EXISTS relief_hostile');
-    await admin.query('CREATE DATABASE relief_hostile');
+    await admin.query(`CREATE DATABASE relief_hostile OWNER ${OWNER_ROLE}`);
     await admin.end();
     const url = new URL(base);
     url.pathname = '/relief_hostile';
-    env.DATABASE_URL = url.toString();
+    // As in production: migrations as the owner, the hub serving as a role that owns nothing.
+    env.DATABASE_URL = asRole(url.toString(), SERVING_ROLE);
+    env.DATABASE_OWNER_URL = asRole(url.toString(), OWNER_ROLE);
   } else {
     env.DATA_DIR = path.join(dir, 'data');
   }

@@ -10,7 +10,8 @@ import { adapterFor } from '../../adapters/index.ts';
 import { ingest } from '../../src/ingest/pipeline.ts';
 import { bufferInput, ingestFile } from '../../src/ingest/service.ts';
 import { quarterlyReport, type ReportRow } from '../../src/reports/quarterly.ts';
-import { reportCsv } from '../../src/reports/format.ts';
+import { documentCsv } from '../../src/reports/format.ts';
+import { reportDocument } from '../../src/reports/document.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { gql, startTestHub, type TestHub } from '../support/hub.ts';
 import { deliveryOrder } from '../support/order.ts';
@@ -99,9 +100,11 @@ describe(`the quarterly report (${testDbKind})`, () => {
     const direct = await quarterlyReport(database.db, 2026, 1, ['AGENCY']);
     expect(g.body.data!.quarterlyReport.totals.personTimes).toBe(direct.totals.personTimes);
     expect(g.body.data!.quarterlyReport.funds.length).toBeGreaterThan(10);
-    const csv = reportCsv(direct);
+    const csv = documentCsv(await reportDocument(database.db, 2026, 1, { groupBy: ['AGENCY'], suppress: false }), 'summary');
     expect(csv.charCodeAt(0)).toBe(0xfeff);
-    expect(csv.split('\r\n')[1]).toBe('部门 agency,人数 persons,人次 personTimes,救助金额(元) amount,重复笔数 duplicateCount,重复金额(元) duplicateAmount,超额救助(元) excess');
+    expect(csv.slice(1).split('\r\n')[0]).toBe(
+      '部门代码 agency,部门 agencyName,救助人数 persons,救助人次 personTimes,救助金额(元) amount,剔除重复上报笔数 duplicateCount,剔除重复上报金额(元) duplicateAmount,超额救助(元) excess',
+    );
     const bad = await gql(hub.url, '{ quarterlyReport(year: 2026, quarter: 5) { totals { amount } } }');
     expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });

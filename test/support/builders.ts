@@ -71,6 +71,8 @@ export interface SettlementRow {
   basic?: number;
   critical?: number;
   maf?: number;
+  /** policy-scope cost, yuan (default: the total) */
+  scope?: number;
 }
 
 /** A medical-insurance settlement feed (NDJSON). */
@@ -91,7 +93,7 @@ export function settlementFile(rows: SettlementRow[]): Buffer {
       enddate: r.discharged ?? '2026-01-12',
       diag_code: 'C50.9',
       medfee_sumamt: `${total}.00`,
-      inscp_scp_amt: `${total}.00`,
+      inscp_scp_amt: `${r.scope ?? total}.00`,
       hifp_pay: `${basic}.00`,
       hifmi_pay: `${critical}.00`,
       hifob_pay: '0',
