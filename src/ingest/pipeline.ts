@@ -136,6 +136,13 @@ function personsOf(facts: Fact[]): PersonRef[] {
   return out;
 }
 
+/** The keys of the statuses a source implies through its payments (derived keys), for the records given. */
+function statusKeysOf(entries: Array<[string, { facts: Fact[] }]>): string[] {
+  const out: string[] = [];
+  for (const [, a] of entries) for (const f of a.facts) if (f.kind === 'status' && f.derivedKey) out.push(f.derivedKey);
+  return out;
+}
+
 /** An identity once established for a record is never lost to a later delivery that lacks it (rule 1). */
 function carryIdentity(facts: Fact[], identity: string | null): void {
   if (identity === null) return;
@@ -235,6 +242,14 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
   if (apply.size === 0) return;
 
   const entries = [...apply.entries()];
+  // A correction changes everything it touches, the old side too: what the records said before (their persons,
+  // stays, vouchers, households) is re-derived along with what they say now.
+  const before = updated.size > 0 ? await store.stateBefore(tx, system, [...updated], statusKeysOf(entries.filter(([r]) => updated.has(r)))) : null;
+  if (before) {
+    for (const p of before.persons) scope.addPerson(p);
+    for (const s of before.settlements) scope.addSettlement(s);
+    for (const v of before.vouchers) scope.addVoucher(v);
+  }
   const refs = await store.storeVersions(
     tx,
     system,
@@ -246,7 +261,7 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
   const pid = (p: PersonRef) => personIds.get(refKey(p))!;
   for (const id of personIds.values()) scope.addPerson(id);
 
-  const residences: Parameters<typeof store.applyResidences>[1] = [];
+  const residences: Parameters<typeof store.applyResidences>[2] = [];
   const memberships: Parameters<typeof store.applyMemberships>[2] = [];
   const statuses: Parameters<typeof store.applyStatuses>[2] = [];
   const settlements: Parameters<typeof store.applySettlements>[1] = [];
@@ -290,11 +305,18 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
       }
     }
   }
-  await store.applyResidences(tx, residences);
+  await store.applyResidences(tx, system, residences);
   await store.applyMemberships(tx, system, memberships);
+  // Counties and households follow from the records' current statements, for the persons and households
+  // they name now and named before.
+  const residents = new Set([...residences.map((r) => r.personId), ...(before?.persons ?? [])]);
+  await store.deriveCounties(tx, [...residents]);
+  const members = new Set([...memberships.map((m) => m.personId), ...(before?.persons ?? [])]);
+  const householdKeys = new Set([...memberships.map((m) => m.householdKey), ...(before?.households ?? [])]);
+  await store.deriveHouseholds(tx, [...members], [...householdKeys]);
   await store.applyStatuses(tx, system, statuses);
   await store.applySettlements(tx, settlements, settlementHashes);
-  await store.applyRefunds(tx, refunds);
+  await store.applyRefunds(tx, refunds, before?.settlements ?? []);
   await store.applyAid(tx, system, aid, aidHashes, updated);
   const fund = adapter.programs[0] ? fundCodeOf(adapter.programs[0].code) : `FUND:${system}`;
   await store.applyDonations(tx, system, fund, donations, donationHashes);

@@ -13,7 +13,7 @@ import { A, rows, type Db } from '../db/client.ts';
 import { adapters } from '../../adapters/index.ts';
 import { cityOf, reportCounty } from '../identity/regions.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
-import { STATUS_CATEGORIES } from '../codes.ts';
+import { categoryRank, countsSql } from '../shared/rules.ts';
 import { ensureAccounts } from '../ledger/store.ts';
 
 export const DIMENSIONS = ['SYSTEM', 'AGENCY', 'PROGRAM', 'COUNTY', 'CITY', 'CATEGORY'] as const;
@@ -120,11 +120,11 @@ export async function quarterlyReport(db: Db, year: number, quarter: number, gro
     agencies AS (SELECT * FROM unnest(${A(systems)}::text[], ${A(adapters.map((a) => a.agency))}::text[]) AS g(system, agency)),
     b AS (
       SELECT a.person_id, a.system, g.agency, a.program, a.amount_fen, a.excess_fen, a.duplicate_of,
-        (a.duplicate_of IS NULL AND a.status <> 'REVERSED') AS counts,
+        ${countsSql('a')} AS counts,
         COALESCE(r.county, 'COUNTY_UNKNOWN') AS county, COALESCE(r.city, 'COUNTY_UNKNOWN') AS city,
         COALESCE((SELECT s.category FROM statuses s WHERE s.person_id = a.person_id AND s.valid_from <= a.paid_on
                     AND (s.valid_to IS NULL OR s.valid_to >= a.paid_on)
-                  ORDER BY array_position(${A([...STATUS_CATEGORIES])}::text[], s.category) LIMIT 1), 'NONE') AS category
+                  ORDER BY ${categoryRank(sql`s.category`)} LIMIT 1), 'NONE') AS category
       FROM aid_records a
       JOIN persons p ON p.id = a.person_id
       LEFT JOIN regions r ON r.code = COALESCE(p.county_code, '')

@@ -14,7 +14,7 @@ import { Scope } from '../overlap/derive.ts';
 import { applyConsequences } from '../overlap/consequences.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 
-export const REVIEW_KINDS = ['DUPLICATE', 'VOUCHER_CONFLICT', 'SUSPECTED_DUPLICATE', 'SETTLEMENT_PERSON_MISMATCH'] as const;
+export const REVIEW_KINDS = ['DUPLICATE', 'VOUCHER_CONFLICT', 'SUSPECTED_DUPLICATE', 'SETTLEMENT_PERSON_MISMATCH', 'REFUNDED_SETTLEMENT'] as const;
 export type ReviewKind = (typeof REVIEW_KINDS)[number];
 export type Decision = 'CONFIRM' | 'DISMISS';
 
