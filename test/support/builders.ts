@@ -71,11 +71,16 @@ export interface SettlementRow {
   basic?: number;
   critical?: number;
   maf?: number;
+  /** A refund line cancelling the settlement named here (its own id is `id`). */
+  refundOf?: string;
 }
 
 /** A medical-insurance settlement feed (NDJSON). */
 export function settlementFile(rows: SettlementRow[]): Buffer {
   const lines = rows.map((r) => {
+    if (r.refundOf) {
+      return JSON.stringify({ setl_id: r.id, certno: r.person, psn_name: '某某', refd_setl_flag: '1', init_setl_id: r.refundOf, medfee_sumamt: '-1.00', setl_time: '2026-02-20T10:00:00+08:00' });
+    }
     const total = r.total ?? 50000;
     const basic = r.basic ?? 25000;
     const critical = r.critical ?? 5000;
@@ -102,4 +107,19 @@ export function settlementFile(rows: SettlementRow[]): Buffer {
     });
   });
   return Buffer.from(lines.join('\n') + '\n', 'utf8');
+}
+
+export interface GrantRow {
+  id: string;
+  person: string;
+  amount?: string;
+  date?: string;
+  voucher?: string;
+  settlement?: string;
+}
+
+/** A charity federation file of grants to patients (CSV, UTF-8). */
+export function charityGrantFile(rows: GrantRow[]): Buffer {
+  const lines = rows.map((r) => `救助,${r.id},某某,${r.person},${r.amount ?? '1000.00'},${r.date ?? '2026-02-10'},${r.voucher ?? ''},${r.settlement ?? ''},大病救助`);
+  return Buffer.from(['类型,编号,对方名称,身份证号,金额,日期,凭证号,结算单号,项目', ...lines].join('\n') + '\n', 'utf8');
 }
