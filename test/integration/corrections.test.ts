@@ -155,12 +155,14 @@ describe(`corrections change everything they touch (${testDbKind})`, () => {
 
   it("7. a status re-sent with a corrected county (行政区划) changes the person's county", async () => {
     const st = (county: string, name: string): Delivery => ['civil-affairs', name, civilStatusFile([{ householder: P, member: P, county }])];
-    await deliver(...st('460106', 'a.csv'));
-    await expectReplayEquivalent([st('460106', 'a.csv'), st('460107', 'b.csv')], [st('460107', 'b.csv')]);
-    expect((await state()).persons.find((p) => p.k === P)!.county).toBe('460107');
+    // From the larger code to the smaller one, on the same 认定日期: the correction wins, not the larger code.
+    await deliver(...st('469027', 'a.csv'));
+    expect((await state()).persons.find((p) => p.k === P)!.county).toBe('469027');
+    await expectReplayEquivalent([st('469027', 'a.csv'), st('460106', 'b.csv')], [st('460106', 'b.csv')]);
+    expect((await state()).persons.find((p) => p.k === P)!.county).toBe('460106');
   });
 
-  it("8. an aid record moved to another person opens the new person's household warning", async () => {
+  it("8. an aid record moved to another person opens the new person's household warning (a duplicate group it joins)", async () => {
     // Q's household: low-income, income 10000; Q's stay B = 19000 is covered by Y until X (same voucher and
     // amount, paid earlier, no stay) becomes Q's: then X is the primary and Y a duplicate, and the stay is uncovered.
     const status: Delivery = ['civil-affairs', 'st.csv', civilStatusFile([{ householder: Q, member: Q, category: '低保边缘', income: '10000' }])];
@@ -174,6 +176,19 @@ describe(`corrections change everything they touch (${testDbKind})`, () => {
     expect(await openWarnings()).toEqual([]);
     await expectReplayEquivalent([status, stay, y, x(P, 'x1.csv'), x(Q, 'x2.csv')], [status, stay, y, x(Q, 'x2.csv')]);
     expect((await aidRow('charity', 'Y-1')).dup).toBe('X-1');
+    expect(await openWarnings()).toEqual([{ kind: 'RETURN_TO_POVERTY_RISK', key: `civil:${Q}` }]);
+  });
+
+  it('8. an aid record moved to another person opens the warning of the household whose stay it no longer covers', async () => {
+    const status: Delivery = ['civil-affairs', 'st.csv', civilStatusFile([{ householder: Q, member: Q, category: '低保边缘', income: '10000' }])];
+    const stay: Delivery = ['medical-insurance', 's.ndjson', settlementFile([{ id: 'S-Q', person: Q, maf: 1000 }])]; // B = 19000
+    const x = (person: string, name: string): Delivery => ['civil-affairs', name, civilPaymentFile([{ id: 'X-1', person, amount: '19000.00', settlement: 'S-Q' }])];
+    await deliver(...status);
+    await deliver(...stay);
+    await deliver(...x(Q, 'x1.csv'));
+    expect(await openWarnings()).toEqual([]);
+    await expectReplayEquivalent([status, stay, x(Q, 'x1.csv'), x(P, 'x2.csv')], [status, stay, x(P, 'x2.csv')]);
+    expect((await aidRow('civil-affairs', 'X-1')).flags).toEqual(['SETTLEMENT_PERSON_MISMATCH']);
     expect(await openWarnings()).toEqual([{ kind: 'RETURN_TO_POVERTY_RISK', key: `civil:${Q}` }]);
   });
 
