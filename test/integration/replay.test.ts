@@ -1,7 +1,8 @@
 /**
  * Replay equivalence (domain.md "Corrections change everything they touch"): after any sequence of
  * deliveries, in any order, with corrections of every kind — records moved between persons, stays,
- * vouchers and households; refunds and corrected refunds; county and income changes; reversals; stale copies
+ * vouchers and households; refunds and corrected refunds; county and income changes; reversals; unidentified
+ * emergency patients identified later (a merge) and corrected to another person; stale copies
  * of superseded versions — every derived fact and the quarterly report rows equal what a fresh database fed
  * only the current version of every record holds. The sequence goes through the real formats and the ingest
  * path, file by file or as one `load` (ingestBatch); review decisions taken at the end are taken alike on both.
@@ -17,7 +18,7 @@ import { ingest, ingestBatch, inputSource } from '../../src/ingest/pipeline.ts';
 import { bufferInput } from '../../src/ingest/service.ts';
 import { openItems, resolveReview, itemId, type ReviewKind } from '../../src/review/service.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
-import { charityGrantFile, civilPaymentFile, civilStatusFile, idNumber, settlementFile, type GrantRow, type PaymentRow, type SettlementRow, type StatusRow } from '../support/builders.ts';
+import { charityGrantFile, civilPaymentFile, civilStatusFile, emergencyFile, idNumber, settlementFile, type EmergencyRow, type GrantRow, type PaymentRow, type SettlementRow, type StatusRow } from '../support/builders.ts';
 import { derivedState } from '../support/replay.ts';
 
 let database: Database;
@@ -35,7 +36,8 @@ type Version =
   | { kind: 'settlement'; id: string; row: SettlementRow }
   | { kind: 'status'; id: string; row: StatusRow }
   | { kind: 'payment'; id: string; row: PaymentRow }
-  | { kind: 'grant'; id: string; row: GrantRow };
+  | { kind: 'grant'; id: string; row: GrantRow }
+  | { kind: 'emergency'; id: string; row: EmergencyRow };
 
 const person = fc.constantFrom(...PERSONS);
 const maybe = <T,>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
@@ -70,6 +72,23 @@ const grantV = (id: string) =>
     settlement: maybe(fc.constantFrom(...STAYS)),
   }).map((r): Version => ({ kind: 'grant', id, row: { id, ...r } }));
 
+/**
+ * An emergency case: first perhaps delivered unidentified (a provisional person), then identified — the
+ * provisional person is merged into the real one — and perhaps corrected to another person. (A case once
+ * identified keeps its patient when re-sent unidentified, rule 1, so an unidentified version comes first only.)
+ */
+const emergencyV = (caseNo: string) =>
+  fc.record({
+    unidentifiedFirst: fc.boolean(),
+    patients: fc.uniqueArray(person, { minLength: 1, maxLength: 2 }),
+    amountFen: fc.constantFrom(100000, 500000, 1500000),
+    voucher: maybe(fc.constantFrom(...VOUCHERS)),
+    settlement: maybe(fc.constantFrom(...STAYS)),
+  }).map((r): Version[] => {
+    const v = (p: string | null): Version => ({ kind: 'emergency', id: caseNo, row: { caseNo, person: p, amountFen: r.amountFen, voucher: r.voucher ?? null, settlement: r.settlement ?? null } });
+    return [...(r.unidentifiedFirst ? [v(null)] : []), ...r.patients.map(v)];
+  });
+
 /** 1–3 versions of a record, all different (delivering an earlier content again is a stale copy, not a correction). */
 const versions = (a: fc.Arbitrary<Version>, max = 3) => fc.uniqueArray(a, { minLength: 1, maxLength: max, selector: (v) => JSON.stringify(v.row) });
 
@@ -81,6 +100,7 @@ const history = fc.record({
     versions(statusV(PERSONS[1]!, '支出型困难')),
     ...['LS-1', 'LS-2', 'LS-3'].map((id) => versions(paymentV(id))),
     ...['CG-1', 'CG-2'].map((id) => versions(grantV(id))),
+    emergencyV('JJ-1'),
   ),
   /** Interleaving of the deliveries: a random key per delivery. */
   order: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 40, maxLength: 40 }),
@@ -102,6 +122,7 @@ function fileOf(vs: Version[], name: string): File {
   if (k === 'settlement') return { system: 'medical-insurance', name: `${name}.ndjson`, content: settlementFile(vs.map((v) => v.row as SettlementRow)) };
   if (k === 'status') return { system: 'civil-affairs', name: `${name}-st.csv`, content: civilStatusFile(vs.map((v) => v.row as StatusRow)) };
   if (k === 'payment') return { system: 'civil-affairs', name: `${name}-pay.csv`, content: civilPaymentFile(vs.map((v) => v.row as PaymentRow)) };
+  if (k === 'emergency') return { system: 'health-emergency', name: `${name}.ndjson`, content: emergencyFile(vs.map((v) => v.row as EmergencyRow)) };
   return { system: 'charity', name: `${name}.csv`, content: charityGrantFile(vs.map((v) => v.row as GrantRow)) };
 }
 

@@ -123,3 +123,33 @@ export function charityGrantFile(rows: GrantRow[]): Buffer {
   const lines = rows.map((r) => `救助,${r.id},某某,${r.person},${r.amount ?? '1000.00'},${r.date ?? '2026-02-10'},${r.voucher ?? ''},${r.settlement ?? ''},大病救助`);
   return Buffer.from(['类型,编号,对方名称,身份证号,金额,日期,凭证号,结算单号,项目', ...lines].join('\n') + '\n', 'utf8');
 }
+
+export interface EmergencyRow {
+  caseNo: string;
+  /** null: an unidentified patient (a provisional person keyed by the case number). */
+  person: string | null;
+  amountFen?: number;
+  approved?: string;
+  paid?: string | null;
+  voucher?: string | null;
+  settlement?: string | null;
+  hospital?: string;
+}
+
+/** A health-emergency case file (NDJSON). */
+export function emergencyFile(rows: EmergencyRow[]): Buffer {
+  const lines = rows.map((r) =>
+    JSON.stringify({
+      caseNo: r.caseNo,
+      patient: { idNo: r.person, name: r.person ? '某某' : null, unidentified: r.person === null, approxAge: r.person ? null : 40 },
+      hospitalCode: r.hospital ?? 'H46010200001',
+      settlementId: r.settlement ?? null,
+      admittedAt: '2026-01-03T02:10:00+08:00',
+      amountFen: r.amountFen ?? 350000,
+      approvedAt: `${r.approved ?? '2026-02-01'}T10:00:00+08:00`,
+      paidAt: r.paid === null ? null : `${r.paid ?? '2026-02-03'}T10:00:00+08:00`,
+      voucherNo: r.voucher ?? null,
+    }),
+  );
+  return Buffer.from(lines.join('\n') + '\n', 'utf8');
+}
