@@ -4,8 +4,14 @@
  * again over the same records gives the same flags, links and excess, whatever the delivery order was.
  *
  * Derivation runs at the end of every ingest (and after a caseworker's or reviewer's change) over a scope
- * of persons: those the change touched, the persons whose aid names a settlement that changed, and the
- * persons sharing a voucher with any of them (rule 2 crosses persons).
+ * of persons, recomputing every derived column of their records from the current versions (never patching):
+ * - the persons a change names now, and for a correction what the record said before (`stateBefore` in
+ *   src/ingest/store.ts): its old person, old stay, old voucher, old household and that household's members;
+ * - the owners of every touched stay (new or old, refunded or given back) and everyone whose aid names or is
+ *   linked to it;
+ * - closed transitively over shared vouchers (rule 2 crosses persons: A–B share one voucher, B–C another).
+ * Households need no closure here: warnings are recomputed per household of every person in scope.
+ * A scope past WHOLE_SCOPE_PERSONS derives everyone, slice by slice.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Tx } from '../db/client.ts';
