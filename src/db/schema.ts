@@ -271,6 +271,28 @@ export const statuses = pgTable(
   ],
 );
 
+/**
+ * What each payment states about a status its source implies (a poor worker, a veteran, a disability of a
+ * level): one row per (record, derived key). The `statuses` row of a derived key is the aggregate of the
+ * current statements (in force from the earliest), and goes when no current record states it any more.
+ */
+export const statusStatements = pgTable(
+  'status_statements',
+  {
+    sourceSystem: text('source_system').notNull(),
+    sourceRecordId: text('source_record_id').notNull(),
+    derivedKey: text('derived_key').notNull(),
+    personId: id('person_id').notNull().references(() => persons.id),
+    category: text('category').notNull(),
+    detail: jsonb('detail'),
+    validFrom: day('valid_from').notNull(),
+    validTo: day('valid_to'),
+    countyCode: text('county_code'),
+    sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
+  },
+  (t) => [primaryKey({ columns: [t.sourceSystem, t.sourceRecordId, t.derivedKey] }), index('status_statements_key_idx').on(t.sourceSystem, t.derivedKey)],
+);
+
 /* ----------------------------------------------------------------- settlements and aid */
 
 /** A hospital stay settled by medical insurance (一站式结算). */

@@ -136,13 +136,6 @@ function personsOf(facts: Fact[]): PersonRef[] {
   return out;
 }
 
-/** The keys of the statuses a source implies through its payments (derived keys), for the records given. */
-function statusKeysOf(entries: Array<[string, { facts: Fact[] }]>): string[] {
-  const out: string[] = [];
-  for (const [, a] of entries) for (const f of a.facts) if (f.kind === 'status' && f.derivedKey) out.push(f.derivedKey);
-  return out;
-}
-
 /** An identity once established for a record is never lost to a later delivery that lacks it (rule 1). */
 function carryIdentity(facts: Fact[], identity: string | null): void {
   if (identity === null) return;
@@ -244,7 +237,7 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
   const entries = [...apply.entries()];
   // A correction changes everything it touches, the old side too: what the records said before (their persons,
   // stays, vouchers, households) is re-derived along with what they say now.
-  const before = updated.size > 0 ? await store.stateBefore(tx, system, [...updated], statusKeysOf(entries.filter(([r]) => updated.has(r)))) : null;
+  const before = updated.size > 0 ? await store.stateBefore(tx, system, [...updated]) : null;
   if (before) {
     for (const p of before.persons) scope.addPerson(p);
     for (const s of before.settlements) scope.addSettlement(s);
@@ -264,6 +257,7 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
   const residences: Parameters<typeof store.applyResidences>[2] = [];
   const memberships: Parameters<typeof store.applyMemberships>[2] = [];
   const statuses: Parameters<typeof store.applyStatuses>[2] = [];
+  const derivedStatuses: Parameters<typeof store.applyDerivedStatuses>[2] = [];
   const settlements: Parameters<typeof store.applySettlements>[1] = [];
   const settlementHashes: string[] = [];
   const refunds: Array<Extract<Fact, { kind: 'refund' }> & { sourceRef: number }> = [];
@@ -282,7 +276,7 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
           memberships.push({ ...f, personId: pid(f.person), recordId, sourceRef });
           break;
         case 'status':
-          statuses.push({ ...f, personId: pid(f.person), recordId, sourceRef });
+          (f.derivedKey ? derivedStatuses : statuses).push({ ...f, personId: pid(f.person), recordId, sourceRef });
           break;
         case 'settlement':
           scope.addSettlement(f.settlementId);
@@ -315,6 +309,7 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
   const householdKeys = new Set([...memberships.map((m) => m.householdKey), ...(before?.households ?? [])]);
   await store.deriveHouseholds(tx, [...members], [...householdKeys]);
   await store.applyStatuses(tx, system, statuses);
+  await store.applyDerivedStatuses(tx, system, derivedStatuses);
   await store.applySettlements(tx, settlements, settlementHashes);
   await store.applyRefunds(tx, refunds, before?.settlements ?? []);
   await store.applyAid(tx, system, aid, aidHashes, updated);

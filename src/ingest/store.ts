@@ -217,7 +217,7 @@ export interface Before {
   households: string[];
 }
 
-export async function stateBefore(tx: Tx, system: string, recordIds: string[], statusKeys: string[]): Promise<Before> {
+export async function stateBefore(tx: Tx, system: string, recordIds: string[]): Promise<Before> {
   const out: Before = { persons: [], settlements: [], vouchers: [], households: [] };
   if (recordIds.length === 0) return out;
   const R = A(recordIds);
@@ -228,7 +228,8 @@ export async function stateBefore(tx: Tx, system: string, recordIds: string[], s
         UNION ALL SELECT NULL, linked_settlement_id, NULL, NULL FROM aid_records WHERE system = ${system} AND record_id = ANY(${R}::text[]) AND linked_settlement_id IS NOT NULL
         UNION ALL SELECT person_id::text, settlement_id, NULL, NULL FROM settlements WHERE settlement_id = ANY(${R}::text[])
         UNION ALL SELECT NULL, original_settlement_id, NULL, NULL FROM settlement_refunds WHERE refund_id = ANY(${R}::text[])
-        UNION ALL SELECT person_id::text, NULL, NULL, NULL FROM statuses WHERE source_system = ${system} AND source_record_id = ANY(${A([...recordIds, ...statusKeys])}::text[])
+        UNION ALL SELECT person_id::text, NULL, NULL, NULL FROM statuses WHERE source_system = ${system} AND source_record_id = ANY(${R}::text[])
+        UNION ALL SELECT person_id::text, NULL, NULL, NULL FROM status_statements WHERE source_system = ${system} AND source_record_id = ANY(${R}::text[])
         UNION ALL SELECT person_id::text, NULL, NULL, NULL FROM residences WHERE source_system = ${system} AND source_record_id = ANY(${R}::text[])
         UNION ALL SELECT person_id::text, NULL, NULL, household_key FROM memberships WHERE source_system = ${system} AND source_record_id = ANY(${R}::text[])`,
   );
@@ -273,6 +274,46 @@ export async function applyStatuses(tx: Tx, system: string, facts: WithPerson<St
       valid_from = CASE WHEN statuses.source_record_id LIKE 'derived:%' THEN LEAST(statuses.valid_from, EXCLUDED.valid_from) ELSE EXCLUDED.valid_from END,
       valid_to = EXCLUDED.valid_to, county_code = EXCLUDED.county_code,
       source_record_ref = CASE WHEN statuses.source_record_id LIKE 'derived:%' AND statuses.valid_from <= EXCLUDED.valid_from THEN statuses.source_record_ref ELSE EXCLUDED.source_record_ref END`);
+}
+
+/**
+ * Statuses a source implies through its payments (facts with a derived key): each record's statement replaces
+ * what the same record stated before, and the `statuses` row of every key stated now or before is the
+ * aggregate of the current statements — in force from the earliest, its detail and county from that one —
+ * or is removed when no current record states it any more (a payment moved to another person takes its
+ * evidence with it).
+ */
+export async function applyDerivedStatuses(tx: Tx, system: string, facts: WithPerson<StatusFact>[]): Promise<void> {
+  if (facts.length === 0) return;
+  const recIds = [...new Set(facts.map((f) => f.recordId))];
+  // label: ingest.status-statements-replace — the records' earlier statements go; their keys are aggregated again
+  const old = await rows<{ k: string }>(
+    tx,
+    sql`DELETE FROM status_statements WHERE source_system = ${system} AND source_record_id = ANY(${A(recIds)}::text[]) RETURNING derived_key AS k`,
+  );
+  // label: ingest.status-statements
+  await tx.execute(sql`
+    INSERT INTO status_statements (source_system, source_record_id, derived_key, person_id, category, detail, valid_from, valid_to, county_code, source_record_ref)
+    SELECT ${system}, r, k, p, c, d::jsonb, f, t, y, s
+    FROM unnest(${A(facts.map((f) => f.recordId))}::text[], ${A(facts.map((f) => f.derivedKey!))}::text[], ${A(facts.map((f) => f.personId))}::bigint[],
+      ${A(facts.map((f) => f.category))}::text[], ${A(facts.map((f) => JSON.stringify(f.detail ?? {})))}::text[], ${A(facts.map((f) => f.validFrom))}::date[],
+      ${A(facts.map((f) => f.validTo))}::date[], ${A(facts.map((f) => f.countyCode ?? null))}::text[], ${A(facts.map((f) => f.sourceRef))}::bigint[]) AS x(r, k, p, c, d, f, t, y, s)
+    ON CONFLICT (source_system, source_record_id, derived_key) DO UPDATE SET person_id = EXCLUDED.person_id, category = EXCLUDED.category,
+      detail = EXCLUDED.detail, valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, county_code = EXCLUDED.county_code,
+      source_record_ref = EXCLUDED.source_record_ref`);
+  const keys = [...new Set([...old.map((o) => o.k), ...facts.map((f) => f.derivedKey!)])];
+  // label: ingest.derived-statuses-remove — keys no current record states
+  await tx.execute(sql`
+    DELETE FROM statuses st WHERE st.source_system = ${system} AND st.source_record_id = ANY(${A(keys)}::text[])
+      AND NOT EXISTS (SELECT 1 FROM status_statements m WHERE m.source_system = ${system} AND m.derived_key = st.source_record_id)`);
+  // label: ingest.derived-statuses — each key from its current statements, the earliest first
+  await tx.execute(sql`
+    INSERT INTO statuses (person_id, category, detail, valid_from, valid_to, county_code, source_system, source_record_id, source_record_ref)
+    SELECT DISTINCT ON (m.derived_key) m.person_id, m.category, m.detail, m.valid_from, m.valid_to, m.county_code, ${system}, m.derived_key, m.source_record_ref
+    FROM status_statements m WHERE m.source_system = ${system} AND m.derived_key = ANY(${A(keys)}::text[])
+    ORDER BY m.derived_key, m.valid_from, m.source_record_id
+    ON CONFLICT (source_system, source_record_id) DO UPDATE SET person_id = EXCLUDED.person_id, category = EXCLUDED.category, detail = EXCLUDED.detail,
+      valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, county_code = EXCLUDED.county_code, source_record_ref = EXCLUDED.source_record_ref`);
 }
 
 /** A status implied by payments is keyed by its derived key, so the person holds it once. */

@@ -16,7 +16,7 @@ import { openItems } from '../../src/review/service.ts';
 import { quarterlyReport } from '../../src/reports/quarterly.ts';
 import { highestCategory } from '../../src/shared/rules.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
-import { charityGrantFile, civilPaymentFile, civilStatusFile, idNumber, settlementFile } from '../support/builders.ts';
+import { charityGrantFile, civilPaymentFile, civilStatusFile, hardshipFile, idNumber, settlementFile } from '../support/builders.ts';
 import { derivedState } from '../support/replay.ts';
 
 let database: Database;
@@ -223,6 +223,21 @@ describe(`corrections change everything they touch (${testDbKind})`, () => {
     expect(await aidRow('civil-affairs', 'A-1')).toMatchObject({ dup: null, flags: [] });
     const t = (await quarterlyReport(database.db, 2026, 1)).totals;
     expect({ personTimes: t.personTimes, amount: t.amount, duplicates: t.duplicateCount }).toEqual({ personTimes: 1, amount: 100_000n, duplicates: 0 });
+  });
+
+  it('a payment moved to another person takes the status it implied (困难职工) with it', async () => {
+    const pay = (person: string, name: string): Delivery => ['union-hardship', name, hardshipFile([{ id: 'UH-1', person, approved: '20260201' }])];
+    const other: Delivery = ['union-hardship', 'o.txt', hardshipFile([{ id: 'UH-2', person: Q, approved: '20260301', paid: '20260305' }])];
+    await deliver(...pay(P, 'a.txt'));
+    await deliver(...other);
+    await expectReplayEquivalent([pay(P, 'a.txt'), other, pay(Q, 'b.txt')], [other, pay(Q, 'b.txt')]);
+    const st = await rows<{ id_number: string; valid_from: string }>(
+      database.db,
+      sql`SELECT p.id_number, s.valid_from::text FROM statuses s JOIN persons p ON p.id = s.person_id WHERE s.category = 'POOR_WORKER' ORDER BY 1`,
+    );
+    // P holds no status any more; Q's is in force from the earlier of its two payments.
+    expect(st).toEqual([{ id_number: Q, valid_from: '2026-02-01' }]);
+    expect((await quarterlyReport(database.db, 2026, 1, ['CATEGORY'])).rows.map((r) => [r.category, r.personTimes])).toEqual([['POOR_WORKER', 2]]);
   });
 
   it('14. the highest category is the one order everywhere: reports, warnings, eligibility', async () => {

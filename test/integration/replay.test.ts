@@ -2,7 +2,8 @@
  * Replay equivalence (domain.md "Corrections change everything they touch"): after any sequence of
  * deliveries, in any order, with corrections of every kind — records moved between persons, stays,
  * vouchers and households; refunds and corrected refunds; county and income changes; reversals; unidentified
- * emergency patients identified later (a merge) and corrected to another person; stale copies
+ * emergency patients identified later (a merge) and corrected to another person; payments that imply a
+ * status (困难职工) moved between persons; stale copies
  * of superseded versions — every derived fact and the quarterly report rows equal what a fresh database fed
  * only the current version of every record holds. The sequence goes through the real formats and the ingest
  * path, file by file or as one `load` (ingestBatch); review decisions taken at the end are taken alike on both.
@@ -18,7 +19,7 @@ import { ingest, ingestBatch, inputSource } from '../../src/ingest/pipeline.ts';
 import { bufferInput } from '../../src/ingest/service.ts';
 import { openItems, resolveReview, itemId, type ReviewKind } from '../../src/review/service.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
-import { charityGrantFile, civilPaymentFile, civilStatusFile, emergencyFile, idNumber, settlementFile, type EmergencyRow, type GrantRow, type PaymentRow, type SettlementRow, type StatusRow } from '../support/builders.ts';
+import { charityGrantFile, civilPaymentFile, civilStatusFile, emergencyFile, hardshipFile, idNumber, settlementFile, type EmergencyRow, type HardshipRow, type GrantRow, type PaymentRow, type SettlementRow, type StatusRow } from '../support/builders.ts';
 import { derivedState } from '../support/replay.ts';
 
 let database: Database;
@@ -37,7 +38,8 @@ type Version =
   | { kind: 'status'; id: string; row: StatusRow }
   | { kind: 'payment'; id: string; row: PaymentRow }
   | { kind: 'grant'; id: string; row: GrantRow }
-  | { kind: 'emergency'; id: string; row: EmergencyRow };
+  | { kind: 'emergency'; id: string; row: EmergencyRow }
+  | { kind: 'hardship'; id: string; row: HardshipRow };
 
 const person = fc.constantFrom(...PERSONS);
 const maybe = <T,>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
@@ -89,6 +91,11 @@ const emergencyV = (caseNo: string) =>
     return [...(r.unidentifiedFirst ? [v(null)] : []), ...r.patients.map(v)];
   });
 
+/** A union-hardship payment: its payments imply the POOR_WORKER status of their person (from the approval). */
+const hardshipV = (id: string) =>
+  fc.record({ person, amountFen: fc.constantFrom(100000, 500000), approved: fc.constantFrom('20260110', '20260201'), voucher: maybe(fc.constantFrom(...VOUCHERS)), settlement: maybe(fc.constantFrom(...STAYS)) })
+    .map((r): Version => ({ kind: 'hardship', id, row: { id, ...r, paid: '20260205' } }));
+
 /** 1–3 versions of a record, all different (delivering an earlier content again is a stale copy, not a correction). */
 const versions = (a: fc.Arbitrary<Version>, max = 3) => fc.uniqueArray(a, { minLength: 1, maxLength: max, selector: (v) => JSON.stringify(v.row) });
 
@@ -101,6 +108,7 @@ const history = fc.record({
     ...['LS-1', 'LS-2', 'LS-3'].map((id) => versions(paymentV(id))),
     ...['CG-1', 'CG-2'].map((id) => versions(grantV(id))),
     emergencyV('JJ-1'),
+    ...['UH-1', 'UH-2'].map((id) => versions(hardshipV(id))),
   ),
   /** Interleaving of the deliveries: a random key per delivery. */
   order: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 40, maxLength: 40 }),
@@ -122,6 +130,7 @@ function fileOf(vs: Version[], name: string): File {
   if (k === 'settlement') return { system: 'medical-insurance', name: `${name}.ndjson`, content: settlementFile(vs.map((v) => v.row as SettlementRow)) };
   if (k === 'status') return { system: 'civil-affairs', name: `${name}-st.csv`, content: civilStatusFile(vs.map((v) => v.row as StatusRow)) };
   if (k === 'payment') return { system: 'civil-affairs', name: `${name}-pay.csv`, content: civilPaymentFile(vs.map((v) => v.row as PaymentRow)) };
+  if (k === 'hardship') return { system: 'union-hardship', name: `${name}.txt`, content: hardshipFile(vs.map((v) => v.row as HardshipRow)) };
   if (k === 'emergency') return { system: 'health-emergency', name: `${name}.ndjson`, content: emergencyFile(vs.map((v) => v.row as EmergencyRow)) };
   return { system: 'charity', name: `${name}.csv`, content: charityGrantFile(vs.map((v) => v.row as GrantRow)) };
 }

@@ -153,3 +153,24 @@ export function emergencyFile(rows: EmergencyRow[]): Buffer {
   );
   return Buffer.from(lines.join('\n') + '\n', 'utf8');
 }
+
+export interface HardshipRow {
+  id: string;
+  person: string;
+  amountFen?: number;
+  /** YYYYMMDD */
+  approved?: string;
+  paid?: string;
+  voucher?: string;
+  settlement?: string;
+  /** 1 paid, 9 cancelled */
+  status?: '1' | '9';
+}
+
+/** A union-hardship export: pipe-delimited GB18030 with its header and trailer (count and sum of fen). */
+export function hardshipFile(rows: HardshipRow[]): Buffer {
+  const amounts = rows.map((r) => r.amountFen ?? 100000);
+  const lines = rows.map((r, i) => `D|${r.id}|${r.person}|某某|${amounts[i]}|${r.approved ?? '20260201'}|${r.paid ?? '20260205'}|${r.voucher ?? ''}|${r.settlement ?? ''}|${r.status ?? '1'}`);
+  const text = [`H|UNION-HARDSHIP|20261001|${rows.length}`, ...lines, `T|${rows.length}|${amounts.reduce((a, b) => a + b, 0)}`].join('\n') + '\n';
+  return iconv.encode(text, 'gb18030');
+}
