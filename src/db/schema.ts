@@ -225,6 +225,50 @@ export const householdMembers = pgTable(
   ],
 );
 
+/**
+ * The household membership each source record states (one per record): household_members and the
+ * households' income and county are derived from the current versions of these, so that a record
+ * re-sent under another householder moves its member instead of adding one (domain.md "Corrections").
+ */
+export const memberships = pgTable(
+  'memberships',
+  {
+    sourceSystem: text('source_system').notNull(),
+    sourceRecordId: text('source_record_id').notNull(),
+    householdKey: text('household_key').notNull(),
+    personId: id('person_id').notNull().references(() => persons.id),
+    relationship: text('relationship'),
+    asOf: day('as_of'),
+    annualIncomeFen: fen('annual_income_fen'),
+    perCapitaIncomeFen: fen('per_capita_income_fen'),
+    countyCode: text('county_code'),
+    sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sourceSystem, t.sourceRecordId] }),
+    index('memberships_person_idx').on(t.personId),
+    index('memberships_household_idx').on(t.householdKey),
+  ],
+);
+
+/**
+ * The residence each source record states (a county from a date): a person's county is derived from the
+ * current versions of these (the latest by its own date, ties to the later delivery), else the identity
+ * number's address code.
+ */
+export const residences = pgTable(
+  'residences',
+  {
+    sourceSystem: text('source_system').notNull(),
+    sourceRecordId: text('source_record_id').notNull(),
+    personId: id('person_id').notNull().references(() => persons.id),
+    countyCode: text('county_code').notNull(),
+    asOf: day('as_of').notNull(),
+    sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
+  },
+  (t) => [primaryKey({ columns: [t.sourceSystem, t.sourceRecordId] }), index('residences_person_idx').on(t.personId)],
+);
+
 /** A recipient category held for a period (domain.md "Recipient categories"). */
 export const statuses = pgTable(
   'statuses',
@@ -245,6 +289,28 @@ export const statuses = pgTable(
     uniqueIndex('statuses_source_uq').on(t.sourceSystem, t.sourceRecordId),
     index('statuses_person_idx').on(t.personId),
   ],
+);
+
+/**
+ * What each payment states about a status its source implies (a poor worker, a veteran, a disability of a
+ * level): one row per (record, derived key). The `statuses` row of a derived key is the aggregate of the
+ * current statements (in force from the earliest), and goes when no current record states it any more.
+ */
+export const statusStatements = pgTable(
+  'status_statements',
+  {
+    sourceSystem: text('source_system').notNull(),
+    sourceRecordId: text('source_record_id').notNull(),
+    derivedKey: text('derived_key').notNull(),
+    personId: id('person_id').notNull().references(() => persons.id),
+    category: text('category').notNull(),
+    detail: jsonb('detail'),
+    validFrom: day('valid_from').notNull(),
+    validTo: day('valid_to'),
+    countyCode: text('county_code'),
+    sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
+  },
+  (t) => [primaryKey({ columns: [t.sourceSystem, t.sourceRecordId, t.derivedKey] }), index('status_statements_key_idx').on(t.sourceSystem, t.derivedKey)],
 );
 
 /* ----------------------------------------------------------------- settlements and aid */

@@ -321,6 +321,14 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
   if (apply.size === 0) return;
 
   const entries = [...apply.entries()];
+  // A correction changes everything it touches, the old side too: what the records said before (their persons,
+  // stays, vouchers, households) is re-derived along with what they say now.
+  const before = updated.size > 0 ? await store.stateBefore(tx, system, [...updated]) : null;
+  if (before) {
+    for (const p of before.persons) scope.addPerson(p);
+    for (const s of before.settlements) scope.addSettlement(s);
+    for (const v of before.vouchers) scope.addVoucher(v);
+  }
   const refs = await store.storeVersions(
     tx,
     system,
@@ -332,9 +340,10 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
   const pid = (p: PersonRef) => personIds.get(refKey(p))!;
   for (const id of personIds.values()) scope.addPerson(id);
 
-  const residences: Parameters<typeof store.applyResidences>[1] = [];
+  const residences: Parameters<typeof store.applyResidences>[2] = [];
   const memberships: Parameters<typeof store.applyMemberships>[2] = [];
   const statuses: Parameters<typeof store.applyStatuses>[2] = [];
+  const derivedStatuses: Parameters<typeof store.applyDerivedStatuses>[2] = [];
   const settlements: Parameters<typeof store.applySettlements>[1] = [];
   const settlementHashes: string[] = [];
   const refunds: Array<Extract<Fact, { kind: 'refund' }> & { sourceRef: number }> = [];
@@ -353,7 +362,7 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
           memberships.push({ ...f, personId: pid(f.person), recordId, sourceRef });
           break;
         case 'status':
-          statuses.push({ ...f, personId: pid(f.person), recordId, sourceRef });
+          (f.derivedKey ? derivedStatuses : statuses).push({ ...f, personId: pid(f.person), recordId, sourceRef });
           break;
         case 'settlement':
           scope.addSettlement(f.settlementId);
@@ -376,11 +385,19 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
       }
     }
   }
-  await store.applyResidences(tx, residences);
+  await store.applyResidences(tx, system, residences);
   await store.applyMemberships(tx, system, memberships);
+  // Counties and households follow from the records' current statements, for the persons and households
+  // they name now and named before.
+  const residents = new Set([...residences.map((r) => r.personId), ...(before?.persons ?? [])]);
+  await store.deriveCounties(tx, [...residents]);
+  const members = new Set([...memberships.map((m) => m.personId), ...(before?.persons ?? [])]);
+  const householdKeys = new Set([...memberships.map((m) => m.householdKey), ...(before?.households ?? [])]);
+  await store.deriveHouseholds(tx, [...members], [...householdKeys]);
   await store.applyStatuses(tx, system, statuses);
+  await store.applyDerivedStatuses(tx, system, derivedStatuses);
   await store.applySettlements(tx, settlements, settlementHashes);
-  await store.applyRefunds(tx, refunds);
+  await store.applyRefunds(tx, refunds, before?.settlements ?? []);
   await store.applyAid(tx, system, aid, aidHashes, updated);
   const fund = adapter.programs[0] ? fundCodeOf(adapter.programs[0].code) : `FUND:${system}`;
   await store.applyDonations(tx, system, fund, donations, donationHashes);

@@ -149,46 +149,154 @@ export async function resolveQuarantineFor(tx: Tx, system: string, recordIds: st
 
 type WithPerson<F> = F & { personId: number; recordId: string; sourceRef: number };
 
-export async function applyResidences(tx: Tx, facts: WithPerson<ResidenceFact>[]): Promise<void> {
+/**
+ * Each record's residence replaces what the same record stated before (a corrected record replaces its
+ * residence); the persons' counties are derived afterwards (`deriveCounties`).
+ */
+export async function applyResidences(tx: Tx, system: string, facts: WithPerson<ResidenceFact>[]): Promise<void> {
   if (facts.length === 0) return;
-  // label: ingest.residence — the latest residence wins; ties go to the larger county code, so order never matters.
+  // label: ingest.residence — one residence per record, the current version's
   await tx.execute(sql`
-    UPDATE persons p SET county_code = x.c, county_as_of = x.a
-    FROM (SELECT DISTINCT ON (pid) pid, c, a FROM unnest(${A(facts.map((f) => f.personId))}::bigint[], ${A(facts.map((f) => f.countyCode))}::text[],
-            ${A(facts.map((f) => f.asOf))}::date[]) AS t(pid, c, a) ORDER BY pid, a DESC, c DESC) x
-    WHERE p.id = x.pid AND (p.county_as_of IS NULL OR (p.county_as_of, p.county_code) < (x.a, x.c))`);
+    INSERT INTO residences (source_system, source_record_id, person_id, county_code, as_of, source_record_ref)
+    SELECT DISTINCT ON (r) ${system}, r, p, c, a, s FROM unnest(${A(facts.map((f) => f.recordId))}::text[], ${A(facts.map((f) => f.personId))}::bigint[],
+      ${A(facts.map((f) => f.countyCode))}::text[], ${A(facts.map((f) => f.asOf))}::date[], ${A(facts.map((f) => f.sourceRef))}::bigint[]) AS t(r, p, c, a, s)
+    ORDER BY r
+    ON CONFLICT (source_system, source_record_id) DO UPDATE SET person_id = EXCLUDED.person_id, county_code = EXCLUDED.county_code,
+      as_of = EXCLUDED.as_of, source_record_ref = EXCLUDED.source_record_ref`);
 }
 
+/**
+ * Persons' counties from the current residences (domain.md "Identity"): the latest by its own date, ties to
+ * the later delivery (the later source version), else the identity number's address code.
+ */
+export async function deriveCounties(tx: Tx, personIds: number[]): Promise<void> {
+  if (personIds.length === 0) return;
+  // label: ingest.derive-counties
+  await tx.execute(sql`
+    UPDATE persons p SET county_code = COALESCE(x.c, CASE WHEN p.id_number IS NOT NULL THEN substr(p.id_number, 1, 6) ELSE p.county_code END), county_as_of = x.a
+    FROM (SELECT q.id, r.county_code AS c, r.as_of AS a FROM unnest(${A(personIds)}::bigint[]) AS q(id)
+          LEFT JOIN LATERAL (SELECT county_code, as_of FROM residences WHERE person_id = q.id ORDER BY as_of DESC, source_record_ref DESC NULLS LAST LIMIT 1) r ON true) x
+    WHERE p.id = x.id AND (p.county_code IS DISTINCT FROM COALESCE(x.c, CASE WHEN p.id_number IS NOT NULL THEN substr(p.id_number, 1, 6) ELSE p.county_code END)
+                           OR p.county_as_of IS DISTINCT FROM x.a)`);
+}
+
+/** Each record's membership replaces what the same record stated before; households are derived afterwards (`deriveHouseholds`). */
 export async function applyMemberships(tx: Tx, system: string, facts: WithPerson<MembershipFact>[]): Promise<void> {
   if (facts.length === 0) return;
   const keys = facts.map((f) => f.householdKey);
-  const incomes = facts.map((f) => (f.annualIncomeFen == null ? null : f.annualIncomeFen.toString()));
-  const perCapita = facts.map((f) => (f.perCapitaIncomeFen == null ? null : f.perCapitaIncomeFen.toString()));
-  const asOf = facts.map((f) => f.asOf);
-  const counties = facts.map((f) => f.countyCode ?? null);
-  // label: ingest.upsert-households — the income stated latest wins (ties: the larger), whatever the order.
+  // label: ingest.upsert-households — a household exists once a record names it
   await tx.execute(sql`
-    INSERT INTO households (key, source_system, annual_income_fen, per_capita_income_fen, income_as_of, county_code)
-    SELECT DISTINCT ON (k) k, ${system}, i, p, a, c
-    FROM unnest(${A(keys)}::text[], ${A(incomes)}::bigint[], ${A(perCapita)}::bigint[], ${A(asOf)}::date[], ${A(counties)}::text[]) AS t(k, i, p, a, c)
-    ORDER BY k, a DESC NULLS LAST, i DESC NULLS LAST, p DESC NULLS LAST
-    ON CONFLICT (key) DO UPDATE SET
-      annual_income_fen = CASE WHEN households.income_as_of IS NULL OR (EXCLUDED.income_as_of, COALESCE(EXCLUDED.annual_income_fen, -1), COALESCE(EXCLUDED.per_capita_income_fen, -1)) > (households.income_as_of, COALESCE(households.annual_income_fen, -1), COALESCE(households.per_capita_income_fen, -1)) THEN EXCLUDED.annual_income_fen ELSE households.annual_income_fen END,
-      per_capita_income_fen = CASE WHEN households.income_as_of IS NULL OR (EXCLUDED.income_as_of, COALESCE(EXCLUDED.annual_income_fen, -1), COALESCE(EXCLUDED.per_capita_income_fen, -1)) > (households.income_as_of, COALESCE(households.annual_income_fen, -1), COALESCE(households.per_capita_income_fen, -1)) THEN EXCLUDED.per_capita_income_fen ELSE households.per_capita_income_fen END,
-      income_as_of = GREATEST(households.income_as_of, EXCLUDED.income_as_of),
-      county_code = COALESCE(EXCLUDED.county_code, households.county_code)`);
-  const persons = facts.map((f) => f.personId);
-  const rels = facts.map((f) => f.relationship);
-  const recIds = facts.map((f) => f.recordId);
-  // label: ingest.upsert-members
+    INSERT INTO households (key, source_system) SELECT DISTINCT k, ${system} FROM unnest(${A(keys)}::text[]) AS t(k)
+    ON CONFLICT (key) DO NOTHING`);
+  // label: ingest.upsert-memberships — one membership per record, the current version's
   await tx.execute(sql`
-    INSERT INTO household_members (household_id, person_id, relationship, source_system, source_record_id, since)
-    SELECT DISTINCT ON (h.id, t.p) h.id, t.p, t.r, ${system}, t.s, t.a
-    FROM unnest(${A(keys)}::text[], ${A(persons)}::bigint[], ${A(rels)}::text[], ${A(recIds)}::text[], ${A(asOf)}::date[]) AS t(k, p, r, s, a)
-    JOIN households h ON h.key = t.k
-    ORDER BY h.id, t.p, t.a DESC NULLS LAST
-    ON CONFLICT (household_id, person_id) DO UPDATE SET relationship = EXCLUDED.relationship,
-      since = LEAST(household_members.since, EXCLUDED.since)`);
+    INSERT INTO memberships (source_system, source_record_id, household_key, person_id, relationship, as_of, annual_income_fen, per_capita_income_fen, county_code, source_record_ref)
+    SELECT DISTINCT ON (r) ${system}, r, k, p, rel, a, i, pc, c, s
+    FROM unnest(${A(facts.map((f) => f.recordId))}::text[], ${A(keys)}::text[], ${A(facts.map((f) => f.personId))}::bigint[], ${A(facts.map((f) => f.relationship))}::text[],
+      ${A(facts.map((f) => f.asOf))}::date[], ${A(facts.map((f) => (f.annualIncomeFen == null ? null : f.annualIncomeFen.toString())))}::bigint[],
+      ${A(facts.map((f) => (f.perCapitaIncomeFen == null ? null : f.perCapitaIncomeFen.toString())))}::bigint[], ${A(facts.map((f) => f.countyCode ?? null))}::text[],
+      ${A(facts.map((f) => f.sourceRef))}::bigint[]) AS t(r, k, p, rel, a, i, pc, c, s)
+    ORDER BY r
+    ON CONFLICT (source_system, source_record_id) DO UPDATE SET household_key = EXCLUDED.household_key, person_id = EXCLUDED.person_id,
+      relationship = EXCLUDED.relationship, as_of = EXCLUDED.as_of, annual_income_fen = EXCLUDED.annual_income_fen,
+      per_capita_income_fen = EXCLUDED.per_capita_income_fen, county_code = EXCLUDED.county_code, source_record_ref = EXCLUDED.source_record_ref`);
+}
+
+/**
+ * Household membership of these persons, and the income and county of these households, from the current
+ * memberships: a member belongs to the households its current records name (relationship and since from
+ * them); a household's income is the one stated latest (ties: the larger), its county the latest stated.
+ */
+export async function deriveHouseholds(tx: Tx, personIds: number[], householdKeys: string[]): Promise<void> {
+  if (personIds.length > 0) {
+    const P = A(personIds);
+    // label: ingest.derive-members-remove — memberships no current record states any more
+    await tx.execute(sql`
+      DELETE FROM household_members hm USING households h
+      WHERE h.id = hm.household_id AND hm.person_id = ANY(${P}::bigint[])
+        AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.household_key = h.key AND m.person_id = hm.person_id)`);
+    // label: ingest.derive-members
+    await tx.execute(sql`
+      INSERT INTO household_members (household_id, person_id, relationship, source_system, source_record_id, since)
+      SELECT DISTINCT ON (h.id, m.person_id) h.id, m.person_id, m.relationship, m.source_system, m.source_record_id,
+        min(m.as_of) OVER (PARTITION BY h.id, m.person_id)
+      FROM memberships m JOIN households h ON h.key = m.household_key
+      WHERE m.person_id = ANY(${P}::bigint[])
+      ORDER BY h.id, m.person_id, m.as_of DESC NULLS LAST, m.source_record_ref DESC NULLS LAST
+      ON CONFLICT (household_id, person_id) DO UPDATE SET relationship = EXCLUDED.relationship, source_system = EXCLUDED.source_system,
+        source_record_id = EXCLUDED.source_record_id, since = EXCLUDED.since`);
+  }
+  if (householdKeys.length > 0) {
+    // label: ingest.derive-household-income
+    await tx.execute(sql`
+      UPDATE households h SET annual_income_fen = x.i, per_capita_income_fen = x.pc, income_as_of = x.a, county_code = x.c
+      FROM (SELECT k.key,
+              (SELECT m.annual_income_fen FROM memberships m WHERE m.household_key = k.key AND (m.annual_income_fen IS NOT NULL OR m.per_capita_income_fen IS NOT NULL)
+               ORDER BY m.as_of DESC NULLS LAST, m.annual_income_fen DESC NULLS LAST, m.per_capita_income_fen DESC NULLS LAST LIMIT 1) AS i,
+              (SELECT m.per_capita_income_fen FROM memberships m WHERE m.household_key = k.key AND (m.annual_income_fen IS NOT NULL OR m.per_capita_income_fen IS NOT NULL)
+               ORDER BY m.as_of DESC NULLS LAST, m.annual_income_fen DESC NULLS LAST, m.per_capita_income_fen DESC NULLS LAST LIMIT 1) AS pc,
+              (SELECT max(m.as_of) FROM memberships m WHERE m.household_key = k.key) AS a,
+              (SELECT m.county_code FROM memberships m WHERE m.household_key = k.key AND m.county_code IS NOT NULL
+               ORDER BY m.as_of DESC NULLS LAST, m.county_code DESC LIMIT 1) AS c
+            FROM unnest(${A(householdKeys)}::text[]) AS k(key)) x
+      WHERE h.key = x.key AND (h.annual_income_fen IS DISTINCT FROM x.i OR h.per_capita_income_fen IS DISTINCT FROM x.pc
+                               OR h.income_as_of IS DISTINCT FROM x.a OR h.county_code IS DISTINCT FROM x.c)`);
+  }
+}
+
+/**
+ * What the current versions of these records say before a correction replaces them: their persons, the
+ * stays and vouchers they named, the refunds' cancelled stays, the households they put their persons in
+ * and every member of those households. The new version's consequences are derived for these as well as
+ * for what the new version names, so that a correction changes everything it touches, old side included.
+ */
+export interface Before {
+  persons: number[];
+  settlements: string[];
+  vouchers: string[];
+  households: string[];
+}
+
+export async function stateBefore(tx: Tx, system: string, recordIds: string[]): Promise<Before> {
+  const out: Before = { persons: [], settlements: [], vouchers: [], households: [] };
+  if (recordIds.length === 0) return out;
+  const R = A(recordIds);
+  // label: ingest.state-before — one statement over every table a record can have written
+  const r = await rows<{ p: string | null; s: string | null; v: string | null; h: string | null }>(
+    tx,
+    sql`SELECT person_id::text AS p, settlement_ref AS s, voucher_normalized AS v, NULL AS h FROM aid_records WHERE system = ${system} AND record_id = ANY(${R}::text[])
+        UNION ALL SELECT NULL, linked_settlement_id, NULL, NULL FROM aid_records WHERE system = ${system} AND record_id = ANY(${R}::text[]) AND linked_settlement_id IS NOT NULL
+        UNION ALL SELECT person_id::text, settlement_id, NULL, NULL FROM settlements WHERE settlement_id = ANY(${R}::text[])
+        UNION ALL SELECT NULL, original_settlement_id, NULL, NULL FROM settlement_refunds WHERE refund_id = ANY(${R}::text[])
+        UNION ALL SELECT person_id::text, NULL, NULL, NULL FROM statuses WHERE source_system = ${system} AND source_record_id = ANY(${R}::text[])
+        UNION ALL SELECT person_id::text, NULL, NULL, NULL FROM status_statements WHERE source_system = ${system} AND source_record_id = ANY(${R}::text[])
+        UNION ALL SELECT person_id::text, NULL, NULL, NULL FROM residences WHERE source_system = ${system} AND source_record_id = ANY(${R}::text[])
+        UNION ALL SELECT person_id::text, NULL, NULL, household_key FROM memberships WHERE source_system = ${system} AND source_record_id = ANY(${R}::text[])`,
+  );
+  const persons = new Set<number>();
+  const settlements = new Set<string>();
+  const vouchers = new Set<string>();
+  const households = new Set<string>();
+  for (const x of r) {
+    if (x.p !== null) persons.add(Number(x.p));
+    if (x.s !== null) settlements.add(x.s);
+    if (x.v !== null) vouchers.add(x.v);
+    if (x.h !== null) households.add(x.h);
+  }
+  if (persons.size > 0 || households.size > 0) {
+    // label: ingest.state-before-households — the households those persons were in, and their members
+    const hh = await rows<{ key: string; p: string }>(
+      tx,
+      sql`SELECT h.key, m.person_id::text AS p FROM households h JOIN household_members m ON m.household_id = h.id
+          WHERE h.key = ANY(${A([...households])}::text[])
+             OR h.id IN (SELECT household_id FROM household_members WHERE person_id = ANY(${A([...persons])}::bigint[]))`,
+    );
+    for (const x of hh) {
+      households.add(x.key);
+      persons.add(Number(x.p));
+    }
+  }
+  return { persons: [...persons], settlements: [...settlements], vouchers: [...vouchers], households: [...households] };
 }
 
 export async function applyStatuses(tx: Tx, system: string, facts: WithPerson<StatusFact>[]): Promise<void> {
@@ -206,6 +314,46 @@ export async function applyStatuses(tx: Tx, system: string, facts: WithPerson<St
       valid_from = CASE WHEN statuses.source_record_id LIKE 'derived:%' THEN LEAST(statuses.valid_from, EXCLUDED.valid_from) ELSE EXCLUDED.valid_from END,
       valid_to = EXCLUDED.valid_to, county_code = EXCLUDED.county_code,
       source_record_ref = CASE WHEN statuses.source_record_id LIKE 'derived:%' AND statuses.valid_from <= EXCLUDED.valid_from THEN statuses.source_record_ref ELSE EXCLUDED.source_record_ref END`);
+}
+
+/**
+ * Statuses a source implies through its payments (facts with a derived key): each record's statement replaces
+ * what the same record stated before, and the `statuses` row of every key stated now or before is the
+ * aggregate of the current statements — in force from the earliest, its detail and county from that one —
+ * or is removed when no current record states it any more (a payment moved to another person takes its
+ * evidence with it).
+ */
+export async function applyDerivedStatuses(tx: Tx, system: string, facts: WithPerson<StatusFact>[]): Promise<void> {
+  if (facts.length === 0) return;
+  const recIds = [...new Set(facts.map((f) => f.recordId))];
+  // label: ingest.status-statements-replace — the records' earlier statements go; their keys are aggregated again
+  const old = await rows<{ k: string }>(
+    tx,
+    sql`DELETE FROM status_statements WHERE source_system = ${system} AND source_record_id = ANY(${A(recIds)}::text[]) RETURNING derived_key AS k`,
+  );
+  // label: ingest.status-statements
+  await tx.execute(sql`
+    INSERT INTO status_statements (source_system, source_record_id, derived_key, person_id, category, detail, valid_from, valid_to, county_code, source_record_ref)
+    SELECT ${system}, r, k, p, c, d::jsonb, f, t, y, s
+    FROM unnest(${A(facts.map((f) => f.recordId))}::text[], ${A(facts.map((f) => f.derivedKey!))}::text[], ${A(facts.map((f) => f.personId))}::bigint[],
+      ${A(facts.map((f) => f.category))}::text[], ${A(facts.map((f) => JSON.stringify(f.detail ?? {})))}::text[], ${A(facts.map((f) => f.validFrom))}::date[],
+      ${A(facts.map((f) => f.validTo))}::date[], ${A(facts.map((f) => f.countyCode ?? null))}::text[], ${A(facts.map((f) => f.sourceRef))}::bigint[]) AS x(r, k, p, c, d, f, t, y, s)
+    ON CONFLICT (source_system, source_record_id, derived_key) DO UPDATE SET person_id = EXCLUDED.person_id, category = EXCLUDED.category,
+      detail = EXCLUDED.detail, valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, county_code = EXCLUDED.county_code,
+      source_record_ref = EXCLUDED.source_record_ref`);
+  const keys = [...new Set([...old.map((o) => o.k), ...facts.map((f) => f.derivedKey!)])];
+  // label: ingest.derived-statuses-remove — keys no current record states
+  await tx.execute(sql`
+    DELETE FROM statuses st WHERE st.source_system = ${system} AND st.source_record_id = ANY(${A(keys)}::text[])
+      AND NOT EXISTS (SELECT 1 FROM status_statements m WHERE m.source_system = ${system} AND m.derived_key = st.source_record_id)`);
+  // label: ingest.derived-statuses — each key from its current statements, the earliest first
+  await tx.execute(sql`
+    INSERT INTO statuses (person_id, category, detail, valid_from, valid_to, county_code, source_system, source_record_id, source_record_ref)
+    SELECT DISTINCT ON (m.derived_key) m.person_id, m.category, m.detail, m.valid_from, m.valid_to, m.county_code, ${system}, m.derived_key, m.source_record_ref
+    FROM status_statements m WHERE m.source_system = ${system} AND m.derived_key = ANY(${A(keys)}::text[])
+    ORDER BY m.derived_key, m.valid_from, m.source_record_id
+    ON CONFLICT (source_system, source_record_id) DO UPDATE SET person_id = EXCLUDED.person_id, category = EXCLUDED.category, detail = EXCLUDED.detail,
+      valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, county_code = EXCLUDED.county_code, source_record_ref = EXCLUDED.source_record_ref`);
 }
 
 /** A status implied by payments is keyed by its derived key, so the person holds it once. */
@@ -238,7 +386,7 @@ export async function applySettlements(tx: Tx, facts: WithPerson<SettlementFact>
       settled_at = EXCLUDED.settled_at, content_hash = EXCLUDED.content_hash, source_record_ref = EXCLUDED.source_record_ref, updated_at = now()`);
 }
 
-export async function applyRefunds(tx: Tx, facts: WithPerson<RefundFact>[] | Array<RefundFact & { sourceRef: number }>): Promise<void> {
+export async function applyRefunds(tx: Tx, facts: WithPerson<RefundFact>[] | Array<RefundFact & { sourceRef: number }>, before: string[] = []): Promise<void> {
   if (facts.length === 0) return;
   // label: ingest.insert-refunds
   await tx.execute(sql`
@@ -246,11 +394,13 @@ export async function applyRefunds(tx: Tx, facts: WithPerson<RefundFact>[] | Arr
     SELECT * FROM unnest(${A(facts.map((f) => f.refundId))}::text[], ${A(facts.map((f) => f.originalSettlementId))}::text[],
       ${A(facts.map((f) => (f.at ? f.at.toISOString() : null)))}::timestamptz[], ${A(facts.map((f) => f.sourceRef))}::bigint[])
     ON CONFLICT (refund_id) DO UPDATE SET original_settlement_id = EXCLUDED.original_settlement_id, refunded_at = EXCLUDED.refunded_at`);
-  // label: ingest.cancel-refunded-settlements
+  // label: ingest.cancel-refunded-settlements — a stay is cancelled by the refunds that name it now, and only by them
+  // (a refund corrected to name another stay gives the first one back); `before` are the stays they named before
+  const named = [...new Set([...facts.map((f) => f.originalSettlementId), ...before])];
   await tx.execute(sql`
-    UPDATE settlements s SET refunded_by = r.refund_id FROM settlement_refunds r
-    WHERE r.original_settlement_id = s.settlement_id AND r.refund_id = ANY(${A(facts.map((f) => f.refundId))}::text[])
-      AND (s.refunded_by IS NULL OR s.refunded_by > r.refund_id)`);
+    UPDATE settlements s SET refunded_by = (SELECT min(r.refund_id) FROM settlement_refunds r WHERE r.original_settlement_id = s.settlement_id)
+    WHERE s.settlement_id = ANY(${A(named)}::text[])
+      AND s.refunded_by IS DISTINCT FROM (SELECT min(r.refund_id) FROM settlement_refunds r WHERE r.original_settlement_id = s.settlement_id)`);
 }
 
 export async function applyAid(tx: Tx, system: string, facts: WithPerson<AidFact>[], hashes: string[], updated: Set<string>): Promise<void> {

@@ -17,6 +17,7 @@ import { Scope } from '../overlap/derive.ts';
 import { applyConsequences } from '../overlap/consequences.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { appendTransactions, BUDGET, lockedFundBalance } from './store.ts';
+import { countsSql, inferableStays, remainingOf } from '../shared/rules.ts';
 
 export interface RecordAidInput {
   idNumber: string;
@@ -57,10 +58,16 @@ async function lockedStay(tx: Tx, settlementId: string): Promise<{ personId: num
   if (!s[0]) return null;
   const c = await rows<{ n: string }>(
     tx,
-    sql`SELECT COALESCE(sum(amount_fen), 0)::text AS n FROM aid_records
-        WHERE linked_settlement_id = ${settlementId} AND duplicate_of IS NULL AND status <> 'REVERSED'`,
+    sql`SELECT COALESCE(sum(amount_fen), 0)::text AS n FROM aid_records a WHERE linked_settlement_id = ${settlementId} AND ${countsSql('a')}`,
   );
   return { personId: Number(s[0].person_id), burden: BigInt(s[0].burden), counted: BigInt(c[0]!.n), refunded: s[0].refunded };
+}
+
+/** The stay rule 4 infers for aid naming only a hospital, or null. */
+async function inferredStay(tx: Tx, personId: number, hospitalCode: string, approvedOn: string): Promise<string | null> {
+  // label: ledger.inferred-stay
+  const r = await rows<{ n: string; sid: string | null }>(tx, sql`${inferableStays(sql`${personId}::bigint`, sql`${hospitalCode}::text`, sql`${approvedOn}::date`)}`);
+  return r[0] && Number(r[0].n) === 1 ? r[0].sid : null;
 }
 
 export async function recordAid(database: Database, input: RecordAidInput, actor: string, now: Date = new Date()): Promise<RecordAidResult> {
@@ -81,12 +88,16 @@ export async function recordAid(database: Database, input: RecordAidInput, actor
     const personId = persons.get(`id:${id.idNumber}`)!;
     let overridden = false;
     let remaining: bigint | null = null;
-    if (settlementId) {
+    // Rule 6 checks against the stay the aid will be linked to: the one it names, or the one rule 4 infers
+    // from the hospital (the same inference the derivation makes).
+    const stayId = settlementId ?? (input.hospitalCode ? await inferredStay(tx, personId, input.hospitalCode, input.approvedOn ?? today) : null);
+    if (stayId) {
+      const settlementId = stayId;
       const stay = await lockedStay(tx, settlementId);
       if (!stay) throw new HubError(ErrorCode.NOT_FOUND, `no settlement ${settlementId}`, { argument: 'input.settlementId' });
       if (stay.refunded) return { kind: 'AidRefused', reason: 'SETTLEMENT_REFUNDED', message: `settlement ${settlementId} was cancelled by a refund`, remaining: 0n, balance: null };
       if (stay.personId !== personId) return { kind: 'AidRefused', reason: 'SETTLEMENT_PERSON_MISMATCH', message: `settlement ${settlementId} is another person's stay`, remaining: null, balance: null };
-      remaining = stay.burden > stay.counted ? stay.burden - stay.counted : 0n;
+      remaining = remainingOf(stay.burden, stay.counted);
       if (input.amount > remaining) {
         if (!override) {
           return { kind: 'AidRefused', reason: 'OVER_CAPACITY', message: `the stay can take ${formatYuan(remaining)} yuan more; give an override reason to go above it`, remaining, balance: null };

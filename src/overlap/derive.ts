@@ -4,11 +4,18 @@
  * again over the same records gives the same flags, links and excess, whatever the delivery order was.
  *
  * Derivation runs at the end of every ingest (and after a caseworker's or reviewer's change) over a scope
- * of persons: those the change touched, the persons whose aid names a settlement that changed, and the
- * persons sharing a voucher with any of them (rule 2 crosses persons).
+ * of persons, recomputing every derived column of their records from the current versions (never patching):
+ * - the persons a change names now, and for a correction what the record said before (`stateBefore` in
+ *   src/ingest/store.ts): its old person, old stay, old voucher, old household and that household's members;
+ * - the owners of every touched stay (new or old, refunded or given back) and everyone whose aid names or is
+ *   linked to it;
+ * - closed transitively over shared vouchers (rule 2 crosses persons: A–B share one voucher, B–C another).
+ * Households need no closure here: warnings are recomputed per household of every person in scope.
+ * A scope past WHOLE_SCOPE_PERSONS derives everyone, slice by slice.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Tx } from '../db/client.ts';
+import { inferableStays } from '../shared/rules.ts';
 
 /**
  * Persons whose derived state is recomputed: a list, or every person. Past a few hundred thousand persons a
@@ -51,6 +58,8 @@ export const WHOLE_SCOPE_PERSONS = 200_000;
 export class Scope {
   readonly persons = new Set<number>();
   readonly settlements = new Set<string>();
+  /** Normalised vouchers a correction took a record away from (their other records are re-derived). */
+  readonly vouchers = new Set<string>();
   /** Donations delivered (ids), booked into their funds after derivation. */
   readonly donations = new Set<string>();
   /** Everything: set once the scope grows past WHOLE_SCOPE_PERSONS (or by `everything()`). */
@@ -63,50 +72,69 @@ export class Scope {
   addSettlement(id: string | null | undefined): void {
     if (id && !this.all) this.settlements.add(id);
   }
+  addVoucher(v: string | null | undefined): void {
+    if (v && !this.all) this.vouchers.add(v);
+  }
   everything(): void {
     this.all = true;
     this.persons.clear();
     this.settlements.clear();
+    this.vouchers.clear();
   }
   /** Adds what another scope touched (a batch of files derives once, over the union). */
   merge(other: Scope): void {
     if (other.all) this.everything();
     for (const p of other.persons) this.addPerson(p);
     for (const s of other.settlements) this.addSettlement(s);
+    for (const v of other.vouchers) this.addVoucher(v);
     for (const d of other.donations) this.donations.add(d);
   }
   get empty(): boolean {
-    return !this.all && this.persons.size === 0 && this.settlements.size === 0;
+    return !this.all && this.persons.size === 0 && this.settlements.size === 0 && this.vouchers.size === 0;
   }
 }
 
 /** Flags a record can carry (contract.md), plus REFUNDED_SETTLEMENT for aid naming a cancelled stay. */
 export const FLAGS = ['DUPLICATE', 'VOUCHER_CONFLICT', 'SUSPECTED_DUPLICATE', 'SETTLEMENT_PERSON_MISMATCH', 'INFERRED_LINK', 'REFUNDED_SETTLEMENT'] as const;
 
-/** Days before the approval within which a discharge at the named hospital may be linked (rule 4). */
-export const INFERENCE_WINDOW_DAYS = 90;
+export { INFERENCE_WINDOW_DAYS } from '../shared/rules.ts';
 /** Payment dates at most this many days apart make a suspected duplicate (rule 3). */
 export const SUSPECT_WINDOW_DAYS = 3;
 
-async function widen(tx: Tx, scope: Scope): Promise<PersonSet> {
+/**
+ * The persons whose derived state can depend on what the scope touched, closed transitively: the owners of
+ * touched stays, everyone whose aid names or is linked to them, and everyone sharing a voucher with any of
+ * those, voucher after voucher (A–B share one voucher, B–C another: all three). The scope already holds the
+ * old values of what a correction changed (old owner, old stay, old voucher; see `Scope`), so the persons a
+ * correction leaves are re-derived too.
+ */
+export async function widen(tx: Tx, scope: Scope): Promise<PersonSet> {
   if (scope.all) return { all: true };
   const persons = new Set(scope.persons);
   if (scope.settlements.size > 0) {
     const ids = [...scope.settlements];
-    // label: overlap.scope-settlements — the owners of changed stays and every person whose aid names them
+    // label: overlap.scope-settlements — the owners of changed stays and every person whose aid names or is linked to them
     const r = await rows<{ p: string }>(
       tx,
       sql`SELECT person_id::text AS p FROM settlements WHERE settlement_id = ANY(${A(ids)}::text[])
-          UNION SELECT person_id::text FROM aid_records WHERE settlement_ref = ANY(${A(ids)}::text[])`,
+          UNION SELECT person_id::text FROM aid_records WHERE settlement_ref = ANY(${A(ids)}::text[])
+          UNION SELECT person_id::text FROM aid_records WHERE linked_settlement_id = ANY(${A(ids)}::text[])`,
     );
     for (const x of r) persons.add(Number(x.p));
   }
-  if (persons.size === 0) return { all: false, ids: [] };
-  // label: overlap.scope-vouchers — rule 2 groups records of several persons under one voucher
+  if (persons.size === 0 && scope.vouchers.size === 0) return { all: false, ids: [] };
+  // label: overlap.scope-vouchers — rule 2 groups records of several persons under one voucher; closed over
+  // persons and vouchers until nothing new is reached (one recursive statement)
   const r = await rows<{ p: string }>(
     tx,
-    sql`SELECT DISTINCT b.person_id::text AS p FROM aid_records a JOIN aid_records b ON b.voucher_normalized = a.voucher_normalized
-        WHERE a.person_id = ANY(${A([...persons])}::bigint[]) AND a.voucher_normalized IS NOT NULL`,
+    sql`WITH RECURSIVE v(voucher) AS (
+          SELECT voucher_normalized FROM aid_records WHERE person_id = ANY(${A([...persons])}::bigint[]) AND voucher_normalized IS NOT NULL
+          UNION SELECT unnest(${A([...scope.vouchers])}::text[])
+          UNION
+          SELECT b2.voucher_normalized FROM v JOIN aid_records b ON b.voucher_normalized = v.voucher
+            JOIN aid_records b2 ON b2.person_id = b.person_id AND b2.voucher_normalized IS NOT NULL
+        )
+        SELECT DISTINCT a.person_id::text AS p FROM v JOIN aid_records a ON a.voucher_normalized = v.voucher`,
   );
   for (const x of r) persons.add(Number(x.p));
   return persons.size > WHOLE_SCOPE_PERSONS ? { all: true } : { all: false, ids: [...persons] };
@@ -173,17 +201,16 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
         CASE WHEN b.settlement_ref IS NOT NULL THEN
                CASE WHEN st.refunded_by IS NULL AND st.person_id = b.person_id THEN st.settlement_id END
              WHEN inf.n = 1 THEN inf.sid END AS sid,
-        CASE WHEN b.voucher_normalized IS NULL THEN NULL ELSE
-          NULLIF(first_value(b.id) OVER (PARTITION BY b.voucher_normalized, b.person_id, b.amount_fen
+        CASE WHEN b.voucher_normalized IS NULL OR b.status = 'REVERSED' THEN NULL ELSE
+          NULLIF(first_value(b.id) OVER (PARTITION BY b.voucher_normalized, b.person_id, b.amount_fen, b.status = 'REVERSED'
                                          ORDER BY b.paid_on NULLS LAST, b.system, b.record_id), b.id) END AS rule_dup,
-        (b.voucher_normalized IS NOT NULL AND (min(b.person_id) OVER v <> max(b.person_id) OVER v OR min(b.amount_fen) OVER v <> max(b.amount_fen) OVER v)) AS conflict
+        (b.voucher_normalized IS NOT NULL AND b.status <> 'REVERSED'
+         AND (min(b.person_id) FILTER (WHERE b.status <> 'REVERSED') OVER v <> max(b.person_id) FILTER (WHERE b.status <> 'REVERSED') OVER v
+              OR min(b.amount_fen) FILTER (WHERE b.status <> 'REVERSED') OVER v <> max(b.amount_fen) FILTER (WHERE b.status <> 'REVERSED') OVER v)) AS conflict
       FROM base b
       LEFT JOIN settlements st ON st.settlement_id = b.settlement_ref
       LEFT JOIN LATERAL (
-        SELECT count(*) AS n, min(x.settlement_id) AS sid FROM settlements x
-        WHERE b.settlement_ref IS NULL AND b.hospital_code IS NOT NULL AND x.person_id = b.person_id
-          AND x.hospital_code = b.hospital_code AND x.refunded_by IS NULL
-          AND x.discharged_on BETWEEN COALESCE(b.approved_on, b.paid_on) - ${INFERENCE_WINDOW_DAYS}::int AND COALESCE(b.approved_on, b.paid_on)
+        ${inferableStays(sql`b.person_id`, sql`(CASE WHEN b.settlement_ref IS NULL THEN b.hospital_code END)`, sql`COALESCE(b.approved_on, b.paid_on)`)}
       ) inf ON true
       WINDOW v AS (PARTITION BY b.voucher_normalized)
     ),

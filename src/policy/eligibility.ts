@@ -8,6 +8,7 @@ import { birthDateOf, normalizeIdNumber, sexOf } from '../identity/id-number.ts'
 import { ageOn, todayCst } from '../identity/dates.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { versionInForce, type Condition } from './rules.ts';
+import { categoryRank, countsSql, netBurdenSql } from '../shared/rules.ts';
 
 export interface EligibilityAnswer {
   eligible: boolean;
@@ -35,8 +36,8 @@ async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise
       // label: eligibility.status
       const r = await rows<{ category: string }>(
         db,
-        sql`SELECT DISTINCT category FROM statuses WHERE person_id = ${p.id} AND category = ANY(${`{${c.categories.join(',')}}`}::text[])
-            AND valid_from <= ${asOf}::date AND (valid_to IS NULL OR valid_to >= ${asOf}::date) ORDER BY category`,
+        sql`SELECT category FROM statuses WHERE person_id = ${p.id} AND category = ANY(${`{${c.categories.join(',')}}`}::text[])
+            AND valid_from <= ${asOf}::date AND (valid_to IS NULL OR valid_to >= ${asOf}::date) ORDER BY ${categoryRank(sql`category`)} LIMIT 1`,
       );
       return r[0] ? { ok: true, reason: `HOLDS_${r[0].category}` } : { ok: false, reason: `LACKS_${c.categories.join('_OR_')}` };
     }
@@ -66,11 +67,11 @@ async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise
       // label: eligibility.net-burden
       const r = await rows<{ net: string }>(
         db,
-        sql`SELECT COALESCE(sum(GREATEST(0, s.burden_fen - COALESCE(a.counted, 0))), 0)::text AS net
+        sql`SELECT COALESCE(sum(${netBurdenSql(sql`s.burden_fen`, sql`a.counted`)}), 0)::text AS net
             FROM settlements s
             LEFT JOIN (
-              SELECT linked_settlement_id, sum(amount_fen) AS counted FROM aid_records
-              WHERE person_id = ${p.id} AND duplicate_of IS NULL AND status <> 'REVERSED' AND paid_on <= ${asOf}::date
+              SELECT linked_settlement_id, sum(amount_fen) AS counted FROM aid_records x
+              WHERE person_id = ${p.id} AND ${countsSql('x')} AND paid_on <= ${asOf}::date
                 AND system <> ALL(${`{${SOCIAL_CHANNELS.join(',')}}`}::text[])
               GROUP BY linked_settlement_id
             ) a ON a.linked_settlement_id = s.settlement_id

@@ -11,6 +11,7 @@ import { Scope } from '../overlap/derive.ts';
 import { applyConsequences } from '../overlap/consequences.ts';
 import { cityOf, HAINAN_COUNTIES } from '../identity/regions.ts';
 import * as store from './store.ts';
+import { counts, excessOf, remainingOf } from '../shared/rules.ts';
 
 interface AidFilter {
   from?: string | null;
@@ -36,7 +37,7 @@ function filterAid(all: AidRow[], f: AidFilter | null | undefined): AidRow[] {
 
 export function countedAmount(aid: AidRow[]): bigint {
   let sum = 0n;
-  for (const a of aid) if (a.status !== 'REVERSED' && a.duplicateOf === null) sum += a.amountFen;
+  for (const a of aid) if (counts(a)) sum += a.amountFen;
   return sum;
 }
 
@@ -98,13 +99,12 @@ export interface Capacity {
 export async function capacityOf(s: SettlementRow, ctx: HubContext): Promise<Capacity> {
   const counted = countedAmount(await ctx.loaders.aidBySettlement.load(s.settlementId));
   const refunded = s.refundedBy !== null;
-  const over = counted - s.burdenFen;
   return {
     settlementId: s.settlementId,
     burden: s.burdenFen,
     countedAid: counted,
-    remaining: refunded || over >= 0n ? 0n : -over,
-    excess: over > 0n ? over : 0n,
+    remaining: remainingOf(s.burdenFen, counted, refunded),
+    excess: excessOf(s.burdenFen, counted, refunded),
     refunded,
   };
 }

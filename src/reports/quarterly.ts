@@ -13,7 +13,9 @@ import { A, rows, type Db } from '../db/client.ts';
 import { adapters } from '../../adapters/index.ts';
 import { cityOf, reportCounty } from '../identity/regions.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
-import { STATUS_CATEGORIES } from '../codes.ts';
+import { categoryOn, countsSql } from '../shared/rules.ts';
+
+export { categoryOn };
 import { ensureAccounts } from '../ledger/store.ts';
 
 export const DIMENSIONS = ['SYSTEM', 'AGENCY', 'PROGRAM', 'COUNTY', 'CITY', 'CATEGORY'] as const;
@@ -105,16 +107,6 @@ function toRow(r: RawRow): ReportRow {
   };
 }
 
-/**
- * A person's recipient category on a day: the highest status held that day in the one order of src/codes.ts
- * (就高不重复), or NONE. Every report figure by category uses this expression.
- */
-export function categoryOn(personId: SQL, day: SQL): SQL {
-  return sql`COALESCE((SELECT s.category FROM statuses s WHERE s.person_id = ${personId} AND s.valid_from <= ${day}
-                  AND (s.valid_to IS NULL OR s.valid_to >= ${day})
-                ORDER BY array_position(${A([...STATUS_CATEGORIES])}::text[], s.category) LIMIT 1), 'NONE')`;
-}
-
 /** The regions of every county code seen, from the one table of divisions (src/identity/regions.ts), as a CTE body. */
 export async function regionsTable(db: Db): Promise<SQL> {
   // label: report.county-codes
@@ -130,7 +122,7 @@ async function aidBase(db: Db, from: string, to: string): Promise<SQL> {
     agencies AS (SELECT * FROM unnest(${A(systems)}::text[], ${A(adapters.map((a) => a.agency))}::text[]) AS g(system, agency)),
     b AS (
       SELECT a.person_id, a.system, g.agency, a.program, a.amount_fen, a.excess_fen, a.duplicate_of,
-        (a.duplicate_of IS NULL AND a.status <> 'REVERSED') AS counts,
+        ${countsSql('a')} AS counts,
         COALESCE(r.county, 'COUNTY_UNKNOWN') AS county, COALESCE(r.city, 'COUNTY_UNKNOWN') AS city,
         ${categoryOn(sql`a.person_id`, sql`a.paid_on`)} AS category
       FROM aid_records a

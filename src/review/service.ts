@@ -1,6 +1,6 @@
 /**
  * The review queue: aid records the rules flagged for a caseworker (DUPLICATE, VOUCHER_CONFLICT,
- * SUSPECTED_DUPLICATE, SETTLEMENT_PERSON_MISMATCH), and the decisions on them. A decision is kept forever;
+ * SUSPECTED_DUPLICATE, SETTLEMENT_PERSON_MISMATCH, REFUNDED_SETTLEMENT), and the decisions on them. A decision is kept forever;
  * the latest on a record and kind is in force, so a decision is undone by deciding again.
  *
  * What a decision does to the totals: dismissing a DUPLICATE makes the record count again; confirming a
@@ -10,11 +10,11 @@
  */
 import { sql } from 'drizzle-orm';
 import { A, rows, type Database, type Db } from '../db/client.ts';
-import { Scope } from '../overlap/derive.ts';
+import { Scope, SUSPECT_WINDOW_DAYS } from '../overlap/derive.ts';
 import { applyConsequences } from '../overlap/consequences.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 
-export const REVIEW_KINDS = ['DUPLICATE', 'VOUCHER_CONFLICT', 'SUSPECTED_DUPLICATE', 'SETTLEMENT_PERSON_MISMATCH'] as const;
+export const REVIEW_KINDS = ['DUPLICATE', 'VOUCHER_CONFLICT', 'SUSPECTED_DUPLICATE', 'SETTLEMENT_PERSON_MISMATCH', 'REFUNDED_SETTLEMENT'] as const;
 export type ReviewKind = (typeof REVIEW_KINDS)[number];
 export type Decision = 'CONFIRM' | 'DISMISS';
 
@@ -77,7 +77,7 @@ export async function relatedAid(db: Db, item: ReviewItem): Promise<number[]> {
       db,
       sql`SELECT o.id::text FROM aid_records a JOIN aid_records o ON o.person_id = a.person_id AND o.linked_settlement_id = a.linked_settlement_id
             AND o.id <> a.id AND o.system <> a.system AND o.amount_fen = a.amount_fen AND o.status <> 'REVERSED'
-            AND o.paid_on IS NOT NULL AND a.paid_on IS NOT NULL AND abs(o.paid_on - a.paid_on) <= 3
+            AND o.paid_on IS NOT NULL AND a.paid_on IS NOT NULL AND abs(o.paid_on - a.paid_on) <= ${SUSPECT_WINDOW_DAYS}::int
           WHERE a.id = ${item.aidId} ORDER BY o.paid_on, o.system, o.record_id`,
     );
     return r.map((x) => Number(x.id));

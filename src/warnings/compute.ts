@@ -11,6 +11,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Tx } from '../db/client.ts';
 import { KEY_CATEGORIES, LOW_INCOME_CATEGORIES } from '../codes.ts';
 import { versionInForce, type PolicyVersion } from '../policy/rules.ts';
+import { countsSql, highestCategoryAgg, netBurdenSql } from '../shared/rules.ts';
 import { isEmptySet, personIn, personSlices, slicing, type PersonSet } from '../overlap/derive.ts';
 
 export const WARNING_KINDS = ['RETURN_TO_POVERTY_RISK', 'ILLNESS_POVERTY_RISK', 'MISSED_ASSISTANCE'] as const;
@@ -110,11 +111,11 @@ async function burdenWarningsOf(tx: Tx, filter: UnitFilter, today: string, rtp: 
           FROM members m
           JOIN settlements s ON s.person_id = m.member AND s.refunded_by IS NULL
             AND s.discharged_on > ${today}::date - ${days}::int AND s.discharged_on <= ${today}::date
-          LEFT JOIN aid_records a ON a.linked_settlement_id = s.settlement_id AND a.duplicate_of IS NULL AND a.status <> 'REVERSED'
+          LEFT JOIN aid_records a ON a.linked_settlement_id = s.settlement_id AND ${countsSql('a')}
           GROUP BY m.ukey, s.settlement_id, s.person_id, s.burden_fen
         ),
         burden AS (
-          SELECT ukey, sum(GREATEST(0, burden_fen - aid)) AS net,
+          SELECT ukey, sum(${netBurdenSql(sql`burden_fen`, sql`aid`)}) AS net,
             json_agg(json_build_object('settlementId', settlement_id, 'personId', person_id::text, 'burden', burden_fen::text, 'aid', aid::text) ORDER BY settlement_id) AS stays
           FROM stays GROUP BY ukey
         )
@@ -174,7 +175,7 @@ async function missedAssistance(tx: Tx, persons: PersonSet, mis: PolicyVersion):
   // label: warnings.missed-assistance — a key or low-income recipient on the discharge day, no assistance fund paid
   const r = await rows<{ settlement_id: string; person_id: string; county: string | null; category: string; discharged: string; burden: string }>(
     tx,
-    sql`SELECT s.settlement_id, s.person_id::text, p.county_code AS county, min(st.category) AS category, s.discharged_on::text AS discharged, s.burden_fen::text AS burden
+    sql`SELECT s.settlement_id, s.person_id::text, p.county_code AS county, ${highestCategoryAgg(sql`st.category`)} AS category, s.discharged_on::text AS discharged, s.burden_fen::text AS burden
         FROM settlements s JOIN persons p ON p.id = s.person_id
         JOIN statuses st ON st.person_id = s.person_id AND st.category = ANY(${arr(cats)}::text[])
           AND st.valid_from <= s.discharged_on AND (st.valid_to IS NULL OR st.valid_to >= s.discharged_on)
@@ -212,7 +213,8 @@ export async function recomputeWarnings(tx: Tx, persons: PersonSet, today: strin
       : sql`SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL AND (
           household_id = ANY(${A(burden.units.households)}::bigint[])
           OR (household_id IS NULL AND settlement_id IS NULL AND (person_id = ANY(${A(burden.units.solos)}::bigint[]) OR ${personIn(sql`person_id`, persons)}))
-          OR (kind = 'MISSED_ASSISTANCE' AND ${personIn(sql`person_id`, persons)}))`,
+          OR (kind = 'MISSED_ASSISTANCE' AND ${personIn(sql`person_id`, persons)})
+          OR (household_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.household_id = warnings.household_id)))`,
   );
   const openByKey = new Map(open.map((w) => [key(w.kind, w.household_id, w.person_id, w.settlement_id), w.id]));
   const wanted = new Map(desired.map((d) => [key(d.kind, d.householdId, d.personId, d.settlementId), d]));

@@ -21,8 +21,8 @@ let database: Database;
 const now = new Date('2026-11-01T00:00:00+08:00');
 const P1 = idNumber(71, { female: true });
 const P2 = idNumber(72, { female: true });
-/** Switch on once branch issue-12 (the derivation's affected sets) is merged: corrections then move records between persons too. */
-const MOVE_BETWEEN_PERSONS = false;
+/** Corrections move records between persons too (the derivation re-derives the old owner's side). */
+const MOVE_BETWEEN_PERSONS = true;
 
 beforeAll(async () => {
   database = await testDatabase();

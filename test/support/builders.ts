@@ -73,11 +73,16 @@ export interface SettlementRow {
   maf?: number;
   /** policy-scope cost, yuan (default: the total) */
   scope?: number;
+  /** A refund line cancelling the settlement named here (its own id is `id`). */
+  refundOf?: string;
 }
 
 /** A medical-insurance settlement feed (NDJSON). */
 export function settlementFile(rows: SettlementRow[]): Buffer {
   const lines = rows.map((r) => {
+    if (r.refundOf) {
+      return JSON.stringify({ setl_id: r.id, certno: r.person, psn_name: '某某', refd_setl_flag: '1', init_setl_id: r.refundOf, medfee_sumamt: '-1.00', setl_time: '2026-02-20T10:00:00+08:00' });
+    }
     const total = r.total ?? 50000;
     const basic = r.basic ?? 25000;
     const critical = r.critical ?? 5000;
@@ -104,4 +109,70 @@ export function settlementFile(rows: SettlementRow[]): Buffer {
     });
   });
   return Buffer.from(lines.join('\n') + '\n', 'utf8');
+}
+
+export interface GrantRow {
+  id: string;
+  person: string;
+  amount?: string;
+  date?: string;
+  voucher?: string;
+  settlement?: string;
+}
+
+/** A charity federation file of grants to patients (CSV, UTF-8). */
+export function charityGrantFile(rows: GrantRow[]): Buffer {
+  const lines = rows.map((r) => `救助,${r.id},某某,${r.person},${r.amount ?? '1000.00'},${r.date ?? '2026-02-10'},${r.voucher ?? ''},${r.settlement ?? ''},大病救助`);
+  return Buffer.from(['类型,编号,对方名称,身份证号,金额,日期,凭证号,结算单号,项目', ...lines].join('\n') + '\n', 'utf8');
+}
+
+export interface EmergencyRow {
+  caseNo: string;
+  /** null: an unidentified patient (a provisional person keyed by the case number). */
+  person: string | null;
+  amountFen?: number;
+  approved?: string;
+  paid?: string | null;
+  voucher?: string | null;
+  settlement?: string | null;
+  hospital?: string;
+}
+
+/** A health-emergency case file (NDJSON). */
+export function emergencyFile(rows: EmergencyRow[]): Buffer {
+  const lines = rows.map((r) =>
+    JSON.stringify({
+      caseNo: r.caseNo,
+      patient: { idNo: r.person, name: r.person ? '某某' : null, unidentified: r.person === null, approxAge: r.person ? null : 40 },
+      hospitalCode: r.hospital ?? 'H46010200001',
+      settlementId: r.settlement ?? null,
+      admittedAt: '2026-01-03T02:10:00+08:00',
+      amountFen: r.amountFen ?? 350000,
+      approvedAt: `${r.approved ?? '2026-02-01'}T10:00:00+08:00`,
+      paidAt: r.paid === null ? null : `${r.paid ?? '2026-02-03'}T10:00:00+08:00`,
+      voucherNo: r.voucher ?? null,
+    }),
+  );
+  return Buffer.from(lines.join('\n') + '\n', 'utf8');
+}
+
+export interface HardshipRow {
+  id: string;
+  person: string;
+  amountFen?: number;
+  /** YYYYMMDD */
+  approved?: string;
+  paid?: string;
+  voucher?: string;
+  settlement?: string;
+  /** 1 paid, 9 cancelled */
+  status?: '1' | '9';
+}
+
+/** A union-hardship export: pipe-delimited GB18030 with its header and trailer (count and sum of fen). */
+export function hardshipFile(rows: HardshipRow[]): Buffer {
+  const amounts = rows.map((r) => r.amountFen ?? 100000);
+  const lines = rows.map((r, i) => `D|${r.id}|${r.person}|某某|${amounts[i]}|${r.approved ?? '20260201'}|${r.paid ?? '20260205'}|${r.voucher ?? ''}|${r.settlement ?? ''}|${r.status ?? '1'}`);
+  const text = [`H|UNION-HARDSHIP|20261001|${rows.length}`, ...lines, `T|${rows.length}|${amounts.reduce((a, b) => a + b, 0)}`].join('\n') + '\n';
+  return iconv.encode(text, 'gb18030');
 }
