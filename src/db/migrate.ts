@@ -28,7 +28,10 @@ async function grantServing(client: pg.Client, role: string): Promise<void> {
     REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${r.q};
     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${r.q};
     REVOKE UPDATE, DELETE ON ${append} FROM ${r.q};
-    GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r.q};`);
+    GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r.q};
+    GRANT USAGE ON SCHEMA drizzle TO ${r.q};
+    GRANT SELECT ON drizzle.__drizzle_migrations TO ${r.q};`);
+  // (The last two: /readyz compares the applied migrations with this build's, read-only.)
   // A large load analyses the tables it writes (src/ingest/pipeline.ts Statistics); before PostgreSQL 17 only
   // the owner may, and the serving role's ANALYZE is skipped with a warning (run bulk loads as the owner).
   const version = Number((await client.query('SHOW server_version_num')).rows[0].server_version_num);

@@ -7,7 +7,7 @@ import { checkCharacter } from '../../src/identity/id-number.ts';
 import { rows, type Database } from '../../src/db/client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startServer } from '../../src/server/http.ts';
-import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
+import { adminOf, resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { gql, startTestHub, TEST_SECRET } from '../support/hub.ts';
 import { metricValue } from '../support/metrics.ts';
 
@@ -133,13 +133,13 @@ describe(`health (${testDbKind})`, () => {
       database.db,
       sql`SELECT id, created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY created_at DESC LIMIT 1`,
     );
-    await database.db.execute(sql`UPDATE drizzle.__drizzle_migrations SET created_at = created_at - 1 WHERE id = ${last!.id}`);
+    await adminOf(database).db.execute(sql`UPDATE drizzle.__drizzle_migrations SET created_at = created_at - 1 WHERE id = ${last!.id}`);
     try {
       const pending = await fetch(`${base()}/readyz`);
       expect(pending.status).toBe(503);
       expect(await pending.json()).toMatchObject({ status: 'migrations-pending' });
     } finally {
-      await database.db.execute(sql`UPDATE drizzle.__drizzle_migrations SET created_at = ${last!.created_at}::bigint WHERE id = ${last!.id}`);
+      await adminOf(database).db.execute(sql`UPDATE drizzle.__drizzle_migrations SET created_at = ${last!.created_at}::bigint WHERE id = ${last!.id}`);
     }
     expect((await fetch(`${base()}/readyz`)).status).toBe(200);
   });

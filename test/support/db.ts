@@ -48,6 +48,11 @@ export function ownerUrlOf(database: Database): string | null {
   return privileged.get(database)?.ownerUrl ?? null;
 }
 
+/** The worker's database as the cluster's superuser on PostgreSQL (for what a test does behind the hub's back); itself on PGlite. */
+export function adminOf(database: Database): Database {
+  return privileged.get(database)?.admin ?? database;
+}
+
 /** The worker's database, migrated. */
 export function testDatabase(): Promise<Database> {
   shared ??= open();
