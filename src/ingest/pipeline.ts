@@ -24,7 +24,7 @@ import {
 import * as store from './store.ts';
 import { mapRecord } from './common-rules.ts';
 import { Scope } from '../overlap/derive.ts';
-import { applyConsequences } from '../overlap/consequences.ts';
+import { applyConsequences, lockDerivation } from '../overlap/consequences.ts';
 import { reconcileDonations } from '../ledger/store.ts';
 
 /** The summary `relief-hub ingest` prints and the `ingest` mutation returns (contract.md). */
@@ -527,6 +527,7 @@ export async function ingestSource(database: Database, adapter: Adapter, source:
     if (source.verify) await source.verify();
     await database.db.transaction(async (tx) => {
       const scope = new Scope();
+      await lockDerivation(tx);
       const stats = new Statistics(tx);
       await loadRecords(tx, adapter, source, runId, ctx, opts.batchSize ?? DEFAULT_BATCH, c, scope, stats);
       await stats.settle();
@@ -579,6 +580,7 @@ export async function ingestBatch(database: Database, items: Array<{ adapter: Ad
   let settleMs = 0;
   await database.db.transaction(async (tx) => {
     const all = new Scope();
+    await lockDerivation(tx);
     if (opts.deriveEverything) all.everything();
     const stats = new Statistics(tx);
     const donations = new Map<string, Set<string>>();

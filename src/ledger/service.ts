@@ -14,7 +14,7 @@ import { resolvePersons } from '../identity/persons.ts';
 import { todayCst } from '../identity/dates.ts';
 import { formatYuan, MAX_AMOUNT_FEN } from '../identity/money.ts';
 import { Scope } from '../overlap/derive.ts';
-import { applyConsequences } from '../overlap/consequences.ts';
+import { applyConsequences, lockDerivation } from '../overlap/consequences.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { appendTransactions, BUDGET, lockedFundBalance } from './store.ts';
 import { countsSql, inferableStays, remainingOf } from '../shared/rules.ts';
@@ -84,6 +84,7 @@ export async function recordAid(database: Database, input: RecordAidInput, actor
   const fund = fundCodeOf(input.program);
 
   return database.db.transaction(async (tx): Promise<RecordAidResult> => {
+    await lockDerivation(tx);
     const persons = await resolvePersons(tx, [{ idNumber: id.idNumber }]);
     const personId = persons.get(`id:${id.idNumber}`)!;
     let overridden = false;
@@ -139,6 +140,7 @@ async function lockedAid(tx: Tx, aidId: number): Promise<{ person_id: string; st
 export async function confirmArrival(database: Database, aidId: number, at: Date, now: Date = new Date()): Promise<void> {
   if (at.getTime() > now.getTime() + 5 * 60 * 1000) throw new HubError(ErrorCode.BAD_USER_INPUT, 'arrival is in the future', { argument: 'at' });
   await database.db.transaction(async (tx) => {
+    await lockDerivation(tx);
     const a = await lockedAid(tx, aidId);
     if (a.status !== 'PAID') throw new HubError(ErrorCode.BAD_USER_INPUT, `only paid aid can arrive; this record is ${a.status}`, { argument: 'aidId' });
     // label: ledger.confirm-arrival
@@ -150,6 +152,7 @@ export async function confirmArrival(database: Database, aidId: number, at: Date
 export async function reverseAid(database: Database, aidId: number, reason: string, now: Date = new Date()): Promise<void> {
   if (reason.trim().length < 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'give the reason for the reversal', { argument: 'reason' });
   await database.db.transaction(async (tx) => {
+    await lockDerivation(tx);
     const a = await lockedAid(tx, aidId);
     if (a.status === 'REVERSED') throw new HubError(ErrorCode.BAD_USER_INPUT, 'this aid is already reversed', { argument: 'aidId' });
     // label: ledger.reverse-aid

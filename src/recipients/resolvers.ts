@@ -8,7 +8,7 @@ import { sliceConnection } from '../shared/connection.ts';
 import type { AidRow, HouseholdRow, MergeRow, PersonRow, SettlementRow, StatusRow } from './store.ts';
 import { undoMerge } from '../identity/persons.ts';
 import { Scope } from '../overlap/derive.ts';
-import { applyConsequences } from '../overlap/consequences.ts';
+import { applyConsequences, lockDerivation } from '../overlap/consequences.ts';
 import { cityOf, HAINAN_COUNTIES } from '../identity/regions.ts';
 import * as store from './store.ts';
 import { counts, excessOf, remainingOf } from '../shared/rules.ts';
@@ -171,6 +171,7 @@ export const recipientResolvers = {
       if (reason.length < 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'give the reason the merge was wrong', { argument: 'reason' });
       const id = Number(args.mergeId);
       const done = await ctx.database.db.transaction(async (tx) => {
+        await lockDerivation(tx);
         const r = await undoMerge(tx, id, ctx.actor, reason);
         if (r) {
           const scope = new Scope();

@@ -11,7 +11,7 @@
 import { sql } from 'drizzle-orm';
 import { A, rows, type Database, type Db } from '../db/client.ts';
 import { Scope, SUSPECT_WINDOW_DAYS } from '../overlap/derive.ts';
-import { applyConsequences } from '../overlap/consequences.ts';
+import { applyConsequences, lockDerivation } from '../overlap/consequences.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 
 export const REVIEW_KINDS = ['DUPLICATE', 'VOUCHER_CONFLICT', 'SUSPECTED_DUPLICATE', 'SETTLEMENT_PERSON_MISMATCH', 'REFUNDED_SETTLEMENT'] as const;
@@ -118,6 +118,7 @@ export async function resolveReview(
   const item = parseItemId(id);
   if (reason.trim().length < 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'give the reason for the decision', { argument: 'reason' });
   await database.db.transaction(async (tx) => {
+    await lockDerivation(tx);
     const a = await rows<{ person_id: string; flags: string[]; system: string }>(
       tx,
       sql`SELECT person_id::text, flags, system FROM aid_records WHERE id = ${item.aidId} FOR UPDATE`,
