@@ -34,6 +34,7 @@ Commands:
   token --role R [--agency A] [--county C] [--system S] [--sub S] [--ttl 8h]
                                       print a bearer token signed with this hub's key
   systems                             list the source systems and their programs
+  schema                              print the full SDL the server serves (every adapter's fragment included)
 
 Configuration (environment): DATABASE_URL (PostgreSQL; else embedded PGlite in DATA_DIR, default ./data),
 HOST (127.0.0.1), PORT (4000), NODE_ENV, LOG_LEVEL, MAX_BODY_BYTES, INGEST_BATCH_SIZE, AUTH_SECRET, AUTH_JWKS_URL,
@@ -62,6 +63,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'systems': {
       for (const a of adapters) process.stdout.write(`${a.code}\t${a.agency}\t${a.programs.map((p) => p.code).join(',') || '-'}\t${a.title}\n`);
+      return 0;
+    }
+    case 'schema': {
+      const { printedSchema } = await import('../graphql/schema.ts');
+      process.stdout.write(printedSchema());
       return 0;
     }
     case 'generate': {
@@ -204,11 +210,8 @@ async function main(argv: string[]): Promise<number> {
       log.info({ url: server.url, database: database.kind }, 'relief-hub serving');
       process.stdout.write(`relief-hub serving GraphQL at ${server.url} (database: ${database.kind})\n`);
       if (values.demo) {
-        // Ready tokens for a newcomer: the platform sees everything; the caseworker is civil affairs in Xiuying, Haikou.
-        const platform = await server.keys.mint({ role: 'PLATFORM', sub: 'demo-platform' });
-        const caseworker = await server.keys.mint({ role: 'CASEWORKER', agency: 'civil-affairs', county: '460105', sub: 'demo-caseworker' });
-        process.stdout.write(`\nplatform token (8 h):\n${platform}\n\ncaseworker token, civil-affairs / 460105 (8 h):\n${caseworker}\n\n`);
-        process.stdout.write(`try: curl -s ${server.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" -d '{"query":"{ hub { version } }"}'\n`);
+        const { demoSignIn } = await import('../demo.ts');
+        process.stdout.write(await demoSignIn(database, server.keys, server.url.replace(/\/graphql$/, '/')));
       }
       const stop = async () => {
         await server.close();

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { mergeResolvers, mergeTypeDefs } from '@graphql-tools/merge';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { Kind, parse, type DocumentNode, type GraphQLSchema, type ObjectTypeDefinitionNode } from 'graphql';
+import { Kind, parse, printSchema, type DocumentNode, type GraphQLSchema, type ObjectTypeDefinitionNode } from 'graphql';
 import type { HubContext } from './context.ts';
 import { adapters } from '../../adapters/index.ts';
 import { DateScalar, DateTime, JSONScalar, Yuan } from './scalars.ts';
@@ -60,6 +60,11 @@ export function buildSchema(): GraphQLSchema {
 /** What the server serves: every root field guarded by its access rule, every personal read recorded. */
 export function servedSchema(subgraph = false): GraphQLSchema {
   return guardSchema(recordPersonalReads(subgraph ? buildSubgraph() : buildSchema()));
+}
+
+/** The full SDL the server serves (`relief-hub schema`; the console's types are generated from it). */
+export function printedSchema(): string {
+  return printSchema(servedSchema()) + '\n';
 }
 
 /** Entities of the Apollo Federation 2 subgraph and the fields that key them. */

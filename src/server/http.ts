@@ -1,6 +1,6 @@
 /**
  * The HTTP server: Apollo Server 5 on Node's own http module. `/graphql` (GraphQL over HTTP), `/healthz`
- * (a database ping) and `/` (a landing page with no external assets). Stateless between requests: every
+ * (a database ping), `/` (the console, src/server/console.ts) and `/dev` (a developer's query box). Stateless between requests: every
  * request gets its own context and loaders, so several instances can serve one PostgreSQL server.
  */
 import http from 'node:http';
@@ -21,6 +21,7 @@ import { A, rows, type Db } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
 import { landingPage } from './landing.ts';
+import { serveConsole } from './console.ts';
 
 export interface RunningServer {
   url: string;
@@ -211,12 +212,14 @@ export async function startServer(database: Database, config: Config, log: Logge
       }
       return;
     }
-    if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+    // The developer's query box moved to /dev; `/` and every other non-API path is the console.
+    if (url.pathname === '/dev' && (req.method === 'GET' || req.method === 'HEAD')) {
       const html = landingPage();
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
       res.end(req.method === 'HEAD' ? undefined : html);
       return;
     }
+    if (url.pathname !== '/graphql' && serveConsole(req, res, url.pathname)) return;
     if (url.pathname !== '/graphql') {
       sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, `no route ${url.pathname}; GraphQL is served at /graphql`));
       return;
