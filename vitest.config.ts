@@ -31,6 +31,18 @@ export default defineConfig({
           isolate: false,
         },
       },
+      {
+        // The console in Debian's Chromium (test/console/): one browser, a page per test; the setup builds the console.
+        extends: true,
+        test: {
+          name: 'console',
+          include: ['test/console/**/*.test.ts'],
+          env: { RELIEF_TEST_DB: 'pglite' },
+          isolate: false,
+          fileParallelism: false,
+          globalSetup: ['./test/console/global-setup.ts'],
+        },
+      },
       ...(pgBin
         ? [
             {

@@ -43,7 +43,16 @@ export async function buildConsole(opts: { force?: boolean; quiet?: boolean } = 
   if (!opts.force && !consoleIsStale()) return false;
   const { build } = await import('vite');
   const started = Date.now();
-  await build({ configFile: path.join(here, 'vite.config.ts'), logLevel: opts.quiet ? 'silent' : 'warn' });
+  // A production bundle whatever NODE_ENV the caller runs under (vitest sets "test": Vite and the React plugin
+  // would then mix development JSX with production React).
+  const env = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: path.join(here, 'vite.config.ts'), mode: 'production', logLevel: opts.quiet ? 'silent' : 'warn' });
+  } finally {
+    if (env === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = env;
+  }
   if (!opts.quiet) process.stderr.write(`[console] built into console/dist in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return true;
 }

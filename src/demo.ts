@@ -11,6 +11,28 @@ import { generateProvince } from '../bench/generator/index.ts';
 import { ingestFile } from './ingest/service.ts';
 import type { IngestSummary } from './ingest/pipeline.ts';
 
+/** The demo caseworker: civil affairs in Xiuying, Haikou. */
+export const DEMO_CASEWORKER = { agency: 'civil-affairs', county: '460105' } as const;
+
+/**
+ * The generated agency history overdraws most funds (as real history may: reports flag it). The demo
+ * caseworker's own fund gets a budget allocation, so that aid recorded in the console can be paid; the other
+ * funds stay as the history left them.
+ */
+async function fundDemoCaseworker(database: Database): Promise<void> {
+  const { adapters } = await import('../adapters/index.ts');
+  const { allocateFunds } = await import('./ledger/service.ts');
+  const { fundBalances } = await import('./ledger/store.ts');
+  for (const a of adapters.filter((x) => x.agency === DEMO_CASEWORKER.agency)) {
+    for (const p of a.programs) {
+      const fund = `FUND:${p.code}`;
+      const balance = (await fundBalances(database.db, fund))[0]?.balanceFen ?? 0n;
+      const budget = 100_000_000n; // 1,000,000 yuan above what the history spent
+      await allocateFunds(database, fund, (balance < 0n ? -balance : 0n) + budget, '演示数据：年度预算拨款 demo budget allocation', 'demo');
+    }
+  }
+}
+
 export async function isEmpty(database: Database): Promise<boolean> {
   const r = await rows<{ n: string }>(database.db, sql`SELECT count(*)::text AS n FROM ingest_runs`);
   return r[0]!.n === '0';
@@ -33,14 +55,13 @@ export async function loadDemo(database: Database, opts: { persons?: number; see
     await generateProvince({ persons: opts.persons ?? 300, seed: opts.seed ?? 7, out: dir });
     const out: IngestSummary[] = [];
     for (const { system, file } of provinceFiles(dir)) out.push(await ingestFile(database, system, file));
+    await fundDemoCaseworker(database);
     return out;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** The demo caseworker: civil affairs in Xiuying, Haikou. */
-export const DEMO_CASEWORKER = { agency: 'civil-affairs', county: '460105' } as const;
 
 /**
  * A few identity numbers worth looking up as the demo caseworker: persons of its county or aided by its

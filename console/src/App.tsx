@@ -19,6 +19,24 @@ import { ReportsPage } from './pages/Reports.tsx';
 import { CharityPage } from './pages/Charity.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 
+/** Ant Design's default greys and light colours fall below WCAG AA contrast; these reach it (axe checks each page). */
+const THEME = {
+  token: {
+    colorPrimary: '#0b5cad',
+    colorInfo: '#0b5cad',
+    colorLink: '#0b5cad',
+    colorSuccess: '#237804',
+    colorWarning: '#ad6800',
+    colorError: '#cf1322',
+    colorTextSecondary: '#595959',
+    colorTextTertiary: '#595959',
+    colorTextQuaternary: '#6e6e6e',
+    colorTextDescription: '#595959',
+    colorTextPlaceholder: '#6e6e6e',
+    borderRadius: 4,
+  },
+};
+
 type PageKey = 'lookup' | 'review' | 'dashboard' | 'warnings' | 'quarantine' | 'reports' | 'charity' | 'audit';
 
 function pagesOf(role: Claims['role']): Array<{ key: PageKey; label: string }> {
@@ -92,7 +110,7 @@ export function App() {
     : '';
 
   return (
-    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#0b5cad', borderRadius: 4 } }}>
+    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={THEME}>
       <AntApp>
         <Layout style={{ minHeight: '100%' }} key={lang}>
           <Layout.Header className="rh-header">
@@ -126,9 +144,7 @@ export function App() {
           </Layout.Header>
           {!claims ? (
             <Layout.Content className="rh-content">
-              <main>
-                <SignIn onSignedIn={setClaims} />
-              </main>
+              <SignIn onSignedIn={setClaims} />
             </Layout.Content>
           ) : (
             <SystemsProvider>
@@ -139,7 +155,6 @@ export function App() {
                   </nav>
                 </Layout.Sider>
                 <Layout.Content className="rh-content">
-                  <main>
                     <Space direction="vertical" style={{ width: '100%' }}>
                       <Typography.Title level={2} style={{ marginTop: 0 }}>
                         {pages.find((p) => p.key === active)?.label}
@@ -153,7 +168,6 @@ export function App() {
                       {active === 'charity' && <CharityPage />}
                       {active === 'audit' && <AuditPage />}
                     </Space>
-                  </main>
                 </Layout.Content>
               </Layout>
             </SystemsProvider>

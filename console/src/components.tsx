@@ -1,6 +1,6 @@
 /** Pieces several pages share: the purpose fields, a chart, evidence in words, flags with their meaning. */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { Alert, Button, Form, Input, Select, Space, Tag, Tooltip } from 'antd';
+import { Alert, Button, Form, Input, Select, Space, Tag, Tooltip, type SelectProps } from 'antd';
 import * as echarts from 'echarts/core';
 import { BarChart, LineChart } from 'echarts/charts';
 import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
@@ -12,6 +12,15 @@ import { money, yuan } from './api.ts';
 import { purpose, setPurpose } from './session.ts';
 
 echarts.use([BarChart, LineChart, GridComponent, TooltipComponent, LegendComponent, AriaComponent, SVGRenderer]);
+
+/**
+ * A Select inside a required Form.Item: the form puts aria-required on the select's outer div, where ARIA
+ * does not allow it (axe: aria-allowed-attr); the requirement is shown by the label's mark and the message.
+ */
+export function FormSelect(props: SelectProps & { 'aria-required'?: unknown }) {
+  const { "aria-required": _required, ...rest } = props;
+  return <Select {...rest} />;
+}
 
 export function purposeChoices(): string[] {
   return [
@@ -35,7 +44,7 @@ export function PurposeFields() {
         label={t('查询用途', 'Purpose')}
         rules={[{ required: true, message: t('请选择查询用途：每次查询个人信息都要说明用途，并记入访问日志。', 'Choose the purpose: every read of personal data states one and is logged.') }]}
       >
-        <Select style={{ minWidth: 260 }} options={choices.map((c) => ({ value: c, label: c }))} placeholder={t('请选择', 'Choose')} />
+        <FormSelect style={{ minWidth: 260 }} options={choices.map((c) => ({ value: c, label: c }))} placeholder={t('请选择', 'Choose')} />
       </Form.Item>
       <Form.Item
         name="purposeText"
@@ -129,7 +138,8 @@ export function FlagTags({ flags, excess, overridden, explain = false }: { flags
   if (excess && excess !== '0.00') all.push('EXCESS');
   if (overridden) all.push('OVERRIDDEN');
   if (all.length === 0) return <span>—</span>;
-  const color = (f: string) => (f === 'DUPLICATE' || f === 'EXCESS' ? 'red' : f === 'INFERRED_LINK' ? 'blue' : 'orange');
+  // Solid tags with white text: the preset light tags do not reach WCAG AA contrast.
+  const color = (f: string) => (f === 'DUPLICATE' || f === 'EXCESS' ? '#a8071a' : f === 'INFERRED_LINK' ? '#0b5cad' : '#ad4e00');
   return (
     <Space direction="vertical" size={2}>
       {all.map((f) => (

@@ -4,7 +4,7 @@
  */
 export type Lang = 'zh' | 'en';
 
-let lang: Lang = (sessionStorage.getItem('relief-hub.lang') as Lang | null) ?? 'zh';
+let lang: Lang = (typeof sessionStorage === 'undefined' ? null : (sessionStorage.getItem('relief-hub.lang') as Lang | null)) ?? 'zh';
 
 export function currentLang(): Lang {
   return lang;

@@ -124,7 +124,7 @@ export function AuditPage() {
             ),
           },
           { title: t('被查询人', 'Whose record'), render: (_, e) => e.subjectIdNumber ?? '—' },
-          { title: t('用途', 'Purpose'), render: (_, e) => decodePurpose(e.purpose) || <Tag color="red">{t('未说明', 'none')}</Tag> },
+          { title: t('用途', 'Purpose'), render: (_, e) => decodePurpose(e.purpose) || <Tag color="#a8071a">{t('未说明', 'none')}</Tag> },
           { title: t('读取的字段', 'Fields'), render: (_, e) => <span style={{ fontSize: 12 }}>{e.fields.join(', ')}</span> },
           { title: t('操作', 'Operation'), dataIndex: 'operation' },
         ]}

@@ -7,6 +7,7 @@ import { Alert, Button, Card, Form, Input, Progress, Result, Select, Space, Tabl
 import { HubError, request } from '../api.ts';
 import { EligibilityDocument, PoliciesDocument, type EligibilityQuery, type PoliciesQuery } from '../gql/generated.ts';
 import { t } from '../i18n.ts';
+import { FormSelect } from '../components.tsx';
 import { eligibilityReason } from '../glossary.ts';
 import { PurposeGate } from '../components.tsx';
 
@@ -69,7 +70,7 @@ function One({ options }: { options: Array<{ value: string; label: string }> }) 
           <Input autoComplete="off" maxLength={24} />
         </Form.Item>
         <Form.Item name="rule" label={t('救助规则', 'Rule')} rules={[{ required: true, message: t('请选择规则。', 'Choose a rule.') }]}>
-          <Select options={options} />
+          <FormSelect options={options} />
         </Form.Item>
         <Button type="primary" htmlType="submit">
           {t('查询资格', 'Ask')}

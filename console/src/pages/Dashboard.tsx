@@ -86,7 +86,7 @@ export function DashboardPage() {
           onChange={setSelected}
           options={quarters.map((q) => ({ value: quarterLabel(q), label: t(`${q.year}年第${q.quarter}季度`, quarterLabel(q)) }))}
         />
-        {data?.byAgency.publishedAt && <Tag color="green">{t('已发布', 'Published')} {data.byAgency.publishedAt.slice(0, 10)}</Tag>}
+        {data?.byAgency.publishedAt && <Tag color="#237804">{t('已发布', 'Published')} {data.byAgency.publishedAt.slice(0, 10)}</Tag>}
       </Space>
       {totals && (
         <Row gutter={16}>
@@ -151,7 +151,7 @@ export function DashboardPage() {
                   align: 'right',
                   render: (_, f) => (
                     <>
-                      {money(f.closing)} {f.overdrawn && <Tag color="red">{t('透支', 'Overdrawn')}</Tag>}
+                      {money(f.closing)} {f.overdrawn && <Tag color="#a8071a">{t('透支', 'Overdrawn')}</Tag>}
                     </>
                   ),
                 },
@@ -163,7 +163,7 @@ export function DashboardPage() {
                     const now = data.funds.find((x) => x.code === f.fund);
                     return now ? (
                       <>
-                        {money(now.balance)} {now.overdrawn && <Tag color="red">{t('透支', 'Overdrawn')}</Tag>}
+                        {money(now.balance)} {now.overdrawn && <Tag color="#a8071a">{t('透支', 'Overdrawn')}</Tag>}
                       </>
                     ) : (
                       '—'

@@ -19,8 +19,9 @@ export function LookupPage({ claims }: { claims: Claims }) {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
-  async function load(idNumber: string) {
-    setLoading(true);
+  /** A refresh (after recording aid) keeps the page in place, so the confirmation and the open tab stay. */
+  async function load(idNumber: string, refresh = false) {
+    if (!refresh) setLoading(true);
     setError(null);
     try {
       const d = await request(PersonViewDocument, { idNumber });
@@ -74,7 +75,7 @@ export function LookupPage({ claims }: { claims: Claims }) {
       {!loading && asked && !person && (
         <Alert type="warning" showIcon role="status" message={t('平台中没有这个身份证号的人员记录。', 'The hub has no person with this identity number.')} />
       )}
-      {!loading && person && asked && <PersonView person={person} claims={claims} idNumber={asked} onChanged={() => void load(asked)} />}
+      {!loading && person && asked && <PersonView person={person} claims={claims} idNumber={asked} onChanged={() => void load(asked, true)} />}
     </>
   );
 }

@@ -39,11 +39,11 @@ export function PersonView({ person, claims, idNumber, onChanged }: { person: Pe
   const canRecord = claims.role === 'CASEWORKER' || claims.role === 'PLATFORM';
 
   const aidColumns = [
-    { title: t('发放日期', 'Paid on'), key: 'paidOn', render: (a: Aid) => a.paidOn ?? `${t('审批', 'approved')} ${a.approvedOn ?? '—'}` },
+    { title: t('发放日期', 'Paid on'), key: 'paidOn', className: 'rh-nowrap', render: (a: Aid) => a.paidOn ?? `${t('审批', 'approved')} ${a.approvedOn ?? '—'}` },
     { title: t('救助机构', 'Agency'), key: 'agency', render: (a: Aid) => agencyShort(agencyOf(a.system)) },
     { title: t('救助项目', 'Program'), key: 'program', render: (a: Aid) => programTitle(a.program) },
-    { title: t('金额', 'Amount'), key: 'amount', align: 'right' as const, render: (a: Aid) => money(a.amount) },
-    { title: t('状态', 'Status'), key: 'status', render: (a: Aid) => statusName(a.status) },
+    { title: t('金额', 'Amount'), key: 'amount', align: 'right' as const, className: 'rh-nowrap', render: (a: Aid) => money(a.amount) },
+    { title: t('状态', 'Status'), key: 'status', className: 'rh-nowrap', render: (a: Aid) => statusName(a.status) },
     {
       title: t('关联住院', 'Stay'),
       key: 'stay',
@@ -283,7 +283,7 @@ function Statement({ stay: s, person }: { stay: Stay; person: Person }) {
     >
       <Typography.Paragraph style={{ marginBottom: 8 }}>
         {person.name} · {s.hospitalName ?? s.hospitalCode} · {s.admittedOn} ~ {s.dischargedOn}
-        {s.refundedBy && <Tag color="red" style={{ marginLeft: 8 }}>{t('结算已退费', 'Refunded')} {s.refundedBy}</Tag>}
+        {s.refundedBy && <Tag color="#a8071a" style={{ marginLeft: 8 }}>{t('结算已退费', 'Refunded')} {s.refundedBy}</Tag>}
       </Typography.Paragraph>
       <Descriptions size="small" bordered column={{ xs: 1, sm: 2, lg: 3 }}>
         <Descriptions.Item label={t('医疗总费用', 'Total cost')}>{money(s.total)}</Descriptions.Item>

@@ -97,11 +97,11 @@ function Browser() {
         pagination={false}
         scroll={{ x: true }}
         columns={[
-          { title: t('原因', 'Reason'), render: (_, q) => (<><Tag color="red">{quarantineReason(q.reasonCode)}</Tag><div className="rh-explain">{q.message}</div></>) },
+          { title: t('原因', 'Reason'), render: (_, q) => (<><Tag color="#a8071a">{quarantineReason(q.reasonCode)}</Tag><div className="rh-explain">{q.message}</div></>) },
           { title: t('来源', 'Source'), render: (_, q) => (<><div>{systems.find((s) => s.code === q.system)?.title ?? q.system}</div><div className="rh-explain">{q.file}</div></>) },
           { title: t('位置', 'Location'), render: (_, q) => location(q.location) },
           { title: t('原始内容', 'Raw text'), render: (_, q) => <Typography.Text code style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{q.raw.slice(0, 300)}</Typography.Text> },
-          { title: t('状态', 'State'), render: (_, q) => (q.resolvedAt ? <Tag color="green">{q.resolution === 'REPROCESSED' ? t('已重新处理', 'Reprocessed') : t('已被新数据替代', 'Superseded')}</Tag> : <Tag>{t('待处理', 'Open')}</Tag>) },
+          { title: t('状态', 'State'), render: (_, q) => (q.resolvedAt ? <Tag color="#237804">{q.resolution === 'REPROCESSED' ? t('已重新处理', 'Reprocessed') : t('已被新数据替代', 'Superseded')}</Tag> : <Tag>{t('待处理', 'Open')}</Tag>) },
           {
             title: t('操作', 'Action'),
             render: (_, q) =>
@@ -125,7 +125,7 @@ function Browser() {
         {editing && (
           <Space direction="vertical" style={{ width: '100%' }}>
             <div>
-              <Tag color="red">{quarantineReason(editing.reasonCode)}</Tag> {editing.message}
+              <Tag color="#a8071a">{quarantineReason(editing.reasonCode)}</Tag> {editing.message}
             </div>
             <Typography.Text code style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{editing.raw}</Typography.Text>
             <label htmlFor="corrections">{t('更正的字段（每行一个：字段名=新值；留空则按原样重新处理）', 'Corrected fields, one per line: field=value (empty: map again as stored)')}</label>

@@ -8,6 +8,7 @@ import { Alert, Button, Card, Checkbox, Descriptions, Form, Input, Select, Space
 import { fen, HubError, money, request } from '../api.ts';
 import { CapacityDocument, FundBalanceDocument, RecordAidDocument, type CapacityQuery, type FundBalanceQuery, type RecordAidMutation } from '../gql/generated.ts';
 import { t } from '../i18n.ts';
+import { FormSelect } from '../components.tsx';
 import { refusalName } from '../glossary.ts';
 import { useSystems } from '../systems.tsx';
 import type { Claims } from '../session.ts';
@@ -119,7 +120,7 @@ export function RecordAidForm({ person, claims, idNumber, onRecorded }: { person
           </span>
         </Form.Item>
         <Form.Item name="program" label={t('救助项目', 'Program')} rules={[{ required: true, message: t('请选择救助项目。', 'Choose the program.') }]}>
-          <Select
+          <FormSelect
             options={programs.map((p) => ({ value: p.code, label: p.title }))}
             placeholder={t('请选择', 'Choose')}
           />

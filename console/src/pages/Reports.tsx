@@ -88,7 +88,10 @@ export function ReportsPage() {
     const base = `relief-hub-${q.year}Q${q.quarter}${groupBy.length ? '-' + groupBy.join('-').toLowerCase() : ''}`;
     try {
       // After the hub serves report files, it writes them itself (XLSX included).
-      const file = await tryRaw<{ quarterlyReportFile: { filename: string; contentType: string; base64: string } }>(FILE_QUERY, { ...q, format, groupBy });
+      // Asked once per session: a hub without the field answers 400 (validation), which the browser logs.
+      const known = sessionStorage.getItem('relief-hub.reportFile');
+      const file = known === 'no' ? null : await tryRaw<{ quarterlyReportFile: { filename: string; contentType: string; base64: string } }>(FILE_QUERY, { ...q, format, groupBy });
+      if (!file) sessionStorage.setItem('relief-hub.reportFile', 'no');
       if (file) {
         const bytes = Uint8Array.from(atob(file.quarterlyReportFile.base64), (c) => c.charCodeAt(0));
         download(file.quarterlyReportFile.filename, file.quarterlyReportFile.contentType, bytes);
@@ -117,7 +120,7 @@ export function ReportsPage() {
         {published === undefined ? null : published ? (
           <Descriptions size="small" column={3}>
             <Descriptions.Item label={t('状态', 'State')}>
-              <Tag color="green" data-testid="published">{t('已发布', 'Published')}</Tag>
+              <Tag color="#237804" data-testid="published">{t('已发布', 'Published')}</Tag>
             </Descriptions.Item>
             <Descriptions.Item label={t('发布时间', 'Published at')}>{published.publishedAt}</Descriptions.Item>
             <Descriptions.Item label={t('发布人', 'By')}>{published.publishedBy}</Descriptions.Item>

@@ -96,7 +96,7 @@ function Queue({ claims }: { claims: Claims }) {
             title: t('标记', 'Flag'),
             render: (_, i) => (
               <>
-                <Tag color="orange">{flagName(i.kind)}</Tag>
+                <Tag color="#ad4e00">{flagName(i.kind)}</Tag>
                 <div className="rh-explain">{flagExplain(i.kind)}</div>
               </>
             ),

@@ -73,7 +73,7 @@ function List({ claims }: { claims: Claims }) {
             title: t('预警', 'Warning'),
             render: (_, w) => (
               <>
-                <Tag color={w.closedAt ? 'default' : 'orange'}>{warningName(w.kind)}</Tag>
+                <Tag color={w.closedAt ? 'default' : '#ad4e00'}>{warningName(w.kind)}</Tag>
                 {w.closedAt && <Tag>{t('已关闭', 'closed')}</Tag>}
                 <div className="rh-explain">{warningExplain(w.kind)}</div>
               </>
