@@ -8,7 +8,9 @@
  * strings only (no graphql-js parser at run time).
  *
  *   npm run console:codegen          write src/gql/generated.ts
- *   test/unit/console-codegen.test.ts fails when the committed file differs from what the current SDL gives
+ *   tsx console/codegen.ts --check   exit 1 when the committed file differs from what the current SDL gives
+ *                                    (test/unit/console-codegen.test.ts runs it; codegen loads graphql as CommonJS,
+ *                                    so it runs in its own process rather than beside the hub's ESM graphql)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -50,6 +52,15 @@ export async function generateConsoleTypes(): Promise<string> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const text = await generateConsoleTypes();
+  if (process.argv.includes('--check')) {
+    const committed = fs.existsSync(generatedFile) ? fs.readFileSync(generatedFile, 'utf8') : '';
+    if (committed !== text) {
+      process.stderr.write(`${path.relative(process.cwd(), generatedFile)} is stale: run \`npm run console:codegen\`\n`);
+      process.exit(1);
+    }
+    process.stdout.write('console types are up to date\n');
+    process.exit(0);
+  }
   fs.mkdirSync(path.dirname(generatedFile), { recursive: true });
   fs.writeFileSync(generatedFile, text);
   process.stdout.write(`wrote ${path.relative(process.cwd(), generatedFile)} (${text.length} characters)\n`);

@@ -2,22 +2,24 @@
  * The console: sign-in, then the pages of the signed-in role. Navigation is kept in memory (no identity
  * number or token ever appears in the address bar).
  */
-import { useEffect, useMemo, useState } from 'react';
-import { App as AntApp, Button, ConfigProvider, Form, Input, Layout, Menu, Result, Segmented, Space, Typography } from 'antd';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import { App as AntApp, Button, ConfigProvider, Form, Input, Layout, Menu, Result, Segmented, Space, Spin, Typography } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { currentLang, setLang, t, type Lang } from './i18n.ts';
 import { decodeClaims, signIn, signOut, type Claims } from './session.ts';
 import { agencyShort, regionName, roleName } from './glossary.ts';
 import { SystemsProvider } from './systems.tsx';
-import { LookupPage } from './pages/Lookup.tsx';
-import { ReviewPage } from './pages/Review.tsx';
-import { DashboardPage } from './pages/Dashboard.tsx';
-import { WarningsPage } from './pages/Warnings.tsx';
-import { QuarantinePage } from './pages/Quarantine.tsx';
-import { ReportsPage } from './pages/Reports.tsx';
-import { CharityPage } from './pages/Charity.tsx';
-import { AuditPage } from './pages/Audit.tsx';
+
+// Each page is its own chunk, loaded when first opened: a charity never downloads the dashboard's charts.
+const LookupPage = lazy(() => import('./pages/Lookup.tsx').then((m) => ({ default: m.LookupPage })));
+const ReviewPage = lazy(() => import('./pages/Review.tsx').then((m) => ({ default: m.ReviewPage })));
+const DashboardPage = lazy(() => import('./pages/Dashboard.tsx').then((m) => ({ default: m.DashboardPage })));
+const WarningsPage = lazy(() => import('./pages/Warnings.tsx').then((m) => ({ default: m.WarningsPage })));
+const QuarantinePage = lazy(() => import('./pages/Quarantine.tsx').then((m) => ({ default: m.QuarantinePage })));
+const ReportsPage = lazy(() => import('./pages/Reports.tsx').then((m) => ({ default: m.ReportsPage })));
+const CharityPage = lazy(() => import('./pages/Charity.tsx').then((m) => ({ default: m.CharityPage })));
+const AuditPage = lazy(() => import('./pages/Audit.tsx').then((m) => ({ default: m.AuditPage })));
 
 /** Ant Design's default greys and light colours fall below WCAG AA contrast; these reach it (axe checks each page). */
 const THEME = {
@@ -28,6 +30,15 @@ const THEME = {
     colorSuccess: '#237804',
     colorWarning: '#ad6800',
     colorError: '#cf1322',
+    // Light backgrounds of alerts as Ant Design's defaults (the darker text colours above would otherwise tint them).
+    colorSuccessBg: '#f6ffed',
+    colorSuccessBorder: '#b7eb8f',
+    colorWarningBg: '#fffbe6',
+    colorWarningBorder: '#ffe58f',
+    colorErrorBg: '#fff2f0',
+    colorErrorBorder: '#ffccc7',
+    colorInfoBg: '#e6f4ff',
+    colorInfoBorder: '#91caff',
     colorTextSecondary: '#595959',
     colorTextTertiary: '#595959',
     colorTextQuaternary: '#6e6e6e',
@@ -159,6 +170,7 @@ export function App() {
                       <Typography.Title level={2} style={{ marginTop: 0 }}>
                         {pages.find((p) => p.key === active)?.label}
                       </Typography.Title>
+                      <Suspense fallback={<Spin />}>
                       {active === 'lookup' && <LookupPage claims={claims} />}
                       {active === 'review' && <ReviewPage claims={claims} />}
                       {active === 'dashboard' && <DashboardPage />}
@@ -167,6 +179,7 @@ export function App() {
                       {active === 'reports' && <ReportsPage />}
                       {active === 'charity' && <CharityPage />}
                       {active === 'audit' && <AuditPage />}
+                      </Suspense>
                     </Space>
                 </Layout.Content>
               </Layout>

@@ -1,17 +1,11 @@
-/** Pieces several pages share: the purpose fields, a chart, evidence in words, flags with their meaning. */
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+/** Pieces several pages share: the purpose fields, evidence in words, flags with their meaning. */
+import { useState, type ReactNode } from 'react';
 import { Alert, Button, Form, Input, Select, Space, Tag, Tooltip, type SelectProps } from 'antd';
-import * as echarts from 'echarts/core';
-import { BarChart, LineChart } from 'echarts/charts';
-import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import { SVGRenderer } from 'echarts/renderers';
-import type { EChartsCoreOption } from 'echarts/core';
 import { t } from './i18n.ts';
 import { categoryName, flagExplain, flagName, regionName } from './glossary.ts';
 import { money, yuan } from './api.ts';
 import { purpose, setPurpose } from './session.ts';
 
-echarts.use([BarChart, LineChart, GridComponent, TooltipComponent, LegendComponent, AriaComponent, SVGRenderer]);
 
 /**
  * A Select inside a required Form.Item: the form puts aria-required on the select's outer div, where ARIA
@@ -114,22 +108,6 @@ export function PurposeGate({ children }: { children: ReactNode }) {
       </Button>
     </Form>
   );
-}
-
-export function Chart({ option, label, className = 'rh-chart' }: { option: EChartsCoreOption; label: string; className?: string }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!ref.current) return;
-    const chart = echarts.init(ref.current, undefined, { renderer: 'svg' });
-    chart.setOption({ aria: { enabled: true, label: { description: label } }, animation: false, ...option });
-    const resize = () => chart.resize();
-    window.addEventListener('resize', resize);
-    return () => {
-      window.removeEventListener('resize', resize);
-      chart.dispose();
-    };
-  }, [option, label]);
-  return <div ref={ref} className={className} role="img" aria-label={label} />;
 }
 
 /** Flags of an aid record as tags; each says what it means on hover and in words beside it when asked. */

@@ -113,7 +113,7 @@ export function AuditPage() {
         pagination={{ pageSize: 50, hideOnSinglePage: true }}
         scroll={{ x: true }}
         columns={[
-          { title: t('时间', 'When'), render: (_, e) => e.at.replace('T', ' ').slice(0, 19) },
+          { title: t('时间', 'When'), className: 'rh-nowrap', render: (_, e) => e.at.replace('T', ' ').slice(0, 19) },
           {
             title: t('访问者', 'Who'),
             render: (_, e) => (
@@ -123,9 +123,24 @@ export function AuditPage() {
               </>
             ),
           },
-          { title: t('被查询人', 'Whose record'), render: (_, e) => e.subjectIdNumber ?? '—' },
-          { title: t('用途', 'Purpose'), render: (_, e) => decodePurpose(e.purpose) || <Tag color="#a8071a">{t('未说明', 'none')}</Tag> },
-          { title: t('读取的字段', 'Fields'), render: (_, e) => <span style={{ fontSize: 12 }}>{e.fields.join(', ')}</span> },
+          { title: t('被查询人', 'Whose record'), className: 'rh-nowrap', render: (_, e) => e.subjectIdNumber ?? '—' },
+          { title: t('用途', 'Purpose'), width: 220, render: (_, e) => decodePurpose(e.purpose) || <Tag color="#a8071a">{t('未说明', 'none')}</Tag> },
+          {
+            title: t('读取的字段', 'Fields'),
+            render: (_, e) => {
+              const byType = new Map<string, string[]>();
+              for (const f of e.fields) {
+                const [type, field] = f.split('.');
+                byType.set(type!, [...(byType.get(type!) ?? []), field ?? f]);
+              }
+              return (
+                <details>
+                  <summary>{[...byType.entries()].map(([type, fs]) => t(`${type} ${fs.length}项`, `${type} ${fs.length}`)).join('，')}</summary>
+                  <span style={{ fontSize: 12 }}>{e.fields.join(', ')}</span>
+                </details>
+              );
+            },
+          },
           { title: t('操作', 'Operation'), dataIndex: 'operation' },
         ]}
       />

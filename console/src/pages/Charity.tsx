@@ -31,7 +31,8 @@ function Eligibility() {
       (e) => setError(e instanceof HubError ? e.message : String(e)),
     );
   }, []);
-  const options = rules.map((r) => ({ value: r.code, label: r.title }));
+  // Titles are written "中文名称: English explanation"; Chinese readers get the name.
+  const options = rules.map((r) => ({ value: r.code, label: t(r.title.split(/:\s/)[0] ?? r.title, r.title) }));
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       {error && <Alert type="error" showIcon role="alert" message={error} />}

@@ -9,7 +9,7 @@ import { fen, HubError, money, request } from '../api.ts';
 import { DashboardDocument, QuarterTotalsDocument, type DashboardQuery, type RowFieldsFragment } from '../gql/generated.ts';
 import { t } from '../i18n.ts';
 import { agencyShort, categoryName, regionName } from '../glossary.ts';
-import { Chart } from '../components.tsx';
+import { Chart } from '../chart.tsx';
 import { useSystems } from '../systems.tsx';
 import { lastQuarters, quarterLabel, type Quarter } from './quarters.ts';
 
@@ -27,7 +27,9 @@ export function DashboardPage() {
     Promise.all(quarters.map((q) => request(QuarterTotalsDocument, q).then((d) => ({ q, totals: d.quarterlyReport.totals, publishedAt: d.quarterlyReport.publishedAt }))))
       .then((all) => {
         setTrend(all);
-        const latest = [...all].reverse().find((x) => x.totals.personTimes > 0) ?? all[all.length - 1]!;
+        // The latest ended quarter with aid (a report is of a finished quarter); else the latest with any.
+        const ended = all.slice(0, -1);
+        const latest = [...ended].reverse().find((x) => x.totals.personTimes > 0) ?? [...all].reverse().find((x) => x.totals.personTimes > 0) ?? all[all.length - 1]!;
         setSelected(quarterLabel(latest.q));
       })
       .catch((e) => setError(e instanceof HubError ? e.message : String(e)));
@@ -48,6 +50,7 @@ export function DashboardPage() {
     return (
       <Card size="small" title={title}>
         <Chart
+          height={Math.max(140, sorted.length * 26 + 60)}
           label={`${title}：${sorted.map((r) => `${name(r[dim] as string)} ${r.amount}元`).join('，')}`}
           option={{
             tooltip: { trigger: 'axis' },
@@ -114,11 +117,14 @@ export function DashboardPage() {
               legend: { top: 0 },
               grid: { left: 10, right: 20, top: 40, bottom: 10, containLabel: true },
               xAxis: { type: 'category', data: trend.map((x) => quarterLabel(x.q)) },
-              yAxis: { type: 'value', name: t('元', 'yuan') },
+              yAxis: [
+                { type: 'value', name: t('剔除重复、超额（元）', 'Duplicates, over-aid (yuan)') },
+                { type: 'value', name: t('救助金额（元）', 'Amount (yuan)'), splitLine: { show: false } },
+              ],
               series: [
-                { type: 'line', name: t('剔除重复上报金额', 'Duplicates removed'), data: trend.map((x) => fen(x.totals.duplicateAmount) / 100) },
-                { type: 'line', name: t('超额救助', 'Over-aid'), data: trend.map((x) => fen(x.totals.excess) / 100) },
-                { type: 'bar', name: t('救助金额', 'Amount'), data: trend.map((x) => fen(x.totals.amount) / 100), itemStyle: { color: '#d6e4ff' } },
+                { type: 'bar', name: t('救助金额', 'Amount'), yAxisIndex: 1, data: trend.map((x) => fen(x.totals.amount) / 100), itemStyle: { color: '#d6e4ff' } },
+                { type: 'line', name: t('剔除重复上报金额', 'Duplicates removed'), data: trend.map((x) => fen(x.totals.duplicateAmount) / 100), itemStyle: { color: '#0b5cad' } },
+                { type: 'line', name: t('超额救助', 'Over-aid'), data: trend.map((x) => fen(x.totals.excess) / 100), itemStyle: { color: '#cf1322' } },
               ],
             }}
           />

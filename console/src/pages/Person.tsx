@@ -8,7 +8,8 @@ import { Alert, Button, Card, Col, Descriptions, Empty, Row, Space, Table, Tabs,
 import { fen, money, yuan } from '../api.ts';
 import { t } from '../i18n.ts';
 import { agencyShort, categoryName, linkName, regionName, sexName, statusName, warningExplain, warningName } from '../glossary.ts';
-import { Chart, EvidenceText, FlagTags } from '../components.tsx';
+import { EvidenceText, FlagTags } from '../components.tsx';
+import { Chart } from '../chart.tsx';
 import { useSystems } from '../systems.tsx';
 import type { Claims } from '../session.ts';
 import type { Person } from './Lookup.tsx';
@@ -59,7 +60,7 @@ export function PersonView({ person, claims, idNumber, onChanged }: { person: Pe
           {a.duplicateOf && (
             <span className="rh-explain">
               {t('首报记录：', 'Primary: ')}
-              {a.duplicateOf.system} {a.duplicateOf.recordId}
+              {agencyShort(agencyOf(a.duplicateOf.system))} {t('记录号', 'record')} {a.duplicateOf.recordId}
             </span>
           )}
           {a.overrideReason && <span className="rh-explain">{t('超额度理由：', 'Override reason: ')}{a.overrideReason}</span>}

@@ -15,9 +15,11 @@ import type { Claims } from '../session.ts';
 
 const KINDS: ReviewKind[] = ['DUPLICATE', 'VOUCHER_CONFLICT', 'SUSPECTED_DUPLICATE', 'SETTLEMENT_PERSON_MISMATCH'];
 
+/** What each decision does, in the words of the flag it decides. */
 function decisionText(kind: string, d: ReviewDecisionKind): string {
-  if (d === 'CONFIRM') return kind === 'DUPLICATE' ? t('确认重复（不计入）', 'Confirm duplicate') : t('确认（按重复处理）', 'Confirm');
-  return kind === 'DUPLICATE' ? t('不是重复（恢复计入）', 'Not a duplicate (counts again)') : t('排除（两笔都计入）', 'Dismiss (both count)');
+  if (kind === 'DUPLICATE') return d === 'CONFIRM' ? t('确认重复（不计入）', 'Confirm duplicate') : t('不是重复（恢复计入）', 'Not a duplicate (counts again)');
+  if (kind === 'SETTLEMENT_PERSON_MISMATCH') return d === 'CONFIRM' ? t('确认不符（按一般救助）', 'Confirm (general aid)') : t('标记有误', 'The flag is wrong');
+  return d === 'CONFIRM' ? t('确认重复（此笔不计入）', 'Confirm duplicate (stops counting)') : t('不是重复（两笔都计入）', 'Not a duplicate (both count)');
 }
 
 export function ReviewPage({ claims }: { claims: Claims }) {
