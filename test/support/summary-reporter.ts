@@ -26,6 +26,8 @@ export default class SummaryReporter implements Reporter {
     const out = process.stdout;
     out.write(`\nintegration suite ran on: ${dbs.length ? dbs.join(', ') : 'no database'}\n`);
     if (!findPgBinDir()) out.write('PostgreSQL server binaries not found: the suite did not run on PostgreSQL (apt-get install postgresql)\n');
+    const browser = projects.get('console');
+    out.write(browser ? `console browser tests ran in Chromium: ${browser} tests\n` : 'console browser tests did not run (see the [console] line above: /usr/bin/chromium missing?)\n');
     out.write(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
