@@ -23,6 +23,7 @@ export function purposeChoices(): string[] {
     t('核对重复或超额救助', 'Checking duplicate or excess aid'),
     t('处理预警线索', 'Following up an early warning'),
     t('答复群众咨询', "Answering the person's enquiry"),
+    t('审计检查', 'Audit'),
     t('其他（请在下方说明）', 'Other (explain below)'),
   ];
 }

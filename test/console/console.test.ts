@@ -413,6 +413,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     it('filters the access log by whose record, who, when, purpose and fields', async () => {
       const w = await signIn('auditor');
       const { page } = w;
+      await passPurposeGate(page, '审计检查');
       const id = ids[0]!;
       await page.getByRole('textbox', { name: /被查询人身份证号/ }).fill(id);
       await page.getByRole('textbox', { name: /访问者/ }).fill('test-caseworker');

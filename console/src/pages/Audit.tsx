@@ -8,6 +8,7 @@ import { HubError, request } from '../api.ts';
 import { AccessLogDocument, type AccessLogQuery } from '../gql/generated.ts';
 import { t } from '../i18n.ts';
 import { agencyShort, regionName, roleName } from '../glossary.ts';
+import { PurposeGate } from '../components.tsx';
 
 type Entry = AccessLogQuery['accessLog']['edges'][number]['node'];
 
@@ -32,6 +33,14 @@ const decodePurpose = (p: string | null) => {
 };
 
 export function AuditPage() {
+  return (
+    <PurposeGate>
+      <Log />
+    </PurposeGate>
+  );
+}
+
+function Log() {
   const [entries, setEntries] = useState<Entry[]>([]);
   const [total, setTotal] = useState<number | null>(null);
   const [next, setNext] = useState<string | null>(null);
