@@ -123,7 +123,7 @@ export function App() {
   return (
     <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={THEME}>
       <AntApp>
-        <Layout style={{ minHeight: '100%' }} key={lang}>
+        <Layout style={{ minHeight: '100vh' }} key={lang}>
           <Layout.Header className="rh-header">
             <h1>{t('海南省医疗救助一站式平台', 'Hainan medical assistance hub')}</h1>
             <span className="rh-spacer" />

@@ -8,6 +8,7 @@
  * reload of any path lands in it). When the console is not built, `/` says how to build it.
  */
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import type http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +56,20 @@ function headers(type: string, length: number, immutable: boolean): Record<strin
   };
 }
 
+/** Gzipped text assets, made once per file version (the build replaces files; a new mtime makes a new entry). */
+const gzipped = new Map<string, { key: string; body: Buffer }>();
+const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.svg', '.json', '.txt']);
+
+function compressed(file: string, body: Buffer): Buffer {
+  const st = fs.statSync(file);
+  const key = `${st.mtimeMs}:${st.size}`;
+  const hit = gzipped.get(file);
+  if (hit && hit.key === key) return hit.body;
+  const gz = zlib.gzipSync(body, { level: 9 });
+  gzipped.set(file, { key, body: gz });
+  return gz;
+}
+
 /**
  * Answers a GET or HEAD for the console; false when the path is not the console's (the caller goes on).
  * Only files under console/dist are read: the path is resolved and checked to stay inside it.
@@ -83,7 +98,16 @@ export function serveConsole(req: http.IncomingMessage, res: http.ServerResponse
   }
   const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
   // Vite names built assets by content hash: they never change under one name.
-  res.writeHead(200, headers(type, body.length, file.includes(`${path.sep}assets${path.sep}`)));
+  const h = headers(type, body.length, file.includes(`${path.sep}assets${path.sep}`));
+  if (COMPRESSIBLE.has(path.extname(file))) {
+    h.vary = 'accept-encoding';
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      body = compressed(file, body);
+      h['content-encoding'] = 'gzip';
+      h['content-length'] = body.length;
+    }
+  }
+  res.writeHead(200, h);
   res.end(head ? undefined : body);
   return true;
 }

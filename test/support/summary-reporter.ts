@@ -2,6 +2,7 @@
  * Closes the run with which databases the integration suite ran on, and one plain line
  * `tests: N passed, N failed, N skipped`.
  */
+import fs from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
 import { findPgBinDir } from './pg-cluster.ts';
 
@@ -27,7 +28,8 @@ export default class SummaryReporter implements Reporter {
     out.write(`\nintegration suite ran on: ${dbs.length ? dbs.join(', ') : 'no database'}\n`);
     if (!findPgBinDir()) out.write('PostgreSQL server binaries not found: the suite did not run on PostgreSQL (apt-get install postgresql)\n');
     const browser = projects.get('console');
-    out.write(browser ? `console browser tests ran in Chromium: ${browser} tests\n` : 'console browser tests did not run (see the [console] line above: /usr/bin/chromium missing?)\n');
+    if (browser) out.write(`console browser tests ran in Chromium: ${browser} tests\n`);
+    else if (!fs.existsSync('/usr/bin/chromium')) out.write('console browser tests skipped: /usr/bin/chromium is not installed (apt-get install chromium fonts-noto-cjk)\n');
     out.write(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
