@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { rows, type Database } from '../../src/db/client.ts';
 import { DEMO_CASEWORKER, demoLookups, loadDemo } from '../../src/demo.ts';
+import { checkCharacter } from '../../src/identity/id-number.ts';
 import { resetDatabase, testDatabase } from '../support/db.ts';
 import { gql, startTestHub, type TestHub } from '../support/hub.ts';
 import type { TokenClaims } from '../../src/access/auth.ts';
@@ -333,19 +334,39 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
       await finish(w, 'platform-3-review');
     });
 
-    it('browses the quarantine (reason, location, raw text) and re-processes a record', async () => {
+    it('browses the quarantine (reason, location, raw text) and re-processes a record with a correction', async () => {
       const w = await signIn('platform');
       const { page } = w;
       await page.getByRole('menuitem', { name: '隔离区' }).click();
       await passPurposeGate(page, '审核医疗救助申请');
       const q = (await hubAnswer<{ quarantine: { totalCount: number; edges: Array<{ node: { id: string; raw: string } }> } }>('{ quarantine(first: 1) { totalCount edges { node { id raw } } } }')).quarantine;
       await expect.poll(() => page.locator('[data-testid="quarantine-total"]').textContent()).toBe(`共 ${q.totalCount} 条`);
-      const row = page.locator('.ant-table-tbody tr.ant-table-row').first();
-      expect(await row.innerText()).toContain(q.edges[0]!.node.raw.slice(0, 20));
+      expect(await page.locator('.ant-table-tbody tr.ant-table-row').first().innerText()).toContain(q.edges[0]!.node.raw.slice(0, 20));
+      // A civil-affairs aid record whose identity number has a wrong check character: the source corrects it.
+      const item = (await rows<{ id: string; record_id: string; message: string }>(
+        database.db,
+        sql`SELECT id::text, record_id, message FROM quarantine WHERE system = 'civil-affairs' AND reason_code = 'INVALID_ID' AND resolved_at IS NULL
+              AND message LIKE '身份证号:%wrong check character%' ORDER BY id LIMIT 1`,
+      ))[0]!;
+      const wrong = item.message.match(/"(\d{17}[\dX])"/)![1]!;
+      const fixed = wrong.slice(0, 17) + checkCharacter(wrong.slice(0, 17));
+      await choose(page, /来源系统/, '临时救助及救助对象认定');
+      const row = page.locator('.ant-table-tbody tr.ant-table-row', { hasText: item.record_id });
+      expect(await row.innerText()).toContain('身份证号无效');
       await row.getByRole('button', { name: /更正并重新处理/ }).click();
-      await page.getByRole('dialog').getByRole('button', { name: /重新处理/ }).click();
-      await page.getByRole('dialog').getByText(/仍无法使用|已成功处理/).waitFor();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByRole('textbox', { name: /更正的字段/ }).fill(`身份证号=${fixed}`);
+      // The dialog's opening animation has finished (a screenshot mid-animation shows it faded).
+      await page.waitForFunction(() => {
+        const m = (globalThis as unknown as { document: { querySelector(s: string): { className: string } | null } }).document.querySelector('.ant-modal');
+        return m !== null && !/zoom/.test(m.className);
+      });
       await finish(w, 'platform-4-quarantine');
+      await dialog.getByRole('button', { name: /重新处理/ }).click();
+      await dialog.getByText('已成功处理并入库').waitFor();
+      const after = await rows<{ resolution: string | null }>(database.db, sql`SELECT resolution FROM quarantine WHERE id = ${Number(item.id)}`);
+      expect(after).toEqual([{ resolution: 'REPROCESSED' }]);
+      expect(await rows(database.db, sql`SELECT 1 FROM aid_records WHERE system = 'civil-affairs' AND record_id = ${item.record_id}`)).toHaveLength(1);
     });
 
     it('publishes a quarter and downloads its report as CSV', async () => {

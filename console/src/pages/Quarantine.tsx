@@ -26,7 +26,8 @@ function location(l: unknown): string {
   if (o.line !== undefined) parts.push(t(`第${o.line}行`, `line ${o.line}`));
   if (o.sheet !== undefined) parts.push(t(`工作表 ${o.sheet}`, `sheet ${o.sheet}`));
   if (o.row !== undefined) parts.push(t(`第${o.row}行`, `row ${o.row}`));
-  for (const [k, v] of Object.entries(o)) if (!['line', 'sheet', 'row'].includes(k)) parts.push(`${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  // The file is shown in its own column.
+  for (const [k, v] of Object.entries(o)) if (!['line', 'sheet', 'row', 'file'].includes(k)) parts.push(`${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   return parts.join('，');
 }
 
