@@ -67,7 +67,7 @@ function List({ claims }: { claims: Claims }) {
         loading={loading}
         rowKey="id"
         dataSource={pages.items}
-        pagination={false}
+        pagination={{ pageSize: 20, hideOnSinglePage: true, showSizeChanger: false }}
         columns={[
           {
             title: t('预警', 'Warning'),
