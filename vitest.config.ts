@@ -23,6 +23,8 @@ export default defineConfig({
         },
       },
       {
+        // Inherit the root timeouts (opening PGlite and migrating in a first beforeAll can exceed vitest's 10 s default).
+        extends: true,
         test: {
           name: 'pglite',
           include: integration,
@@ -40,12 +42,16 @@ export default defineConfig({
           env: { RELIEF_TEST_DB: 'pglite' },
           isolate: false,
           fileParallelism: false,
+          // After the other projects (a project with its own worker count needs its own group): the browser
+          // does not compete with the integration suite for the two cores.
+          sequence: { groupOrder: 1 },
           globalSetup: ['./test/console/global-setup.ts'],
         },
       },
       ...(pgBin
         ? [
             {
+              extends: true as const,
               test: {
                 name: 'postgres',
                 include: integration,

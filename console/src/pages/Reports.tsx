@@ -122,7 +122,7 @@ export function ReportsPage() {
             <Descriptions.Item label={t('状态', 'State')}>
               <Tag color="#237804" data-testid="published">{t('已发布', 'Published')}</Tag>
             </Descriptions.Item>
-            <Descriptions.Item label={t('发布时间', 'Published at')}>{published.publishedAt}</Descriptions.Item>
+            <Descriptions.Item label={t('发布时间', 'Published at')}>{published.publishedAt.replace('T', ' ').slice(0, 19)}</Descriptions.Item>
             <Descriptions.Item label={t('发布人', 'By')}>{published.publishedBy}</Descriptions.Item>
           </Descriptions>
         ) : (
