@@ -31,11 +31,23 @@ export default defineConfig({
           name: 'pglite',
           include: integration,
           env: { RELIEF_TEST_DB: 'pglite' },
-          // Inline projects do not inherit the root's timeouts; opening PGlite takes >10 s on a loaded machine.
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
           // One PGlite per worker, shared by the files it runs (test/support/db.ts).
           isolate: false,
+        },
+      },
+      {
+        // The console in Debian's Chromium (test/console/): one browser, a page per test; the setup builds the console.
+        extends: true,
+        test: {
+          name: 'console',
+          include: ['test/console/**/*.test.ts'],
+          env: { RELIEF_TEST_DB: 'pglite' },
+          isolate: false,
+          fileParallelism: false,
+          // After the other projects (a project with its own worker count needs its own group): the browser
+          // does not compete with the integration suite for the two cores.
+          sequence: { groupOrder: 1 },
+          globalSetup: ['./test/console/global-setup.ts'],
         },
       },
       ...(pgBin
@@ -46,8 +58,6 @@ export default defineConfig({
                 name: 'postgres',
                 include: integration,
                 env: { RELIEF_TEST_DB: 'postgres' },
-                testTimeout: 60_000,
-                hookTimeout: 120_000,
                 isolate: false,
                 globalSetup: ['./test/support/global-postgres.ts'],
               },

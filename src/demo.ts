@@ -6,10 +6,32 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { rows, type Database } from './db/client.ts';
+import { A, rows, type Database } from './db/client.ts';
 import { generateProvince } from '../bench/generator/index.ts';
 import { ingestFile } from './ingest/service.ts';
 import type { IngestSummary } from './ingest/pipeline.ts';
+
+/** The demo caseworker: civil affairs in Xiuying, Haikou. */
+export const DEMO_CASEWORKER = { agency: 'civil-affairs', county: '460108' } as const;
+
+/**
+ * The generated agency history overdraws most funds (as real history may: reports flag it). The demo
+ * caseworker's own fund gets a budget allocation, so that aid recorded in the console can be paid; the other
+ * funds stay as the history left them.
+ */
+async function fundDemoCaseworker(database: Database): Promise<void> {
+  const { adapters } = await import('../adapters/index.ts');
+  const { allocateFunds } = await import('./ledger/service.ts');
+  const { fundBalances } = await import('./ledger/store.ts');
+  for (const a of adapters.filter((x) => x.agency === DEMO_CASEWORKER.agency)) {
+    for (const p of a.programs) {
+      const fund = `FUND:${p.code}`;
+      const balance = (await fundBalances(database.db, fund))[0]?.balanceFen ?? 0n;
+      const budget = 100_000_000n; // 1,000,000 yuan above what the history spent
+      await allocateFunds(database, fund, (balance < 0n ? -balance : 0n) + budget, '演示数据：年度预算拨款 demo budget allocation', 'demo');
+    }
+  }
+}
 
 export async function isEmpty(database: Database): Promise<boolean> {
   const r = await rows<{ n: string }>(database.db, sql`SELECT count(*)::text AS n FROM ingest_runs`);
@@ -33,8 +55,62 @@ export async function loadDemo(database: Database, opts: { persons?: number; see
     await generateProvince({ persons: opts.persons ?? 300, seed: opts.seed ?? 7, out: dir });
     const out: IngestSummary[] = [];
     for (const { system, file } of provinceFiles(dir)) out.push(await ingestFile(database, system, file));
+    await fundDemoCaseworker(database);
     return out;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+
+/**
+ * A few identity numbers worth looking up as the demo caseworker: persons of its county or aided by its
+ * agency (it sees their numbers in full), those with hospital stays, flagged records and long histories first.
+ */
+export async function demoLookups(database: Database, limit = 3): Promise<Array<{ idNumber: string; name: string | null }>> {
+  const { systemsOfAgency } = await import('./access/policy.ts');
+  const systems = systemsOfAgency(DEMO_CASEWORKER.agency);
+  // label: demo.lookups — persons a newcomer can look up to see the console's person page at its fullest
+  return rows<{ idNumber: string; name: string | null }>(
+    database.db,
+    sql`SELECT p.id_number AS "idNumber", p.name
+        FROM persons p
+        WHERE p.id_number IS NOT NULL
+          AND (p.county_code = ${DEMO_CASEWORKER.county}
+               OR EXISTS (SELECT 1 FROM aid_records a WHERE a.person_id = p.id AND a.system = ANY(${A(systems)}::text[])))
+        ORDER BY EXISTS (SELECT 1 FROM settlements s WHERE s.person_id = p.id AND s.refunded_by IS NULL) DESC,
+                 EXISTS (SELECT 1 FROM aid_records a WHERE a.person_id = p.id AND cardinality(a.flags) > 0) DESC,
+                 (SELECT count(*) FROM aid_records a WHERE a.person_id = p.id) DESC,
+                 p.id
+        LIMIT ${limit}`,
+  );
+}
+
+/** What `serve --demo` prints: a sign-in link per role (the token travels in the fragment, never to the server's logs) and numbers to look up. */
+export async function demoSignIn(database: Database, keys: { mint(c: import('./access/auth.ts').TokenClaims): Promise<string> }, base: string): Promise<string> {
+  const tokens = {
+    caseworker: await keys.mint({ role: 'CASEWORKER', ...DEMO_CASEWORKER, sub: 'demo-caseworker' }),
+    platform: await keys.mint({ role: 'PLATFORM', sub: 'demo-platform' }),
+    charity: await keys.mint({ role: 'CHARITY', sub: 'demo-charity' }),
+    auditor: await keys.mint({ role: 'AUDITOR', sub: 'demo-auditor' }),
+  };
+  const lookups = await demoLookups(database);
+  return [
+    '',
+    '控制台 / the console — open a sign-in link (valid 8 h):',
+    `  经办人员 caseworker (民政厅 civil-affairs, 美兰区 460108): ${base}#token=${tokens.caseworker}`,
+    `  省医疗救助平台 platform:                                  ${base}#token=${tokens.platform}`,
+    `  慈善机构 charity:                                          ${base}#token=${tokens.charity}`,
+    `  审计人员 auditor:                                          ${base}#token=${tokens.auditor}`,
+    '',
+    '可查询的身份证号 / identity numbers to look up as the caseworker:',
+    ...lookups.map((l) => `  ${l.idNumber}  ${l.name ?? ''}`),
+    '',
+    `platform token (8 h), for curl -H "authorization: Bearer $TOKEN" ${base}graphql:`,
+    tokens.platform,
+    '',
+    `caseworker token, ${DEMO_CASEWORKER.agency} / ${DEMO_CASEWORKER.county} (8 h):`,
+    tokens.caseworker,
+    '',
+  ].join('\n');
 }

@@ -46,6 +46,7 @@ Commands:
                                       copy the embedded database (DATA_DIR) into an empty PostgreSQL database (URL:
                                       its owner role), every table and history; prints the per-table check as JSON
                                       (exit 1 if counts or money sums differ, 2 if the target is not empty)
+  schema                              print the full SDL the server serves (every adapter's fragment included)
 
 Configuration (environment): DATABASE_URL (PostgreSQL; else embedded PGlite in DATA_DIR, default ./data),
 HOST (127.0.0.1), PORT (4000), NODE_ENV, LOG_LEVEL, MAX_BODY_BYTES, INGEST_BATCH_SIZE, AUTH_SECRET, AUTH_JWKS_URL,
@@ -76,6 +77,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'systems': {
       for (const a of adapters) process.stdout.write(`${a.code}\t${a.agency}\t${a.programs.map((p) => p.code).join(',') || '-'}\t${a.title}\n`);
+      return 0;
+    }
+    case 'schema': {
+      const { printedSchema } = await import('../graphql/schema.ts');
+      process.stdout.write(printedSchema());
       return 0;
     }
     case 'generate': {
@@ -280,11 +286,8 @@ async function main(argv: string[]): Promise<number> {
       log.info({ url: server.url, database: database.kind, readDatabase: readDatabase ? 'standby' : null }, 'relief-hub serving');
       process.stdout.write(`relief-hub serving GraphQL at ${server.url} (database: ${database.kind})\n`);
       if (values.demo) {
-        // Ready tokens for a newcomer: the platform sees everything; the caseworker is civil affairs in Xiuying, Haikou.
-        const platform = await server.keys.mint({ role: 'PLATFORM', sub: 'demo-platform' });
-        const caseworker = await server.keys.mint({ role: 'CASEWORKER', agency: 'civil-affairs', county: '460105', sub: 'demo-caseworker' });
-        process.stdout.write(`\nplatform token (8 h):\n${platform}\n\ncaseworker token, civil-affairs / 460105 (8 h):\n${caseworker}\n\n`);
-        process.stdout.write(`try: curl -s ${server.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" -d '{"query":"{ hub { version } }"}'\n`);
+        const { demoSignIn } = await import('../demo.ts');
+        process.stdout.write(await demoSignIn(database, server.keys, server.url.replace(/\/graphql$/, '/')));
       }
       // Ctrl-C or SIGTERM: stop accepting, let in-flight requests finish (10 s at most), then close the
       // database cleanly (an embedded database left unclean is recovered on the next start, at best). A second

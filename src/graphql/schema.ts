@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { mergeResolvers, mergeTypeDefs } from '@graphql-tools/merge';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { Kind, parse, type DocumentNode, type GraphQLSchema, type ObjectTypeDefinitionNode } from 'graphql';
+import { Kind, parse, printSchema, type DocumentNode, type GraphQLSchema, type ObjectTypeDefinitionNode } from 'graphql';
 import type { HubContext } from './context.ts';
 import { adapters } from '../../adapters/index.ts';
 import { DateScalar, DateTime, JSONScalar, Yuan } from './scalars.ts';
@@ -68,6 +68,10 @@ export function servedSchema(subgraph = false, base: GraphQLSchema = subgraph ? 
   return guardSchema(guardPersonalData(base));
 }
 
+/** The full SDL the server serves (`relief-hub schema`; the console's types are generated from it). */
+export function printedSchema(): string {
+  return printSchema(servedSchema()) + '\n';
+}
 
 const FEDERATION_LINK = parse(`extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])`);
 

@@ -1,8 +1,8 @@
 /**
  * The HTTP server: Apollo Server 5 on Node's own http module. `/graphql` (GraphQL over HTTP), `/healthz`
- * (alive), `/readyz` (database reachable, migrations current, not draining), `/metrics` (Prometheus) and `/`
- * (a landing page with no external assets). Stateless between requests: every request gets its own context
- * and loaders, so several instances can serve one PostgreSQL server.
+ * (alive), `/readyz` (database reachable, migrations current, not draining), `/metrics` (Prometheus), `/` (the
+ * console, src/server/console.ts) and `/dev` (a developer's query box). Stateless between requests: every request
+ * gets its own context and loaders, so several instances can serve one PostgreSQL server.
  */
 import http from 'node:http';
 import fs from 'node:fs';
@@ -31,6 +31,7 @@ import { ReadRouter } from './read-routing.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
 import { landingPage } from './landing.ts';
 import { checkRequestInputs, clipMessage, codeOfUncodedClientError, isTokenLimit } from './request-guards.ts';
+import { serveConsole } from './console.ts';
 
 export interface RunningServer {
   url: string;
@@ -394,12 +395,14 @@ export async function startServer(database: Database, config: Config, log: Logge
       res.end(req.method === 'HEAD' ? undefined : m.body);
       return;
     }
-    if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+    // The developer's query box moved to /dev; `/` and every other non-API path is the console.
+    if (url.pathname === '/dev' && (req.method === 'GET' || req.method === 'HEAD')) {
       const html = landingPage();
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
       res.end(req.method === 'HEAD' ? undefined : html);
       return;
     }
+    if (url.pathname !== '/graphql' && serveConsole(req, res, url.pathname)) return;
     state.operation = 'graphql';
     if (url.pathname !== '/graphql') {
       state.operation = 'http.other';

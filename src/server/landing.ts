@@ -18,7 +18,8 @@ table{border-collapse:collapse}td{border-bottom:1px solid #ddd;padding:.2em .6em
 <p>Hainan multi-level medical assistance (1+9+N) data-integration hub: one recipient view across every agency,
 one fund-pool ledger, one GraphQL API at <code>/graphql</code>. Health: <a href="/healthz"><code>/healthz</code></a>.</p>
 <h2>Try a query</h2>
-<p><label>Bearer token (when access control is on)<input id="tok" placeholder="eyJ…"></label></p>
+<p><label>Bearer token<input id="tok" placeholder="eyJ…"></label></p>
+<p><label>Purpose of the read (x-purpose; a read of personal data without one is refused with PURPOSE_REQUIRED)<input id="purpose" placeholder="审核临时救助申请"></label></p>
 <textarea id="q">{ hub { version database databaseVersion } systems { code title } quarantine(first: 5) { totalCount } }</textarea>
 <p><button id="run">Run</button></p><pre id="out"></pre>
 <h2>Source systems</h2><table><tr><th>system</th><th>name</th><th>programs</th></tr>${systems}</table>
@@ -27,6 +28,8 @@ document.getElementById('run').onclick = async () => {
   const headers = { 'content-type': 'application/json' };
   const t = document.getElementById('tok').value.trim();
   if (t) headers.authorization = 'Bearer ' + t;
+  const p = document.getElementById('purpose').value.trim();
+  if (p) headers['x-purpose'] = encodeURIComponent(p);
   const r = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query: document.getElementById('q').value }) });
   document.getElementById('out').textContent = JSON.stringify(await r.json(), null, 2);
 };

@@ -4,6 +4,7 @@
  * module that did not import or collect) counts as one failed test, its tests as skipped, and is named
  * below: such a file never reads as `0 failed`. So does an error no test caught.
  */
+import fs from 'node:fs';
 import type { Reporter, SerializedError, TestModule, TestRunEndReason } from 'vitest/node';
 import { findPgBinDir } from './pg-cluster.ts';
 
@@ -38,6 +39,9 @@ export default class SummaryReporter implements Reporter {
     if (!findPgBinDir()) out.write('PostgreSQL server binaries not found: the suite did not run on PostgreSQL (apt-get install postgresql)\n');
     for (const f of brokenFiles) out.write(`failed outside its tests: ${f}\n`);
     if (unhandledErrors.length > 0) out.write(`errors outside any test: ${unhandledErrors.length}\n`);
+    const browser = projects.get('console');
+    if (browser) out.write(`console browser tests ran in Chromium: ${browser} tests\n`);
+    else if (!fs.existsSync('/usr/bin/chromium')) out.write('console browser tests skipped: /usr/bin/chromium is not installed (apt-get install chromium fonts-noto-cjk)\n');
     out.write(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
