@@ -287,9 +287,11 @@ export async function stateBefore(tx: Tx, system: string, recordIds: string[]): 
     // label: ingest.state-before-households — the households those persons were in, and their members
     const hh = await rows<{ key: string; p: string }>(
       tx,
-      sql`SELECT h.key, m.person_id::text AS p FROM households h JOIN household_members m ON m.household_id = h.id
-          WHERE h.key = ANY(${A([...households])}::text[])
-             OR h.id IN (SELECT household_id FROM household_members WHERE person_id = ANY(${A([...persons])}::bigint[]))`,
+      // Two index lookups joined by UNION: written as one WHERE with OR, PostgreSQL scanned every household and
+      // searched the key array for each (minutes for a 1% correction delivery at 1.15 million persons).
+      sql`WITH hs AS (SELECT id FROM households WHERE key = ANY(${A([...households])}::text[])
+                      UNION SELECT household_id FROM household_members WHERE person_id = ANY(${A([...persons])}::bigint[]))
+          SELECT h.key, m.person_id::text AS p FROM hs JOIN households h ON h.id = hs.id JOIN household_members m ON m.household_id = h.id`,
     );
     for (const x of hh) {
       households.add(x.key);
