@@ -82,3 +82,39 @@ describe(`the review queue (${testDbKind})`, () => {
     expect(n[0]!.n).toBe('0');
   });
 });
+
+describe.skipIf(testDbKind !== 'postgres')('a decision and another derivation side by side (postgres)', () => {
+  it('waits on the derivation lock while another transaction derives, then derives from what it committed', async () => {
+    const dup = await gql<{ reviewQueue: any }>(hub.url, QUEUE, { k: 'DUPLICATE' });
+    const dupId = dup.body.data!.reviewQueue.edges[0].node.id;
+    // Another writer (an ingest on another instance, say) holds the derivation lock and has changed a record:
+    // the duplicate's primary LS-1 is revoked at the source, uncommitted yet.
+    const pg = (await import('pg')).default;
+    const other = new pg.Client({ connectionString: database.url! });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock(727275)');
+      await other.query(`UPDATE aid_records SET status = 'REVERSED' WHERE system = 'civil-affairs' AND record_id = 'LS-1'`);
+      const decided = gql<{ resolveReview: any }>(hub.url, RESOLVE, { id: dupId, d: 'DISMISS', r: 'second instalment, confirmed by phone' });
+      // The decision's transaction waits for the lock before it reads or locks anything.
+      const waiting = async () =>
+        Number((await rows<{ n: string }>(database.db, sql`SELECT count(*)::text AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 727275 AND NOT granted`))[0]!.n);
+      await expect.poll(waiting, { timeout: 30_000, interval: 100 }).toBe(1);
+      await other.query('COMMIT');
+      expect((await decided).body.errors).toBeUndefined();
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+    }
+    // Derived after the revocation committed: LS-2 counts (dismissed), LS-1 does not (reversed).
+    const state = await rows<{ record_id: string; dup: boolean; status: string }>(
+      database.db,
+      sql`SELECT record_id, duplicate_of IS NOT NULL AS dup, status FROM aid_records WHERE system = 'civil-affairs' AND record_id IN ('LS-1', 'LS-2') ORDER BY record_id`,
+    );
+    expect(state).toEqual([
+      { record_id: 'LS-1', dup: false, status: 'REVERSED' },
+      { record_id: 'LS-2', dup: false, status: 'PAID' },
+    ]);
+  });
+});
