@@ -60,8 +60,10 @@ export class ReadRouter {
 
   /** Notes that `subject` just wrote: its reads stay on the primary until the standby has replayed this. */
   async wrote(subject: string): Promise<void> {
-    // label: read-routing.wal-position — the primary's WAL position after the caller's write
-    const r = await rows<{ lsn: string }>(this.primary.db, sql`/* read-routing.wal-position */ SELECT pg_current_wal_lsn()::text AS lsn`);
+    // label: read-routing.wal-position — the primary's WAL position after the caller's write. The insert
+    // position, not pg_current_wal_lsn() (the write position): with synchronous_commit off, a commit returns
+    // before its WAL is written, and the write position can still lie before the caller's commit record.
+    const r = await rows<{ lsn: string }>(this.primary.db, sql`/* read-routing.wal-position */ SELECT pg_current_wal_insert_lsn()::text AS lsn`);
     this.pending.delete(subject);
     if (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value!);
     this.pending.set(subject, r[0]!.lsn);

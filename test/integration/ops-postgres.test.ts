@@ -154,7 +154,9 @@ describe.skipIf(!enabled)('a hot standby for the read-only work', () => {
   let standbyAdmin: pg.Client;
 
   const caughtUp = async () => {
-    const [p] = await rows<{ lsn: string }>(primaryDb.db, sql`SELECT pg_current_wal_lsn()::text AS lsn`);
+    // The insert position: the test cluster runs with synchronous_commit off, so the write position
+    // (pg_current_wal_lsn) can lie before a commit that has already returned.
+    const [p] = await rows<{ lsn: string }>(primaryDb.db, sql`SELECT pg_current_wal_insert_lsn()::text AS lsn`);
     await until('the standby to replay the primary', async () => {
       const r = await standbyAdmin.query<{ ok: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [p!.lsn]);
       return r.rows[0]!.ok;
