@@ -103,14 +103,9 @@ async function markIndicators(db: Db, year: number, quarter: number, dims: Dimen
 
 const named = (code: string | null, name: (c: string | null) => string | null) => (code === FOLD_CODE ? FOLD_NAME : name(code));
 
-function rowDoc(r: MarkedRow, suppression: boolean) {
+/** Region and category with their names, and the persons as distributed (`<3` where suppressed): rows and indicators alike. */
+function regionCategoryPersons(r: MarkedRow | MarkedIndicator, suppression: boolean) {
   return {
-    system: r.system,
-    systemName: named(r.system, systemName),
-    agency: r.agency,
-    agencyName: named(r.agency, agencyName),
-    program: r.program,
-    programName: named(r.program, programName),
     county: r.county,
     countyName: named(r.county, countyName),
     city: r.city,
@@ -119,6 +114,18 @@ function rowDoc(r: MarkedRow, suppression: boolean) {
     categoryName: named(r.category, categoryName),
     persons: r.persons,
     personsText: r.small ? personsText(1, true) : personsText(r.persons, suppression),
+  };
+}
+
+function rowDoc(r: MarkedRow, suppression: boolean) {
+  return {
+    system: r.system,
+    systemName: named(r.system, systemName),
+    agency: r.agency,
+    agencyName: named(r.agency, agencyName),
+    program: r.program,
+    programName: named(r.program, programName),
+    ...regionCategoryPersons(r, suppression),
     personTimes: r.personTimes,
     amount: formatYuan(r.amount),
     duplicateCount: r.duplicateCount,
@@ -132,14 +139,7 @@ function rowDoc(r: MarkedRow, suppression: boolean) {
 function indicatorDoc(r: MarkedIndicator, suppression: boolean) {
   const bp = ratioBasisPoints(r.keyCovered, r.keyPolicyScope);
   return {
-    county: r.county,
-    countyName: named(r.county, countyName),
-    city: r.city,
-    cityName: named(r.city, cityName),
-    category: r.category,
-    categoryName: named(r.category, categoryName),
-    persons: r.persons,
-    personsText: r.small ? personsText(1, true) : personsText(r.persons, suppression),
+    ...regionCategoryPersons(r, suppression),
     stays: r.stays,
     keyStays: r.keyStays,
     keyPolicyScope: formatYuan(r.keyPolicyScope),
