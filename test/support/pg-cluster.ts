@@ -73,24 +73,30 @@ function signalServer(data: string, signal: NodeJS.Signals): void {
   }
 }
 
-/** `extra`: more `-c name=value` server settings (the benchmark's memory and statistics settings). */
-export async function startCluster(binDir: string, extra: string[] = []): Promise<Cluster> {
+type Run = (cmd: string, args: string[]) => string;
+
+/** Runs a PostgreSQL binary; as root, as the postgres user (PostgreSQL refuses to run as root). */
+function runner(binDir: string): Run {
   const isRoot = process.getuid?.() === 0;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-pg-'));
-  const data = path.join(dir, 'data');
-  const port = await freePort();
-  // As root, PostgreSQL refuses to run: the cluster belongs to the postgres user.
-  const run = (cmd: string, args: string[]) => {
+  return (cmd, args) => {
     const full = isRoot ? ['-u', 'postgres', '--', path.join(binDir, cmd), ...args] : args;
     const r = spawnSync(isRoot ? 'runuser' : path.join(binDir, cmd), full, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
     return r.stdout;
   };
-  if (isRoot) execFileSync('chown', ['-R', 'postgres', dir]);
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
-  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100${extra.map((e) => ` -c ${e}`).join('')}`;
+}
+
+/** A temporary directory for one server, owned by the postgres user when we are root. */
+function serverDir(prefix: string): { dir: string; data: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres', dir]);
+  return { dir, data: path.join(dir, 'data') };
+}
+
+/** Starts the server in `data` on `port` and gives its handle; stopping it removes `dir`. */
+function startServerIn(run: Run, dir: string, data: string, port: number, settings: string[], version: string): Cluster {
+  const opts = [`listen_addresses=127.0.0.1`, `port=${port}`, `unix_socket_directories=${dir}`, ...settings].map((c) => `-c ${c}`).join(' ');
   run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']);
-  const version = run('postgres', ['--version']).trim();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     version,
@@ -109,39 +115,24 @@ export async function startCluster(binDir: string, extra: string[] = []): Promis
   };
 }
 
+/** `extra`: more `-c name=value` server settings (the benchmark's memory and statistics settings). */
+export async function startCluster(binDir: string, extra: string[] = []): Promise<Cluster> {
+  const run = runner(binDir);
+  const { dir, data } = serverDir('relief-hub-pg-');
+  const port = await freePort();
+  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
+  const version = run('postgres', ['--version']).trim();
+  return startServerIn(run, dir, data, port, ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'max_connections=100', ...extra], version);
+}
+
 /**
  * A hot standby of `primary`, made as an operator would: `pg_basebackup -R` (streaming replication, the
  * primary's connection written into postgresql.auto.conf with standby.signal), started on its own port.
  */
 export async function startStandby(binDir: string, primary: Cluster): Promise<Cluster> {
-  const isRoot = process.getuid?.() === 0;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-pg-standby-'));
-  const data = path.join(dir, 'data');
+  const run = runner(binDir);
+  const { dir, data } = serverDir('relief-hub-pg-standby-');
   const port = await freePort();
-  const run = (cmd: string, args: string[]) => {
-    const full = isRoot ? ['-u', 'postgres', '--', path.join(binDir, cmd), ...args] : args;
-    const r = spawnSync(isRoot ? 'runuser' : path.join(binDir, cmd), full, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
-    return r.stdout;
-  };
-  if (isRoot) execFileSync('chown', ['-R', 'postgres', dir]);
   run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
-  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c hot_standby=on -c max_connections=100`;
-  run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    version: primary.version,
-    dataDir: data,
-    port,
-    freeze: () => signalServer(data, 'SIGSTOP'),
-    thaw: () => signalServer(data, 'SIGCONT'),
-    stop() {
-      signalServer(data, 'SIGCONT');
-      try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
+  return startServerIn(run, dir, data, port, ['fsync=off', 'hot_standby=on', 'max_connections=100'], primary.version);
 }
