@@ -13,6 +13,7 @@ import { version as hubVersion } from '../graphql/hub.ts';
 import { personsInGroups, quarterlyReport, type Dimension, type QuarterlyReport, type ReportRow } from './quarterly.ts';
 import { indicatorGrouping, indicatorPersonsInGroups, quarterIndicators, ratioBasisPoints, type IndicatorRow } from './indicators.ts';
 import { personsText, suppressSmallCells, isSmall } from './suppress.ts';
+import { fundFigures } from './format.ts';
 
 /** The version of the report's own rules (what counts, categories, suppression, indicators), as the 说明 sheet states them. */
 export const REPORT_RULES_VERSION = '2026.12';
@@ -253,12 +254,7 @@ export async function reportDocument(db: Db, year: number, quarter: number, o: D
       agencyName: agencyName(f.agency),
       program: f.program,
       programName: programName(f.program),
-      opening: formatYuan(f.opening),
-      inflows: formatYuan(f.inflows),
-      outflows: formatYuan(f.outflows),
-      closing: formatYuan(f.closing),
-      overdrawn: f.overdrawn,
-      paidNotArrived: formatYuan(f.paidNotArrived),
+      ...fundFigures(f),
     })),
     indicators: ind.rows.map((r) => indicatorDoc(r, o.suppress)),
     indicatorTotals: indicatorDoc(ind.totals, o.suppress),

@@ -20,10 +20,8 @@ const rowJson = (r: ReportRow) => ({
   excess: formatYuan(r.excess),
 });
 
-const fundJson = (f: FundQuarter) => ({
-  fund: f.fund,
-  agency: f.agency,
-  program: f.program,
+/** A fund's quarter figures as yuan text (the JSON report and the distributed document alike). */
+export const fundFigures = (f: FundQuarter) => ({
   opening: formatYuan(f.opening),
   inflows: formatYuan(f.inflows),
   outflows: formatYuan(f.outflows),
@@ -31,6 +29,8 @@ const fundJson = (f: FundQuarter) => ({
   overdrawn: f.overdrawn,
   paidNotArrived: formatYuan(f.paidNotArrived),
 });
+
+const fundJson = (f: FundQuarter) => ({ fund: f.fund, agency: f.agency, program: f.program, ...fundFigures(f) });
 
 export function reportJson(r: QuarterlyReport) {
   return { year: r.year, quarter: r.quarter, rows: r.rows.map(rowJson), totals: rowJson(r.totals), funds: r.funds.map(fundJson) };
