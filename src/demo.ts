@@ -70,10 +70,10 @@ export async function loadDemo(database: Database, opts: { persons?: number; see
 export async function demoLookups(database: Database, limit = 3): Promise<Array<{ idNumber: string; name: string | null }>> {
   const { systemsOfAgency } = await import('./access/policy.ts');
   const systems = systemsOfAgency(DEMO_CASEWORKER.agency);
-  // label: demo.lookups — persons a newcomer can look up to see the console's person page at its fullest
+  // Persons a newcomer can look up to see the console's person page at its fullest
   return rows<{ idNumber: string; name: string | null }>(
     database.db,
-    sql`SELECT p.id_number AS "idNumber", p.name
+    sql`/* demo.lookups */ SELECT p.id_number AS "idNumber", p.name
         FROM persons p
         WHERE p.id_number IS NOT NULL
           AND (p.county_code = ${DEMO_CASEWORKER.county}

@@ -79,9 +79,9 @@ export class Keys {
   static async load(config: Config, database: Database): Promise<Keys> {
     if (config.authJwksUrl) return new Keys(config.authSecret ? new TextEncoder().encode(config.authSecret) : null, createRemoteJWKSet(new URL(config.authJwksUrl)));
     if (config.authSecret) return new Keys(new TextEncoder().encode(config.authSecret), null);
-    // label: auth.generated-secret — created once, shared by every instance through the database
+    // Created once, shared by every instance through the database
     await database.db.execute(
-      sql`INSERT INTO hub_settings (key, value) VALUES ('auth_secret', ${randomBytes(48).toString('base64url')}) ON CONFLICT (key) DO NOTHING`,
+      sql`/* auth.generated-secret */ INSERT INTO hub_settings (key, value) VALUES ('auth_secret', ${randomBytes(48).toString('base64url')}) ON CONFLICT (key) DO NOTHING`,
     );
     const r = await rows<{ value: string }>(database.db, sql`SELECT value FROM hub_settings WHERE key = 'auth_secret'`);
     // Embedded: also beside the database, so `relief-hub token` mints without opening it (src/db/data-dir.ts).

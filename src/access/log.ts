@@ -79,8 +79,7 @@ async function appendEntries(db: Db, all: Entries[]): Promise<void[]> {
       col.purpose.push(e.purpose);
     });
   }
-  // label: access.append
-  await db.execute(sql`
+  await db.execute(sql`/* access.append */ 
     INSERT INTO access_log (actor, actor_role, actor_agency, actor_county, subject_person_id, subject_id_number, operation, fields, purpose)
     SELECT t.actor, t.role, t.agency, t.county, t.id, COALESCE(p.id_number, t.idn), t.op, t.f::text[], t.purpose
     FROM unnest(${A(col.actor)}::text[], ${A(col.role)}::text[], ${A(col.agency)}::text[], ${A(col.county)}::text[], ${A(col.id)}::bigint[],
@@ -121,10 +120,9 @@ export async function listAccessLog(
     AND (${f.actor ?? null}::text IS NULL OR actor = ${f.actor ?? null})
     AND (${f.from?.toISOString() ?? null}::timestamptz IS NULL OR at >= ${f.from?.toISOString() ?? null}::timestamptz)
     AND (${f.to?.toISOString() ?? null}::timestamptz IS NULL OR at <= ${f.to?.toISOString() ?? null}::timestamptz)`;
-  // label: access.list
   const items = await rows<AccessLogRow>(
     db,
-    sql`SELECT id::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, actor_role, actor_agency, actor_county,
+    sql`/* access.list */ SELECT id::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, actor_role, actor_agency, actor_county,
           subject_id_number, operation, fields, purpose
         FROM access_log WHERE ${where} AND (${f.afterId}::bigint IS NULL OR id > ${f.afterId}) ORDER BY id LIMIT ${f.limit + 1}`,
   );

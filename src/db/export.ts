@@ -45,7 +45,7 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** The hub's tables (partitioned parents, not their partitions), their primary keys and money columns. */
 async function tablesOf(database: Database): Promise<TableInfo[]> {
-  // label: export.tables — user tables of the public schema with their primary key columns in key order
+  // User tables of the public schema with their primary key columns in key order
   const t = await rows<{ name: string; pk: string[] | null; money: string[] | null }>(
     database.db,
     sql`/* export.tables */ SELECT c.relname AS name,
@@ -71,7 +71,7 @@ async function tablesOf(database: Database): Promise<TableInfo[]> {
 
 /** Tables ordered so that every table comes after the tables its foreign keys reference. */
 async function dependencyOrder(database: Database, tables: TableInfo[]): Promise<TableInfo[]> {
-  // label: export.foreign-keys — which table references which
+  // Which table references which
   const fks = await rows<{ child: string; parent: string }>(
     database.db,
     sql`/* export.foreign-keys */ SELECT DISTINCT c.relname AS child, p.relname AS parent FROM pg_constraint k
@@ -157,7 +157,7 @@ export async function exportToPostgres(source: Database, targetUrl: string, opts
       progress(`${t.name}: ${copied} rows`);
     }
     // Sequences continue where the source's stopped.
-    // label: export.sequences — the source's sequence positions
+    // The source's sequence positions
     const seqs = await rows<{ name: string; last: string | null }>(
       source.db,
       sql`/* export.sequences */ SELECT sequencename AS name, last_value::text AS last FROM pg_sequences WHERE schemaname = 'public'`,

@@ -46,17 +46,15 @@ export async function resolvePersons(tx: Tx, refs: PersonRef[]): Promise<Map<str
     const sexes = ids.map(sexOf);
     const births = ids.map(birthDateOf);
     const counties = ids.map(addressCodeOf);
-    // label: persons.upsert-real
-    await tx.execute(sql`
+    await tx.execute(sql`/* persons.upsert-real */ 
       INSERT INTO persons (id_number, name, name_normalized, sex, birth_date, county_code)
       SELECT * FROM unnest(${A(ids)}::text[], ${A(names)}::text[], ${A(norm)}::text[], ${A(sexes)}::text[], ${A(births)}::date[], ${A(counties)}::text[])
       ON CONFLICT (id_number) DO UPDATE SET name = COALESCE(persons.name, EXCLUDED.name),
         name_normalized = COALESCE(persons.name_normalized, EXCLUDED.name_normalized)
       WHERE persons.name IS NULL AND EXCLUDED.name IS NOT NULL`);
-    // label: persons.by-id-number
     const found = await rows<PersonRow>(
       tx,
-      sql`SELECT id::text AS id, id_number AS key, merged_into::text AS merged_into FROM persons WHERE id_number = ANY(${A(ids)}::text[])`,
+      sql`/* persons.by-id-number */ SELECT id::text AS id, id_number AS key, merged_into::text AS merged_into FROM persons WHERE id_number = ANY(${A(ids)}::text[])`,
     );
     for (const r of found) out.set(`id:${r.key}`, Number(r.id));
   }
@@ -67,25 +65,22 @@ export async function resolvePersons(tx: Tx, refs: PersonRef[]): Promise<Map<str
   if (aliases.length > 0) {
     const byKey = new Map(aliases.map((a) => [a.key, a]));
     const keys = [...byKey.keys()];
-    // label: persons.aliases-existing
     const existing = await rows<{ id: string; key: string; merged_into: string | null }>(
       tx,
-      sql`SELECT id::text AS id, provisional_key AS key, merged_into::text AS merged_into FROM persons WHERE provisional_key = ANY(${A(keys)}::text[])`,
+      sql`/* persons.aliases-existing */ SELECT id::text AS id, provisional_key AS key, merged_into::text AS merged_into FROM persons WHERE provisional_key = ANY(${A(keys)}::text[])`,
     );
     const seen = new Set(existing.map((e) => e.key));
     const missing = keys.filter((k) => !seen.has(k)).map((k) => byKey.get(k)!);
     if (missing.length > 0) {
-      // label: persons.aliases-create
       const created = await rows<{ id: string; key: string; into: string }>(
         tx,
-        sql`INSERT INTO persons (provisional_key, name, name_normalized, birth_date, guardian_id_number, merged_into)
+        sql`/* persons.aliases-create */ INSERT INTO persons (provisional_key, name, name_normalized, birth_date, guardian_id_number, merged_into)
             SELECT * FROM unnest(${A(missing.map((a) => a.key))}::text[], ${A(missing.map((a) => a.ref.name ?? null))}::text[],
               ${A(missing.map((a) => normalizeName(a.ref.name)))}::text[], ${A(missing.map((a) => a.ref.birthDate ?? null))}::date[],
               ${A(missing.map((a) => a.ref.guardianIdNumber ?? null))}::text[], ${A(missing.map((a) => out.get(`id:${a.idNumber}`)!))}::bigint[])
             RETURNING id::text AS id, provisional_key AS key, merged_into::text AS into`,
       );
-      // label: persons.aliases-record-merges
-      await tx.execute(sql`
+      await tx.execute(sql`/* persons.aliases-record-merges */ 
         INSERT INTO person_merges (from_person_id, into_person_id, reason, evidence)
         SELECT f, i, 'IDENTITY_KNOWN', e::jsonb FROM unnest(${A(created.map((c) => c.id))}::bigint[], ${A(created.map((c) => c.into))}::bigint[],
           ${A(created.map((c) => JSON.stringify({ provisionalKey: c.key, idNumber: byKey.get(c.key)!.idNumber, moved: {} })))}::text[]) AS t(f, i, e)`);
@@ -124,8 +119,7 @@ export async function resolvePersons(tx: Tx, refs: PersonRef[]): Promise<Map<str
       const norm = names.map((n) => normalizeName(n));
       const births = rest.map((k) => provisional.get(k)!.birthDate ?? null);
       const guardians = rest.map((k) => provisional.get(k)!.guardianIdNumber ?? null);
-      // label: persons.upsert-provisional
-      await tx.execute(sql`
+      await tx.execute(sql`/* persons.upsert-provisional */ 
         INSERT INTO persons (provisional_key, name, name_normalized, birth_date, guardian_id_number)
         SELECT * FROM unnest(${A(rest)}::text[], ${A(names)}::text[], ${A(norm)}::text[], ${A(births)}::date[], ${A(guardians)}::text[])
         ON CONFLICT (provisional_key) DO NOTHING`);
@@ -152,10 +146,9 @@ async function followMerges(tx: Tx, id: number, mergedInto: string | null): Prom
 
 async function findChildInGuardianHousehold(tx: Tx, guardianIdNumber: string, nameNormalized: string | null, birthDate: string | null): Promise<number | null> {
   if (nameNormalized === null || birthDate === null) return null;
-  // label: persons.child-in-guardian-household
   const r = await rows<{ id: string }>(
     tx,
-    sql`SELECT DISTINCT c.id::text AS id
+    sql`/* persons.child-in-guardian-household */ SELECT DISTINCT c.id::text AS id
         FROM persons g
         JOIN household_members gm ON gm.person_id = g.id
         JOIN household_members cm ON cm.household_id = gm.household_id
@@ -171,10 +164,9 @@ async function findChildInGuardianHousehold(tx: Tx, guardianIdNumber: string, na
  * of the same name and birth date are that member. Returns the persons that absorbed a child.
  */
 export async function matchProvisionalChildren(tx: Tx): Promise<number[]> {
-  // label: persons.match-provisional-children
   const pairs = await rows<{ prov: string; real: string }>(
     tx,
-    sql`SELECT p.id::text AS prov, min(c.id)::text AS real, count(DISTINCT c.id) AS n
+    sql`/* persons.match-provisional-children */ SELECT p.id::text AS prov, min(c.id)::text AS real, count(DISTINCT c.id) AS n
         FROM persons p
         JOIN persons g ON g.id_number = p.guardian_id_number
         JOIN household_members gm ON gm.person_id = g.id
@@ -199,9 +191,8 @@ async function mergeWasUndone(tx: Tx, from: number, into: number): Promise<boole
 }
 
 async function recordMerge(tx: Tx, from: number, into: number, reason: string, evidence: Record<string, unknown>): Promise<void> {
-  // label: persons.record-merge
   await tx.execute(
-    sql`INSERT INTO person_merges (from_person_id, into_person_id, reason, evidence) VALUES (${from}, ${into}, ${reason}, ${JSON.stringify(evidence)}::jsonb)`,
+    sql`/* persons.record-merge */ INSERT INTO person_merges (from_person_id, into_person_id, reason, evidence) VALUES (${from}, ${into}, ${reason}, ${JSON.stringify(evidence)}::jsonb)`,
   );
 }
 
@@ -256,8 +247,7 @@ export async function undoMerge(tx: Tx, mergeId: number, actor: string, reason: 
   const statusIds = (moved.statuses ?? []).map(Number);
   const settlementIds = moved.settlements ?? [];
   const householdIds = (moved.households ?? []).map(Number);
-  // label: persons.undo-merge
-  if (aid.length) await tx.execute(sql`UPDATE aid_records SET person_id = ${from} WHERE person_id = ${into} AND id = ANY(${A(aid)}::bigint[])`);
+  if (aid.length) await tx.execute(sql`/* persons.undo-merge */ UPDATE aid_records SET person_id = ${from} WHERE person_id = ${into} AND id = ANY(${A(aid)}::bigint[])`);
   if (statusIds.length) await tx.execute(sql`UPDATE statuses SET person_id = ${from} WHERE person_id = ${into} AND id = ANY(${A(statusIds)}::bigint[])`);
   if (settlementIds.length) await tx.execute(sql`UPDATE settlements SET person_id = ${from} WHERE person_id = ${into} AND settlement_id = ANY(${A(settlementIds)}::text[])`);
   if (householdIds.length) {

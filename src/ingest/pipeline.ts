@@ -465,8 +465,7 @@ export class Statistics {
     if (this.written >= 20_000) await this.refresh();
   }
   private async refresh(): Promise<void> {
-    // label: ingest.analyze
-    await this.tx.execute(sql`ANALYZE ${INGEST_TABLES}`);
+    await this.tx.execute(sql`/* ingest.analyze */ ANALYZE ${INGEST_TABLES}`);
   }
 }
 

@@ -28,8 +28,7 @@ export interface PullSummary {
 }
 
 export async function readWatermark(database: Database, system: string): Promise<string | null> {
-  // label: pull.read-watermark
-  const r = await rows<{ watermark: string }>(database.db, sql`SELECT watermark FROM sync_watermarks WHERE system = ${system}`);
+  const r = await rows<{ watermark: string }>(database.db, sql`/* pull.read-watermark */ SELECT watermark FROM sync_watermarks WHERE system = ${system}`);
   return r[0]?.watermark ?? null;
 }
 
@@ -82,8 +81,7 @@ export async function pullUnionWomen(
       out.quarantined += s.quarantined;
       const next = watermarkAfter(records, out.watermark, ctx);
       if (next !== null && next !== out.watermark) {
-        // label: pull.store-watermark
-        await database.db.execute(sql`
+        await database.db.execute(sql`/* pull.store-watermark */ 
           INSERT INTO sync_watermarks (system, watermark) VALUES (${system}, ${next})
           ON CONFLICT (system) DO UPDATE SET watermark = EXCLUDED.watermark, updated_at = now()`);
         out.watermark = next;

@@ -68,8 +68,7 @@ export async function reprocessQuarantined(database: Database, id: number, corre
     },
     { now },
   );
-  // label: reprocess.resolve-item
-  await database.db.execute(sql`UPDATE quarantine SET resolved_at = now(), resolution = 'REPROCESSED' WHERE id = ${item.id}`);
+  await database.db.execute(sql`/* reprocess.resolve-item */ UPDATE quarantine SET resolved_at = now(), resolution = 'REPROCESSED' WHERE id = ${item.id}`);
   const [after] = await database.db.select().from(quarantine).where(eq(quarantine.id, id)).limit(1);
   return { outcome: 'APPLIED', reasonCode: null, message: null, item: after!, summary };
 }

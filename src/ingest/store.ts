@@ -17,10 +17,9 @@ export interface Head {
 export async function loadHeads(tx: Tx, system: string, recordIds: string[]): Promise<Map<string, Head>> {
   const out = new Map<string, Head>();
   if (recordIds.length === 0) return out;
-  // label: ingest.load-heads
   const r = await rows<{ record_id: string; content_hash: string; identity: string | null; version: number }>(
     tx,
-    sql`SELECT record_id, content_hash, identity, version FROM source_heads WHERE system = ${system} AND record_id = ANY(${A(recordIds)}::text[])`,
+    sql`/* ingest.load-heads */ SELECT record_id, content_hash, identity, version FROM source_heads WHERE system = ${system} AND record_id = ANY(${A(recordIds)}::text[])`,
   );
   for (const h of r) out.set(h.record_id, { contentHash: h.content_hash, identity: h.identity, version: Number(h.version) });
   return out;
@@ -29,10 +28,9 @@ export async function loadHeads(tx: Tx, system: string, recordIds: string[]): Pr
 /** Every version of these records ever received, by content hash. */
 export async function loadKnownVersions(tx: Tx, system: string, recordIds: string[]): Promise<Set<string>> {
   if (recordIds.length === 0) return new Set();
-  // label: ingest.load-known-versions
   const r = await rows<{ k: string }>(
     tx,
-    sql`SELECT record_id || '#' || content_hash AS k FROM source_records WHERE system = ${system} AND record_id = ANY(${A(recordIds)}::text[])`,
+    sql`/* ingest.load-known-versions */ SELECT record_id || '#' || content_hash AS k FROM source_records WHERE system = ${system} AND record_id = ANY(${A(recordIds)}::text[])`,
   );
   return new Set(r.map((x) => x.k));
 }
@@ -56,18 +54,16 @@ export async function storeVersions(tx: Tx, system: string, file: string, runId:
   const raws = versions.map((v) => v.raw);
   const identities = versions.map((v) => v.identity);
   const paymentKeys = versions.map((v) => v.paymentKey ?? null);
-  // label: ingest.insert-source-records
   const inserted = await rows<{ id: string; record_id: string }>(
     tx,
-    sql`INSERT INTO source_records (system, record_id, content_hash, file, location, raw, ingest_run_id)
+    sql`/* ingest.insert-source-records */ INSERT INTO source_records (system, record_id, content_hash, file, location, raw, ingest_run_id)
         SELECT ${system}, r, h, ${file}, l::jsonb, w, ${runId} FROM unnest(${A(ids)}::text[], ${A(hashes)}::text[], ${A(locs)}::text[], ${A(raws)}::text[]) AS t(r, h, l, w)
         ON CONFLICT (system, record_id, content_hash) DO UPDATE SET ingested_at = source_records.ingested_at
         RETURNING id::text AS id, record_id`,
   );
   for (const r of inserted) out.set(r.record_id, Number(r.id));
   const refs = ids.map((i) => out.get(i)!);
-  // label: ingest.upsert-heads
-  await tx.execute(sql`
+  await tx.execute(sql`/* ingest.upsert-heads */ 
     INSERT INTO source_heads (system, record_id, content_hash, identity, payment_key, version, source_record_ref)
     SELECT ${system}, r, h, i, k, 1, s FROM unnest(${A(ids)}::text[], ${A(hashes)}::text[], ${A(identities)}::text[], ${A(paymentKeys)}::text[], ${A(refs)}::bigint[]) AS t(r, h, i, k, s)
     ON CONFLICT (system, record_id) DO UPDATE SET content_hash = EXCLUDED.content_hash, payment_key = EXCLUDED.payment_key,
@@ -80,10 +76,9 @@ export async function storeVersions(tx: Tx, system: string, file: string, runId:
 export async function recordsByPaymentKey(tx: Tx, system: string, keys: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (keys.length === 0) return out;
-  // label: ingest.records-by-payment-key
   const r = await rows<{ record_id: string; payment_key: string }>(
     tx,
-    sql`SELECT record_id, payment_key FROM source_heads WHERE system = ${system} AND payment_key = ANY(${A(keys)}::text[]) AND record_id <> payment_key ORDER BY record_id`,
+    sql`/* ingest.records-by-payment-key */ SELECT record_id, payment_key FROM source_heads WHERE system = ${system} AND payment_key = ANY(${A(keys)}::text[]) AND record_id <> payment_key ORDER BY record_id`,
   );
   for (const x of r) out.set(x.payment_key, [...(out.get(x.payment_key) ?? []), x.record_id]);
   return out;
@@ -92,10 +87,9 @@ export async function recordsByPaymentKey(tx: Tx, system: string, keys: string[]
 /** The voucher, as received, of each of these aid records. */
 export async function vouchersOf(tx: Tx, system: string, recordIds: string[]): Promise<Map<string, string | null>> {
   if (recordIds.length === 0) return new Map();
-  // label: ingest.vouchers-of
   const r = await rows<{ record_id: string; voucher: string | null }>(
     tx,
-    sql`SELECT record_id, voucher FROM aid_records WHERE system = ${system} AND record_id = ANY(${A(recordIds)}::text[])`,
+    sql`/* ingest.vouchers-of */ SELECT record_id, voucher FROM aid_records WHERE system = ${system} AND record_id = ANY(${A(recordIds)}::text[])`,
   );
   return new Map(r.map((x) => [x.record_id, x.voucher]));
 }
@@ -105,8 +99,7 @@ export async function vouchersOf(tx: Tx, system: string, recordIds: string[]): P
  * same record, corrected (sources.md §8). Its versions, head, canonical rows and open quarantine follow.
  */
 export async function renameRecord(tx: Tx, system: string, from: string, to: string): Promise<void> {
-  // label: ingest.rename-record
-  await tx.execute(sql`UPDATE source_heads SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
+  await tx.execute(sql`/* ingest.rename-record */ UPDATE source_heads SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
   await tx.execute(sql`UPDATE source_records SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
   await tx.execute(sql`UPDATE aid_records SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
   await tx.execute(sql`UPDATE statuses SET source_record_id = ${to} WHERE source_system = ${system} AND source_record_id = ${from}`);
@@ -128,8 +121,7 @@ export interface QuarantineRow {
 /** Quarantines bad records; the same bad record delivered again is the same quarantine item. */
 export async function storeQuarantine(tx: Tx, system: string, file: string, runId: number, items: QuarantineRow[]): Promise<void> {
   if (items.length === 0) return;
-  // label: ingest.insert-quarantine
-  await tx.execute(sql`
+  await tx.execute(sql`/* ingest.insert-quarantine */ 
     INSERT INTO quarantine (system, file, location, record_id, reason_code, message, raw, value, raw_hash, ingest_run_id)
     SELECT ${system}, ${file}, l::jsonb, r, c, m, w, v::jsonb, h, ${runId}
     FROM unnest(${A(items.map((i) => JSON.stringify(i.location)))}::text[], ${A(items.map((i) => i.recordId))}::text[],
@@ -141,8 +133,7 @@ export async function storeQuarantine(tx: Tx, system: string, file: string, runI
 /** A valid delivery of a record settles the quarantine items of earlier bad deliveries of it. */
 export async function resolveQuarantineFor(tx: Tx, system: string, recordIds: string[]): Promise<void> {
   if (recordIds.length === 0) return;
-  // label: ingest.resolve-quarantine
-  await tx.execute(sql`
+  await tx.execute(sql`/* ingest.resolve-quarantine */ 
     UPDATE quarantine SET resolved_at = now(), resolution = 'SUPERSEDED'
     WHERE system = ${system} AND resolved_at IS NULL AND record_id = ANY(${A(recordIds)}::text[])`);
 }
@@ -155,8 +146,8 @@ type WithPerson<F> = F & { personId: number; recordId: string; sourceRef: number
  */
 export async function applyResidences(tx: Tx, system: string, facts: WithPerson<ResidenceFact>[]): Promise<void> {
   if (facts.length === 0) return;
-  // label: ingest.residence — one residence per record, the current version's
-  await tx.execute(sql`
+  // One residence per record, the current version's
+  await tx.execute(sql`/* ingest.residence */ 
     INSERT INTO residences (source_system, source_record_id, person_id, county_code, as_of, source_record_ref)
     SELECT DISTINCT ON (r) ${system}, r, p, c, a, s FROM unnest(${A(facts.map((f) => f.recordId))}::text[], ${A(facts.map((f) => f.personId))}::bigint[],
       ${A(facts.map((f) => f.countyCode))}::text[], ${A(facts.map((f) => f.asOf))}::date[], ${A(facts.map((f) => f.sourceRef))}::bigint[]) AS t(r, p, c, a, s)
@@ -171,8 +162,7 @@ export async function applyResidences(tx: Tx, system: string, facts: WithPerson<
  */
 export async function deriveCounties(tx: Tx, personIds: number[]): Promise<void> {
   if (personIds.length === 0) return;
-  // label: ingest.derive-counties
-  await tx.execute(sql`
+  await tx.execute(sql`/* ingest.derive-counties */ 
     UPDATE persons p SET county_code = COALESCE(x.c, CASE WHEN p.id_number IS NOT NULL THEN substr(p.id_number, 1, 6) ELSE p.county_code END), county_as_of = x.a
     FROM (SELECT q.id, r.county_code AS c, r.as_of AS a FROM unnest(${A(personIds)}::bigint[]) AS q(id)
           LEFT JOIN LATERAL (SELECT county_code, as_of FROM residences WHERE person_id = q.id ORDER BY as_of DESC, source_record_ref DESC NULLS LAST LIMIT 1) r ON true) x
@@ -184,12 +174,12 @@ export async function deriveCounties(tx: Tx, personIds: number[]): Promise<void>
 export async function applyMemberships(tx: Tx, system: string, facts: WithPerson<MembershipFact>[]): Promise<void> {
   if (facts.length === 0) return;
   const keys = facts.map((f) => f.householdKey);
-  // label: ingest.upsert-households — a household exists once a record names it
-  await tx.execute(sql`
+  // A household exists once a record names it
+  await tx.execute(sql`/* ingest.upsert-households */ 
     INSERT INTO households (key, source_system) SELECT DISTINCT k, ${system} FROM unnest(${A(keys)}::text[]) AS t(k)
     ON CONFLICT (key) DO NOTHING`);
-  // label: ingest.upsert-memberships — one membership per record, the current version's
-  await tx.execute(sql`
+  // One membership per record, the current version's
+  await tx.execute(sql`/* ingest.upsert-memberships */ 
     INSERT INTO memberships (source_system, source_record_id, household_key, person_id, relationship, as_of, annual_income_fen, per_capita_income_fen, county_code, source_record_ref)
     SELECT DISTINCT ON (r) ${system}, r, k, p, rel, a, i, pc, c, s
     FROM unnest(${A(facts.map((f) => f.recordId))}::text[], ${A(keys)}::text[], ${A(facts.map((f) => f.personId))}::bigint[], ${A(facts.map((f) => f.relationship))}::text[],
@@ -210,13 +200,12 @@ export async function applyMemberships(tx: Tx, system: string, facts: WithPerson
 export async function deriveHouseholds(tx: Tx, personIds: number[], householdKeys: string[]): Promise<void> {
   if (personIds.length > 0) {
     const P = A(personIds);
-    // label: ingest.derive-members-remove — memberships no current record states any more
-    await tx.execute(sql`
+    // Memberships no current record states any more
+    await tx.execute(sql`/* ingest.derive-members-remove */ 
       DELETE FROM household_members hm USING households h
       WHERE h.id = hm.household_id AND hm.person_id = ANY(${P}::bigint[])
         AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.household_key = h.key AND m.person_id = hm.person_id)`);
-    // label: ingest.derive-members
-    await tx.execute(sql`
+    await tx.execute(sql`/* ingest.derive-members */ 
       INSERT INTO household_members (household_id, person_id, relationship, source_system, source_record_id, since)
       SELECT DISTINCT ON (h.id, m.person_id) h.id, m.person_id, m.relationship, m.source_system, m.source_record_id,
         min(m.as_of) OVER (PARTITION BY h.id, m.person_id)
@@ -227,8 +216,7 @@ export async function deriveHouseholds(tx: Tx, personIds: number[], householdKey
         source_record_id = EXCLUDED.source_record_id, since = EXCLUDED.since`);
   }
   if (householdKeys.length > 0) {
-    // label: ingest.derive-household-income
-    await tx.execute(sql`
+    await tx.execute(sql`/* ingest.derive-household-income */ 
       UPDATE households h SET annual_income_fen = x.i, per_capita_income_fen = x.pc, income_as_of = x.a, county_code = x.c
       FROM (SELECT k.key,
               (SELECT m.annual_income_fen FROM memberships m WHERE m.household_key = k.key AND (m.annual_income_fen IS NOT NULL OR m.per_capita_income_fen IS NOT NULL)
@@ -261,10 +249,10 @@ export async function stateBefore(tx: Tx, system: string, recordIds: string[]): 
   const out: Before = { persons: [], settlements: [], vouchers: [], households: [] };
   if (recordIds.length === 0) return out;
   const R = A(recordIds);
-  // label: ingest.state-before — one statement over every table a record can have written
+  // One statement over every table a record can have written
   const r = await rows<{ p: string | null; s: string | null; v: string | null; h: string | null }>(
     tx,
-    sql`SELECT person_id::text AS p, settlement_ref AS s, voucher_normalized AS v, NULL AS h FROM aid_records WHERE system = ${system} AND record_id = ANY(${R}::text[])
+    sql`/* ingest.state-before */ SELECT person_id::text AS p, settlement_ref AS s, voucher_normalized AS v, NULL AS h FROM aid_records WHERE system = ${system} AND record_id = ANY(${R}::text[])
         UNION ALL SELECT NULL, linked_settlement_id, NULL, NULL FROM aid_records WHERE system = ${system} AND record_id = ANY(${R}::text[]) AND linked_settlement_id IS NOT NULL
         UNION ALL SELECT person_id::text, settlement_id, NULL, NULL FROM settlements WHERE settlement_id = ANY(${R}::text[])
         UNION ALL SELECT NULL, original_settlement_id, NULL, NULL FROM settlement_refunds WHERE refund_id = ANY(${R}::text[])
@@ -284,12 +272,12 @@ export async function stateBefore(tx: Tx, system: string, recordIds: string[]): 
     if (x.h !== null) households.add(x.h);
   }
   if (persons.size > 0 || households.size > 0) {
-    // label: ingest.state-before-households — the households those persons were in, and their members
+    // The households those persons were in, and their members
     const hh = await rows<{ key: string; p: string }>(
       tx,
       // Two index lookups joined by UNION: written as one WHERE with OR, PostgreSQL scanned every household and
       // searched the key array for each (minutes for a 1% correction delivery at 1.15 million persons).
-      sql`WITH hs AS (SELECT id FROM households WHERE key = ANY(${A([...households])}::text[])
+      sql`/* ingest.state-before-households */ WITH hs AS (SELECT id FROM households WHERE key = ANY(${A([...households])}::text[])
                       UNION SELECT household_id FROM household_members WHERE person_id = ANY(${A([...persons])}::bigint[]))
           SELECT h.key, m.person_id::text AS p FROM hs JOIN households h ON h.id = hs.id JOIN household_members m ON m.household_id = h.id`,
     );
@@ -303,8 +291,8 @@ export async function stateBefore(tx: Tx, system: string, recordIds: string[]): 
 
 export async function applyStatuses(tx: Tx, system: string, facts: WithPerson<StatusFact>[]): Promise<void> {
   if (facts.length === 0) return;
-  // label: ingest.upsert-statuses — one row per key in a batch (derived statuses share keys): the earliest.
-  await tx.execute(sql`
+  // One row per key in a batch (derived statuses share keys): the earliest.
+  await tx.execute(sql`/* ingest.upsert-statuses */ 
     INSERT INTO statuses (person_id, category, detail, valid_from, valid_to, county_code, source_system, source_record_id, source_record_ref)
     SELECT DISTINCT ON (r) p, c, d::jsonb, f, t, k, ${system}, r, s
     FROM unnest(${A(facts.map((f) => f.personId))}::bigint[], ${A(facts.map((f) => f.category))}::text[], ${A(facts.map((f) => JSON.stringify(f.detail ?? {})))}::text[],
@@ -328,13 +316,12 @@ export async function applyStatuses(tx: Tx, system: string, facts: WithPerson<St
 export async function applyDerivedStatuses(tx: Tx, system: string, facts: WithPerson<StatusFact>[]): Promise<void> {
   if (facts.length === 0) return;
   const recIds = [...new Set(facts.map((f) => f.recordId))];
-  // label: ingest.status-statements-replace — the records' earlier statements go; their keys are aggregated again
+  // The records' earlier statements go; their keys are aggregated again
   const old = await rows<{ k: string }>(
     tx,
-    sql`DELETE FROM status_statements WHERE source_system = ${system} AND source_record_id = ANY(${A(recIds)}::text[]) RETURNING derived_key AS k`,
+    sql`/* ingest.status-statements-replace */ DELETE FROM status_statements WHERE source_system = ${system} AND source_record_id = ANY(${A(recIds)}::text[]) RETURNING derived_key AS k`,
   );
-  // label: ingest.status-statements
-  await tx.execute(sql`
+  await tx.execute(sql`/* ingest.status-statements */ 
     INSERT INTO status_statements (source_system, source_record_id, derived_key, person_id, category, detail, valid_from, valid_to, county_code, source_record_ref)
     SELECT ${system}, r, k, p, c, d::jsonb, f, t, y, s
     FROM unnest(${A(facts.map((f) => f.recordId))}::text[], ${A(facts.map((f) => f.derivedKey!))}::text[], ${A(facts.map((f) => f.personId))}::bigint[],
@@ -344,12 +331,12 @@ export async function applyDerivedStatuses(tx: Tx, system: string, facts: WithPe
       detail = EXCLUDED.detail, valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, county_code = EXCLUDED.county_code,
       source_record_ref = EXCLUDED.source_record_ref`);
   const keys = [...new Set([...old.map((o) => o.k), ...facts.map((f) => f.derivedKey!)])];
-  // label: ingest.derived-statuses-remove — keys no current record states
-  await tx.execute(sql`
+  // Keys no current record states
+  await tx.execute(sql`/* ingest.derived-statuses-remove */ 
     DELETE FROM statuses st WHERE st.source_system = ${system} AND st.source_record_id = ANY(${A(keys)}::text[])
       AND NOT EXISTS (SELECT 1 FROM status_statements m WHERE m.source_system = ${system} AND m.derived_key = st.source_record_id)`);
-  // label: ingest.derived-statuses — each key from its current statements, the earliest first
-  await tx.execute(sql`
+  // Each key from its current statements, the earliest first
+  await tx.execute(sql`/* ingest.derived-statuses */ 
     INSERT INTO statuses (person_id, category, detail, valid_from, valid_to, county_code, source_system, source_record_id, source_record_ref)
     SELECT DISTINCT ON (m.derived_key) m.person_id, m.category, m.detail, m.valid_from, m.valid_to, m.county_code, ${system}, m.derived_key, m.source_record_ref
     FROM status_statements m WHERE m.source_system = ${system} AND m.derived_key = ANY(${A(keys)}::text[])
@@ -367,8 +354,7 @@ const F = (v: bigint) => v.toString();
 
 export async function applySettlements(tx: Tx, facts: WithPerson<SettlementFact>[], hashes: string[]): Promise<void> {
   if (facts.length === 0) return;
-  // label: ingest.upsert-settlements
-  await tx.execute(sql`
+  await tx.execute(sql`/* ingest.upsert-settlements */ 
     INSERT INTO settlements (settlement_id, person_id, insured_person_no, hospital_code, hospital_name, admitted_on, discharged_on, diagnosis_code,
       total_fen, policy_scope_fen, basic_fen, critical_fen, supplement_fen, assistance_fen, burden_fen, settled_at, content_hash, source_record_ref,
       refunded_by)
@@ -390,16 +376,15 @@ export async function applySettlements(tx: Tx, facts: WithPerson<SettlementFact>
 
 export async function applyRefunds(tx: Tx, facts: WithPerson<RefundFact>[] | Array<RefundFact & { sourceRef: number }>, before: string[] = []): Promise<void> {
   if (facts.length === 0) return;
-  // label: ingest.insert-refunds
-  await tx.execute(sql`
+  await tx.execute(sql`/* ingest.insert-refunds */ 
     INSERT INTO settlement_refunds (refund_id, original_settlement_id, refunded_at, source_record_ref)
     SELECT * FROM unnest(${A(facts.map((f) => f.refundId))}::text[], ${A(facts.map((f) => f.originalSettlementId))}::text[],
       ${A(facts.map((f) => (f.at ? f.at.toISOString() : null)))}::timestamptz[], ${A(facts.map((f) => f.sourceRef))}::bigint[])
     ON CONFLICT (refund_id) DO UPDATE SET original_settlement_id = EXCLUDED.original_settlement_id, refunded_at = EXCLUDED.refunded_at`);
-  // label: ingest.cancel-refunded-settlements — a stay is cancelled by the refunds that name it now, and only by them
+  // A stay is cancelled by the refunds that name it now, and only by them
   // (a refund corrected to name another stay gives the first one back); `before` are the stays they named before
   const named = [...new Set([...facts.map((f) => f.originalSettlementId), ...before])];
-  await tx.execute(sql`
+  await tx.execute(sql`/* ingest.cancel-refunded-settlements */ 
     UPDATE settlements s SET refunded_by = (SELECT min(r.refund_id) FROM settlement_refunds r WHERE r.original_settlement_id = s.settlement_id)
     WHERE s.settlement_id = ANY(${A(named)}::text[])
       AND s.refunded_by IS DISTINCT FROM (SELECT min(r.refund_id) FROM settlement_refunds r WHERE r.original_settlement_id = s.settlement_id)`);
@@ -410,15 +395,14 @@ export async function applyAid(tx: Tx, system: string, facts: WithPerson<AidFact
   const recIds = facts.map((f) => f.recordId);
   const changed = recIds.filter((r) => updated.has(r));
   if (changed.length > 0) {
-    // label: ingest.keep-aid-version — the superseded version is kept as history (rule 1).
-    await tx.execute(sql`
+    // The superseded version is kept as history (rule 1).
+    await tx.execute(sql`/* ingest.keep-aid-version */ 
       INSERT INTO aid_record_versions (aid_id, version, content, content_hash, source_record_ref)
       SELECT a.id, a.version, to_jsonb(a) - 'flags' - 'duplicate_of' - 'excess_fen' - 'link_kind' - 'linked_settlement_id', a.content_hash, a.source_record_ref
       FROM aid_records a WHERE a.system = ${system} AND a.record_id = ANY(${A(changed)}::text[])
       ON CONFLICT DO NOTHING`);
   }
-  // label: ingest.upsert-aid
-  await tx.execute(sql`
+  await tx.execute(sql`/* ingest.upsert-aid */ 
     INSERT INTO aid_records (system, record_id, person_id, program, fund_code, amount_fen, approved_on, paid_on, voucher, voucher_normalized,
       settlement_ref, hospital_code, status, details, content_hash, source_record_ref)
     SELECT ${system}, x.* FROM unnest(${A(recIds)}::text[], ${A(facts.map((f) => f.personId))}::bigint[], ${A(facts.map((f) => f.program))}::text[],
@@ -438,8 +422,7 @@ export async function applyAid(tx: Tx, system: string, facts: WithPerson<AidFact
 
 export async function applyDonations(tx: Tx, system: string, fundCode: string, facts: Array<DonationFact & { recordId: string; sourceRef: number }>, hashes: string[]): Promise<void> {
   if (facts.length === 0) return;
-  // label: ingest.upsert-donations
-  await tx.execute(sql`
+  await tx.execute(sql`/* ingest.upsert-donations */ 
     INSERT INTO donations (system, donation_id, donor, amount_fen, received_at, fund_code, content_hash, source_record_ref)
     SELECT ${system}, x.d, x.n, x.a, x.r, ${fundCode}, x.h, x.s FROM unnest(${A(facts.map((f) => f.donationId))}::text[], ${A(facts.map((f) => f.donor))}::text[],
       ${A(facts.map((f) => F(f.amountFen)))}::bigint[], ${A(facts.map((f) => f.receivedAt.toISOString()))}::timestamptz[], ${A(hashes)}::text[],

@@ -35,10 +35,9 @@ export const ledgerResolvers = {
       const scope = reach
         ? sql`AND system = ANY(${A(reach.systems)}::text[]) AND EXISTS (SELECT 1 FROM persons p WHERE p.id = aid_records.person_id AND p.county_code = ${reach.county})`
         : sql``;
-      // label: ledger.paid-not-arrived
       const r = await rows<{ id: string }>(
         ctx.database.db,
-        sql`SELECT id::text FROM aid_records WHERE status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL
+        sql`/* ledger.paid-not-arrived */ SELECT id::text FROM aid_records WHERE status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL
               AND paid_on <= ${todayCst()}::date - ${days}::int AND id > ${afterId} ${scope} ORDER BY id LIMIT ${limit + 1}`,
       );
       const total = await rows<{ n: string; s: string }>(

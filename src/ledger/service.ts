@@ -50,10 +50,9 @@ async function afterChange(tx: Tx, personIds: number[], settlementId: string | n
 
 /** Counted aid linked to a stay, with the stay locked so that concurrent checks against it are serialised. */
 async function lockedStay(tx: Tx, settlementId: string): Promise<{ personId: number; burden: bigint; counted: bigint; refunded: boolean } | null> {
-  // label: ledger.lock-stay
   const s = await rows<{ person_id: string; burden: string; refunded: boolean }>(
     tx,
-    sql`SELECT person_id::text, burden_fen::text AS burden, refunded_by IS NOT NULL AS refunded FROM settlements WHERE settlement_id = ${settlementId} FOR UPDATE`,
+    sql`/* ledger.lock-stay */ SELECT person_id::text, burden_fen::text AS burden, refunded_by IS NOT NULL AS refunded FROM settlements WHERE settlement_id = ${settlementId} FOR UPDATE`,
   );
   if (!s[0]) return null;
   const c = await rows<{ n: string }>(
@@ -65,8 +64,7 @@ async function lockedStay(tx: Tx, settlementId: string): Promise<{ personId: num
 
 /** The stay rule 4 infers for aid naming only a hospital, or null. */
 async function inferredStay(tx: Tx, personId: number, hospitalCode: string, approvedOn: string): Promise<string | null> {
-  // label: ledger.inferred-stay
-  const r = await rows<{ n: string; sid: string | null }>(tx, sql`${inferableStays(sql`${personId}::bigint`, sql`${hospitalCode}::text`, sql`${approvedOn}::date`)}`);
+  const r = await rows<{ n: string; sid: string | null }>(tx, sql`/* ledger.inferred-stay */ ${inferableStays(sql`${personId}::bigint`, sql`${hospitalCode}::text`, sql`${approvedOn}::date`)}`);
   return r[0] && Number(r[0].n) === 1 ? r[0].sid : null;
 }
 
@@ -113,10 +111,9 @@ export async function recordAid(database: Database, input: RecordAidInput, actor
         return { kind: 'AidRefused', reason: 'INSUFFICIENT_FUNDS', message: `fund ${fund} holds ${formatYuan(balance)} yuan`, remaining, balance };
       }
     }
-    // label: ledger.record-aid
     const inserted = await rows<{ id: string }>(
       tx,
-      sql`INSERT INTO aid_records (system, record_id, person_id, program, fund_code, amount_fen, approved_on, paid_on, voucher, voucher_normalized,
+      sql`/* ledger.record-aid */ INSERT INTO aid_records (system, record_id, person_id, program, fund_code, amount_fen, approved_on, paid_on, voucher, voucher_normalized,
             settlement_ref, hospital_code, status, details, origin, recorded_by, override_reason, content_hash)
           VALUES (${system}, ${`API-${randomUUID()}`}, ${personId}, ${input.program}, ${fund}, ${input.amount.toString()}, ${input.approvedOn ?? today},
             ${input.paidOn ?? null}, ${input.voucher ?? null}, ${normalizeVoucher(input.voucher)}, ${settlementId}, ${input.hospitalCode ?? null},
@@ -143,8 +140,7 @@ export async function confirmArrival(database: Database, aidId: number, at: Date
     await lockDerivation(tx);
     const a = await lockedAid(tx, aidId);
     if (a.status !== 'PAID') throw new HubError(ErrorCode.BAD_USER_INPUT, `only paid aid can arrive; this record is ${a.status}`, { argument: 'aidId' });
-    // label: ledger.confirm-arrival
-    await tx.execute(sql`UPDATE aid_records SET status = 'ARRIVED', arrived_at = ${at.toISOString()}::timestamptz, updated_at = now() WHERE id = ${aidId}`);
+    await tx.execute(sql`/* ledger.confirm-arrival */ UPDATE aid_records SET status = 'ARRIVED', arrived_at = ${at.toISOString()}::timestamptz, updated_at = now() WHERE id = ${aidId}`);
     await afterChange(tx, [Number(a.person_id)], a.linked, now);
   });
 }
@@ -155,8 +151,7 @@ export async function reverseAid(database: Database, aidId: number, reason: stri
     await lockDerivation(tx);
     const a = await lockedAid(tx, aidId);
     if (a.status === 'REVERSED') throw new HubError(ErrorCode.BAD_USER_INPUT, 'this aid is already reversed', { argument: 'aidId' });
-    // label: ledger.reverse-aid
-    await tx.execute(sql`UPDATE aid_records SET status = 'REVERSED', reversal_reason = ${reason.trim()}, reversed_at = ${now.toISOString()}::timestamptz, updated_at = now() WHERE id = ${aidId}`);
+    await tx.execute(sql`/* ledger.reverse-aid */ UPDATE aid_records SET status = 'REVERSED', reversal_reason = ${reason.trim()}, reversed_at = ${now.toISOString()}::timestamptz, updated_at = now() WHERE id = ${aidId}`);
     await afterChange(tx, [Number(a.person_id)], a.linked, now);
   });
 }

@@ -53,8 +53,7 @@ export function accountDefs(): AccountDef[] {
 
 export async function ensureAccounts(tx: Db): Promise<void> {
   const defs = accountDefs();
-  // label: ledger.ensure-accounts
-  await tx.execute(sql`
+  await tx.execute(sql`/* ledger.ensure-accounts */ 
     INSERT INTO fund_accounts (code, name, kind, agency, program)
     SELECT * FROM unnest(${A(defs.map((d) => d.code))}::text[], ${A(defs.map((d) => d.name))}::text[], ${A(defs.map((d) => d.kind))}::text[],
       ${A(defs.map((d) => d.agency))}::text[], ${A(defs.map((d) => d.program))}::text[])
@@ -91,10 +90,9 @@ export async function appendTransactions(tx: Tx, items: NewTransaction[]): Promi
     if (sum !== 0n) throw new Error(`unbalanced ${t.kind} transaction: postings sum to ${sum}`);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(t.valueDate)) throw new Error(`${t.kind} transaction without a value date`);
   }
-  // label: ledger.insert-transactions
   const ids = await rows<{ id: string; n: number }>(
     tx,
-    sql`INSERT INTO ledger_transactions (kind, occurred_at, value_date, booked_at, description, aid_id, source_system, source_record_id, created_by)
+    sql`/* ledger.insert-transactions */ INSERT INTO ledger_transactions (kind, occurred_at, value_date, booked_at, description, aid_id, source_system, source_record_id, created_by)
         SELECT k, o, v, b, d, a, s, r, c FROM unnest(${A(items.map((t) => t.kind))}::text[], ${A(items.map((t) => t.occurredAt.toISOString()))}::timestamptz[],
           ${A(items.map((t) => t.valueDate))}::date[], ${A(items.map((t) => t.bookedAt.toISOString()))}::timestamptz[],
           ${A(items.map((t) => t.description))}::text[], ${A(items.map((t) => t.aidId))}::bigint[], ${A(items.map((t) => t.sourceSystem))}::text[],
@@ -106,14 +104,13 @@ export async function appendTransactions(tx: Tx, items: NewTransaction[]): Promi
   const flat = items.flatMap((t, i) =>
     t.postings.filter((p) => p.amountFen !== 0n).map((p) => ({ tx: txIds[i]!, day: t.valueDate, aid: t.aidId !== null, ...p })),
   );
-  // label: ledger.insert-postings
-  await tx.execute(sql`
+  await tx.execute(sql`/* ledger.insert-postings */ 
     INSERT INTO ledger_postings (tx_id, account_code, amount_fen, person_id)
     SELECT * FROM unnest(${A(flat.map((p) => p.tx))}::bigint[], ${A(flat.map((p) => p.account))}::text[], ${A(flat.map((p) => p.amountFen))}::bigint[],
       ${A(flat.map((p) => p.personId ?? null))}::bigint[])`);
-  // label: ledger.daily — the fund accounts' sums per value date, by side (what aid took, what the rest brought),
+  // The fund accounts' sums per value date, by side (what aid took, what the rest brought),
   // in key order (concurrent writers lock rows in one order)
-  await tx.execute(sql`
+  await tx.execute(sql`/* ledger.daily */ 
     INSERT INTO ledger_daily (account_code, day, inflows_fen, outflows_fen)
     SELECT t.a, t.d, COALESCE(sum(t.m) FILTER (WHERE NOT t.aid), 0), COALESCE(-sum(t.m) FILTER (WHERE t.aid), 0)
     FROM unnest(${A(flat.map((p) => p.account))}::text[], ${A(flat.map((p) => p.day))}::date[], ${A(flat.map((p) => p.amountFen))}::bigint[],
@@ -241,13 +238,13 @@ export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promi
   }
   await ensureAccounts(tx);
   const today = todayCst(now);
-  // label: ledger.aid-positions — what each record should hold against what the ledger holds, per position
+  // What each record should hold against what the ledger holds, per position
   const deltas = await rows<{
     id: string; system: string; record_id: string; fund_code: string; person_id: string; amount: string; vd: string; booked: boolean;
     arrived_at: string | null; cur: Array<{ a: string; d: string | null; p: string | null; m: string }> | null;
   }>(
     tx,
-    sql`WITH want AS (
+    sql`/* ledger.aid-positions */ WITH want AS (
           SELECT a.id, a.system, a.record_id, a.fund_code, a.person_id, a.amount_fen, a.arrived_at,
             (a.status IN ('PAID', 'ARRIVED') AND a.duplicate_of IS NULL AND a.amount_fen <> 0) AS booked,
             COALESCE(a.paid_on, a.approved_on, ${today}::date) AS vd
@@ -302,12 +299,12 @@ export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promi
 export async function reconcileDonations(tx: Tx, system: string, donationIds: string[], now: Date): Promise<void> {
   if (donationIds.length === 0) return;
   await ensureAccounts(tx);
-  // label: ledger.donation-positions — what each delivered donation has booked, per fund and value date, looked
+  // What each delivered donation has booked, per fund and value date, looked
   // up per donation by index (a grouped join over the system's ledger was mis-planned as a nested loop while the
   // ledger grew in-transaction)
   const r = await rows<{ donation_id: string; fund_code: string; amount: string; vd: string; received_at: string; acc: string | null; cvd: string | null; m: string | null }>(
     tx,
-    sql`SELECT d.donation_id, d.fund_code, d.amount_fen::text AS amount, (d.received_at AT TIME ZONE INTERVAL '+08:00')::date::text AS vd,
+    sql`/* ledger.donation-positions */ SELECT d.donation_id, d.fund_code, d.amount_fen::text AS amount, (d.received_at AT TIME ZONE INTERVAL '+08:00')::date::text AS vd,
           to_char(d.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS received_at, c.acc, c.vd::text AS cvd, c.m::text AS m
         FROM donations d
         LEFT JOIN LATERAL (
@@ -368,10 +365,9 @@ export interface FundRow {
  */
 export async function fundBalances(tx: Db, code?: string | null): Promise<FundRow[]> {
   await ensureAccounts(tx);
-  // label: ledger.fund-balances
   const r = await rows<{ code: string; name: string; agency: string | null; program: string | null; inflows: string; outflows: string }>(
     tx,
-    sql`SELECT f.code, f.name, f.agency, f.program, COALESCE(sum(d.inflows_fen), 0)::text AS inflows, COALESCE(sum(d.outflows_fen), 0)::text AS outflows
+    sql`/* ledger.fund-balances */ SELECT f.code, f.name, f.agency, f.program, COALESCE(sum(d.inflows_fen), 0)::text AS inflows, COALESCE(sum(d.outflows_fen), 0)::text AS outflows
         FROM fund_accounts f LEFT JOIN ledger_daily d ON d.account_code = f.code
         WHERE f.kind = 'FUND' AND (${code ?? null}::text IS NULL OR f.code = ${code ?? null})
         GROUP BY f.code, f.name, f.agency, f.program ORDER BY f.code`,
@@ -382,8 +378,7 @@ export async function fundBalances(tx: Db, code?: string | null): Promise<FundRo
 /** A fund's balance, locking its account row so that concurrent API payments from it are serialised. */
 export async function lockedFundBalance(tx: Tx, code: string): Promise<bigint | null> {
   await ensureAccounts(tx);
-  // label: ledger.lock-fund
-  const locked = await rows<{ code: string }>(tx, sql`SELECT code FROM fund_accounts WHERE code = ${code} AND kind = 'FUND' FOR UPDATE`);
+  const locked = await rows<{ code: string }>(tx, sql`/* ledger.lock-fund */ SELECT code FROM fund_accounts WHERE code = ${code} AND kind = 'FUND' FOR UPDATE`);
   if (locked.length === 0) return null;
   const r = await rows<{ b: string }>(tx, sql`SELECT COALESCE(sum(amount_fen), 0)::text AS b FROM ledger_postings WHERE account_code = ${code}`);
   return BigInt(r[0]!.b);
@@ -404,10 +399,9 @@ export interface TxRow {
 
 /** A fund's transactions, newest first, with the amount that moved in or out of the fund. */
 export async function fundTransactions(tx: Db, code: string, afterId: number | null, limit: number, onlyId: number | null = null): Promise<{ items: TxRow[]; total: number }> {
-  // label: ledger.fund-transactions
   const r = await rows<{ id: string; kind: string; occurred_at: string; value_date: string; booked_at: string; description: string | null; aid_id: string | null; created_by: string | null; amount: string; postings: Array<{ account: string; amount: string; person: string | null }> }>(
     tx,
-    sql`SELECT x.id::text, x.kind, to_char(x.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, x.value_date::text AS value_date,
+    sql`/* ledger.fund-transactions */ SELECT x.id::text, x.kind, to_char(x.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, x.value_date::text AS value_date,
           to_char(x.booked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS booked_at, x.description,
           x.aid_id::text, x.created_by, f.amount::text,
           (SELECT json_agg(json_build_object('account', p.account_code, 'amount', p.amount_fen::text, 'person', p.person_id::text) ORDER BY p.id)

@@ -113,21 +113,21 @@ export async function widen(tx: Tx, scope: Scope): Promise<PersonSet> {
   const persons = new Set(scope.persons);
   if (scope.settlements.size > 0) {
     const ids = [...scope.settlements];
-    // label: overlap.scope-settlements — the owners of changed stays and every person whose aid names or is linked to them
+    // The owners of changed stays and every person whose aid names or is linked to them
     const r = await rows<{ p: string }>(
       tx,
-      sql`SELECT person_id::text AS p FROM settlements WHERE settlement_id = ANY(${A(ids)}::text[])
+      sql`/* overlap.scope-settlements */ SELECT person_id::text AS p FROM settlements WHERE settlement_id = ANY(${A(ids)}::text[])
           UNION SELECT person_id::text FROM aid_records WHERE settlement_ref = ANY(${A(ids)}::text[])
           UNION SELECT person_id::text FROM aid_records WHERE linked_settlement_id = ANY(${A(ids)}::text[])`,
     );
     for (const x of r) persons.add(Number(x.p));
   }
   if (persons.size === 0 && scope.vouchers.size === 0) return { all: false, ids: [] };
-  // label: overlap.scope-vouchers — rule 2 groups records of several persons under one voucher; closed over
+  // Rule 2 groups records of several persons under one voucher; closed over
   // persons and vouchers until nothing new is reached (one recursive statement)
   const r = await rows<{ p: string }>(
     tx,
-    sql`WITH RECURSIVE v(voucher) AS (
+    sql`/* overlap.scope-vouchers */ WITH RECURSIVE v(voucher) AS (
           SELECT voucher_normalized FROM aid_records WHERE person_id = ANY(${A([...persons])}::bigint[]) AND voucher_normalized IS NOT NULL
           UNION SELECT unnest(${A([...scope.vouchers])}::text[])
           UNION
@@ -179,10 +179,9 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
   // of each record that takes the running sum above the burden B is its excess.
   //
   // What changed is counted in SQL (old flags against new), so that a pass over millions of records returns one row.
-  // label: overlap.derive
   const counted = await rows<{ duplicates: string; suspected: string }>(
     tx,
-    sql`
+    sql`/* overlap.derive */ 
     WITH base AS (
       SELECT a.id, a.person_id, a.system, a.record_id, a.amount_fen, a.paid_on, a.approved_on, a.status, a.voucher_normalized,
         a.settlement_ref, a.hospital_code, a.flags AS old_flags, a.link_kind AS old_kind, a.linked_settlement_id AS old_sid,

@@ -33,10 +33,9 @@ interface Subject {
 async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise<{ ok: boolean; reason: string }> {
   switch (c.type) {
     case 'holdsStatus': {
-      // label: eligibility.status
       const r = await rows<{ category: string }>(
         db,
-        sql`SELECT category FROM statuses WHERE person_id = ${p.id} AND category = ANY(${`{${c.categories.join(',')}}`}::text[])
+        sql`/* eligibility.status */ SELECT category FROM statuses WHERE person_id = ${p.id} AND category = ANY(${`{${c.categories.join(',')}}`}::text[])
             AND valid_from <= ${asOf}::date AND (valid_to IS NULL OR valid_to >= ${asOf}::date) ORDER BY ${categoryRank(sql`category`)} LIMIT 1`,
       );
       return r[0] ? { ok: true, reason: `HOLDS_${r[0].category}` } : { ok: false, reason: `LACKS_${c.categories.join('_OR_')}` };
@@ -54,20 +53,18 @@ async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise
     }
     case 'unionMemberCard': {
       // A union card stated on a union-mutual-aid claim, or registration as a hardship worker, shows membership.
-      // label: eligibility.union-card
       const r = await rows<{ n: string }>(
         db,
-        sql`SELECT ((SELECT count(*) FROM aid_records WHERE person_id = ${p.id} AND system = 'union-mutual-aid' AND details->>'cardNo' IS NOT NULL)
+        sql`/* eligibility.union-card */ SELECT ((SELECT count(*) FROM aid_records WHERE person_id = ${p.id} AND system = 'union-mutual-aid' AND details->>'cardNo' IS NOT NULL)
                   + (SELECT count(*) FROM statuses WHERE person_id = ${p.id} AND category = 'POOR_WORKER' AND valid_from <= ${asOf}::date))::text AS n`,
       );
       return r[0]!.n !== '0' ? { ok: true, reason: 'UNION_MEMBER' } : { ok: false, reason: 'NO_UNION_CARD' };
     }
     case 'netBurdenAtLeast': {
       // Personal burden of the stays discharged in the window, less the public aid counted against each stay.
-      // label: eligibility.net-burden
       const r = await rows<{ net: string }>(
         db,
-        sql`SELECT COALESCE(sum(${netBurdenSql(sql`s.burden_fen`, sql`a.counted`)}), 0)::text AS net
+        sql`/* eligibility.net-burden */ SELECT COALESCE(sum(${netBurdenSql(sql`s.burden_fen`, sql`a.counted`)}), 0)::text AS net
             FROM settlements s
             LEFT JOIN (
               SELECT linked_settlement_id, sum(amount_fen) AS counted FROM aid_records x
@@ -95,10 +92,10 @@ export async function eligibility(db: Db, idNumber: string, ruleCode: string, as
   const day = asOf ?? todayCst();
   const rule = await versionInForce(db, ruleCode, day);
   if (!rule || rule.kind !== 'ELIGIBILITY') throw new HubError(ErrorCode.NOT_FOUND, `no eligibility rule ${ruleCode} in force on ${day}`, { argument: 'rule' });
-  // label: eligibility.person — the person the number belongs to, after any merge
+  // The person the number belongs to, after any merge
   const p = await rows<{ id: string; sex: string | null; birth_date: string | null }>(
     db,
-    sql`SELECT COALESCE(m.id, p.id)::text AS id, COALESCE(m.sex, p.sex) AS sex, COALESCE(m.birth_date, p.birth_date)::text AS birth_date
+    sql`/* eligibility.person */ SELECT COALESCE(m.id, p.id)::text AS id, COALESCE(m.sex, p.sex) AS sex, COALESCE(m.birth_date, p.birth_date)::text AS birth_date
         FROM persons p LEFT JOIN persons m ON m.id = p.merged_into WHERE p.id_number = ${id.idNumber}`,
   );
   if (!p[0] && !opts.unknownAsNobody) return { eligible: false, reasons: ['PERSON_UNKNOWN'], ruleCode: rule.code, ruleVersion: rule.version, personId: null, idNumber: id.idNumber };

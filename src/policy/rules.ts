@@ -132,12 +132,10 @@ export function charityRuleCodes(): ReadonlySet<string> {
 /** Seeds the shipped policies (version 1 of every code not yet in the pool); one statement when all are there. */
 export async function seedPolicies(db: Db): Promise<void> {
   const all = shippedPolicies();
-  // label: policy.seeded
-  const have = await rows<{ n: string }>(db, sql`SELECT count(DISTINCT code)::text AS n FROM policies WHERE code = ANY(${`{${all.map((p) => p.code).join(',')}}`}::text[])`);
+  const have = await rows<{ n: string }>(db, sql`/* policy.seeded */ SELECT count(DISTINCT code)::text AS n FROM policies WHERE code = ANY(${`{${all.map((p) => p.code).join(',')}}`}::text[])`);
   if (Number(have[0]!.n) === all.length) return;
   for (const p of all) {
-    // label: policy.seed
-    await db.execute(sql`
+    await db.execute(sql`/* policy.seed */ 
       INSERT INTO policies (code, version, kind, title, effective_from, definition, published_by)
       SELECT ${p.code}, 1, ${p.kind}, ${p.title}, ${p.effectiveFrom}::date, ${JSON.stringify(p.definition)}::jsonb, 'shipped'
       WHERE NOT EXISTS (SELECT 1 FROM policies WHERE code = ${p.code})`);
@@ -149,17 +147,15 @@ const SELECT = sql`SELECT code, version, kind, title, effective_from::text AS "e
 
 export async function policyVersions(db: Db, code?: string | null): Promise<PolicyVersion[]> {
   await seedPolicies(db);
-  // label: policy.versions
-  return rows<PolicyVersion>(db, sql`${SELECT} WHERE ${code ?? null}::text IS NULL OR code = ${code ?? null} ORDER BY code, version`);
+  return rows<PolicyVersion>(db, sql`/* policy.versions */ ${SELECT} WHERE ${code ?? null}::text IS NULL OR code = ${code ?? null} ORDER BY code, version`);
 }
 
 /** The version in force on a day: the latest published whose effective period contains it. */
 export async function versionInForce(db: Db, code: string, day: string): Promise<PolicyVersion | null> {
   await seedPolicies(db);
-  // label: policy.in-force
   const r = await rows<PolicyVersion>(
     db,
-    sql`${SELECT} WHERE code = ${code} AND effective_from <= ${day}::date AND (effective_to IS NULL OR effective_to >= ${day}::date)
+    sql`/* policy.in-force */ ${SELECT} WHERE code = ${code} AND effective_from <= ${day}::date AND (effective_to IS NULL OR effective_to >= ${day}::date)
         ORDER BY effective_from DESC, version DESC LIMIT 1`,
   );
   return r[0] ?? null;
@@ -182,8 +178,8 @@ export async function publishVersion(
   if (input.effectiveFrom <= latest.effectiveFrom) {
     throw new HubError(ErrorCode.BAD_USER_INPUT, `a new version must take effect after ${latest.effectiveFrom}`, { argument: 'input.effectiveFrom' });
   }
-  // label: policy.publish — closes the open version's period (its definition is untouched) and adds the new one
-  await db.execute(sql`
+  // Closes the open version's period (its definition is untouched) and adds the new one
+  await db.execute(sql`/* policy.publish */ 
     UPDATE policies SET effective_to = (${input.effectiveFrom}::date - 1)
     WHERE code = ${input.code} AND version = ${latest.version} AND (effective_to IS NULL OR effective_to >= ${input.effectiveFrom}::date)`);
   await db.execute(sql`

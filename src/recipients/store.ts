@@ -47,7 +47,7 @@ function prepareAll(db: Drizzle) {
       .where(eq(persons.idNumber, key))
       .orderBy(asc(member.personId))
       .prepare('recipients_person_with_household'),
-    // label: recipients.person-with-household-aid — the same, and every member's aid with its named settlement
+    // The same, and every member's aid with its named settlement
     // (the person's own aid when it has no recorded household): one row per aid record
     personWithHouseholdAid: db
       .select({ person: persons, household: households, member, memberPerson, aid: aidRecords, settlement: settlements })
@@ -55,7 +55,7 @@ function prepareAll(db: Drizzle) {
       .leftJoin(households, eq(households.id, householdOf(persons.id)))
       .leftJoin(member, eq(member.householdId, households.id))
       .leftJoin(memberPerson, eq(memberPerson.id, member.personId))
-      .leftJoin(aidRecords, eq(aidRecords.personId, sql`COALESCE(${member.personId}, ${persons.id})`))
+      .leftJoin(aidRecords, eq(aidRecords.personId, sql`/* recipients.person-with-household-aid */ COALESCE(${member.personId}, ${persons.id})`))
       .leftJoin(settlements, eq(settlements.settlementId, aidRecords.settlementRef))
       .where(eq(persons.idNumber, key))
       // members in `membersOfHouseholds` order, each one's aid in `aidByPersons` order
@@ -63,63 +63,54 @@ function prepareAll(db: Drizzle) {
       .prepare('recipients_person_with_household_aid'),
     // label: recipients.person-by-id-number
     personByIdNumber: db.select().from(persons).where(eq(persons.idNumber, key)).limit(1).prepare('recipients_person_by_id_number'),
-    // label: recipients.persons-by-ids
-    personsByIds: db.select().from(persons).where(sql`${persons.id} = ANY(${ids}::bigint[])`).prepare('recipients_persons_by_ids'),
-    // label: recipients.aid-by-persons — with the settlement each record names (read together: one round trip)
+    personsByIds: db.select().from(persons).where(sql`/* recipients.persons-by-ids */ ${persons.id} = ANY(${ids}::bigint[])`).prepare('recipients_persons_by_ids'),
+    // With the settlement each record names (read together: one round trip)
     aidByPersons: db
       .select({ aid: aidRecords, settlement: settlements })
       .from(aidRecords)
       .leftJoin(settlements, eq(settlements.settlementId, aidRecords.settlementRef))
-      .where(sql`${aidRecords.personId} = ANY(${ids}::bigint[])`)
+      .where(sql`/* recipients.aid-by-persons */ ${aidRecords.personId} = ANY(${ids}::bigint[])`)
       .orderBy(asc(aidRecords.paidOn), asc(aidRecords.approvedOn), asc(aidRecords.system), asc(aidRecords.recordId))
       .prepare('recipients_aid_by_persons'),
-    // label: recipients.aid-by-settlements
     aidBySettlements: db
       .select()
       .from(aidRecords)
-      .where(sql`${aidRecords.linkedSettlementId} = ANY(${ids}::text[])`)
+      .where(sql`/* recipients.aid-by-settlements */ ${aidRecords.linkedSettlementId} = ANY(${ids}::text[])`)
       .orderBy(asc(aidRecords.paidOn), asc(aidRecords.system), asc(aidRecords.recordId))
       .prepare('recipients_aid_by_settlements'),
-    // label: recipients.aid-by-ids
-    aidByIds: db.select().from(aidRecords).where(sql`${aidRecords.id} = ANY(${ids}::bigint[])`).prepare('recipients_aid_by_ids'),
-    // label: recipients.settlements-by-persons
+    aidByIds: db.select().from(aidRecords).where(sql`/* recipients.aid-by-ids */ ${aidRecords.id} = ANY(${ids}::bigint[])`).prepare('recipients_aid_by_ids'),
     settlementsByPersons: db
       .select()
       .from(settlements)
-      .where(and(sql`${settlements.personId} = ANY(${ids}::bigint[])`, isNull(settlements.refundedBy)))
+      .where(and(sql`/* recipients.settlements-by-persons */ ${settlements.personId} = ANY(${ids}::bigint[])`, isNull(settlements.refundedBy)))
       .orderBy(asc(settlements.dischargedOn), asc(settlements.settlementId))
       .prepare('recipients_settlements_by_persons'),
-    // label: recipients.settlements-by-ids
-    settlementsByIds: db.select().from(settlements).where(sql`${settlements.settlementId} = ANY(${ids}::text[])`).prepare('recipients_settlements_by_ids'),
-    // label: recipients.statuses-by-persons
+    settlementsByIds: db.select().from(settlements).where(sql`/* recipients.settlements-by-ids */ ${settlements.settlementId} = ANY(${ids}::text[])`).prepare('recipients_settlements_by_ids'),
     statusesByPersons: db
       .select()
       .from(statuses)
-      .where(sql`${statuses.personId} = ANY(${ids}::bigint[])`)
+      .where(sql`/* recipients.statuses-by-persons */ ${statuses.personId} = ANY(${ids}::bigint[])`)
       .orderBy(asc(statuses.validFrom), asc(statuses.category))
       .prepare('recipients_statuses_by_persons'),
-    // label: recipients.households-of-persons
     householdsOfPersons: db
       .select({ personId: householdMembers.personId, household: households })
       .from(householdMembers)
       .innerJoin(households, eq(households.id, householdMembers.householdId))
-      .where(sql`${householdMembers.personId} = ANY(${ids}::bigint[])`)
+      .where(sql`/* recipients.households-of-persons */ ${householdMembers.personId} = ANY(${ids}::bigint[])`)
       .orderBy(asc(HOUSEHOLD_ORDER), asc(households.id))
       .prepare('recipients_households_of_persons'),
     // label: recipients.household-by-id
     householdById: db.select().from(households).where(eq(households.id, key)).limit(1).prepare('recipients_household_by_id'),
-    // label: recipients.members-of-households
     membersOfHouseholds: db
       .select()
       .from(householdMembers)
-      .where(sql`${householdMembers.householdId} = ANY(${ids}::bigint[])`)
+      .where(sql`/* recipients.members-of-households */ ${householdMembers.householdId} = ANY(${ids}::bigint[])`)
       .orderBy(asc(householdMembers.personId))
       .prepare('recipients_members_of_households'),
-    // label: recipients.merges-into-persons
     mergesIntoPersons: db
       .select()
       .from(personMerges)
-      .where(sql`${personMerges.intoPersonId} = ANY(${ids}::bigint[])`)
+      .where(sql`/* recipients.merges-into-persons */ ${personMerges.intoPersonId} = ANY(${ids}::bigint[])`)
       .orderBy(asc(personMerges.id))
       .prepare('recipients_merges_into_persons'),
     // label: recipients.merge-by-id

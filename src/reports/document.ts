@@ -214,21 +214,21 @@ export async function reportDocument(db: Db, year: number, quarter: number, o: D
   const marked = await markReport(db, await quarterlyReport(db, year, quarter, groupBy), o.suppress);
   const iDims = indicatorGrouping(groupBy);
   const ind = await markIndicators(db, year, quarter, iDims, o.suppress);
-  // label: report.data-as-of — the latest delivery applied
-  const asOf = await rows<{ at: string | null }>(db, sql`SELECT to_char(max(finished_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS at FROM ingest_runs`);
-  // label: report.policies — the versions in force on the quarter's last day
+  // The latest delivery applied
+  const asOf = await rows<{ at: string | null }>(db, sql`/* report.data-as-of */ SELECT to_char(max(finished_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS at FROM ingest_runs`);
+  // The versions in force on the quarter's last day
   const policies = await rows<{ code: string; version: number; title: string; effective_from: string }>(
     db,
-    sql`SELECT DISTINCT ON (code) code, version, title, effective_from::text AS effective_from FROM policies
+    sql`/* report.policies */ SELECT DISTINCT ON (code) code, version, title, effective_from::text AS effective_from FROM policies
         WHERE effective_from <= ${marked.to}::date AND (effective_to IS NULL OR effective_to >= ${marked.to}::date)
         ORDER BY code, effective_from DESC, version DESC`,
   );
-  // label: report.issued — whether (and when) the quarter was published
+  // Whether (and when) the quarter was published
   const issued = o.publishedAt
     ? []
     : await rows<{ at: string }>(
         db,
-        sql`SELECT to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM published_reports WHERE year = ${year} AND quarter = ${quarter}`,
+        sql`/* report.issued */ SELECT to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM published_reports WHERE year = ${year} AND quarter = ${quarter}`,
       );
   const publishedAt = o.publishedAt ?? issued[0]?.at ?? null;
   return {

@@ -127,19 +127,17 @@ function toRow(r: Raw): IndicatorRow {
 export async function quarterIndicators(db: Db, year: number, quarter: number, dims: readonly Dimension[]): Promise<{ rows: IndicatorRow[]; totals: IndicatorRow }> {
   const b = await base(db, year, quarter);
   if (dims.length === 0) {
-    // label: report.indicators-totals
-    return { rows: [], totals: toRow((await rows<Raw>(db, sql`${b} SELECT ${METRICS} FROM u`))[0]!) };
+    return { rows: [], totals: toRow((await rows<Raw>(db, sql`/* report.indicators-totals */ ${b} SELECT ${METRICS} FROM u`))[0]!) };
   }
   const cols = sql.join(dims.map((d) => sql`u.${sql.raw(d.toLowerCase())} AS ${sql.raw(d.toLowerCase())}`), sql`, `);
   const by = sql.join(dims.map((d) => sql`u.${sql.raw(d.toLowerCase())}`), sql`, `);
-  // label: report.indicators — groups and totals in one pass (grouping sets)
-  const all = await rows<Raw & { total: boolean }>(db, sql`${b} SELECT ${cols}, ${METRICS}, (GROUPING(${by}) <> 0) AS total FROM u GROUP BY GROUPING SETS ((${by}), ()) ORDER BY ${by}`);
+  // Groups and totals in one pass (grouping sets)
+  const all = await rows<Raw & { total: boolean }>(db, sql`/* report.indicators */ ${b} SELECT ${cols}, ${METRICS}, (GROUPING(${by}) <> 0) AS total FROM u GROUP BY GROUPING SETS ((${by}), ()) ORDER BY ${by}`);
   return { rows: all.filter((r) => !r.total).map(toRow), totals: toRow(all.find((r) => r.total)!) };
 }
 
 /** Distinct persons of several indicator groups together (for folding small cells). */
 export async function indicatorPersonsInGroups(db: Db, year: number, quarter: number, dims: readonly Dimension[], keys: ReadonlyArray<ReadonlyArray<string | null>>): Promise<number> {
-  // label: report.indicators-persons-in-groups
-  const r = await rows<{ n: number }>(db, sql`${await base(db, year, quarter)} SELECT count(DISTINCT u.pid)::int AS n FROM u WHERE ${inGroups('u', dims, keys)}`);
+  const r = await rows<{ n: number }>(db, sql`/* report.indicators-persons-in-groups */ ${await base(db, year, quarter)} SELECT count(DISTINCT u.pid)::int AS n FROM u WHERE ${inGroups('u', dims, keys)}`);
   return Number(r[0]!.n);
 }

@@ -31,10 +31,9 @@ export interface Published {
 }
 
 export async function publishedReport(db: Db, year: number, quarter: number): Promise<Published | null> {
-  // label: report.published
   const r = await rows<{ year: number; quarter: number; group_by: string[]; report: ReportJson; at: string; by: string; document: ReportDocument | null; manifest: BundleManifest | null }>(
     db,
-    sql`SELECT year, quarter, group_by, report, document, manifest, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, published_by AS by
+    sql`/* report.published */ SELECT year, quarter, group_by, report, document, manifest, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, published_by AS by
         FROM published_reports WHERE year = ${year} AND quarter = ${quarter}`,
   );
   const x = r[0];
@@ -53,8 +52,7 @@ export async function publishQuarter(db: Db, year: number, quarter: number, acto
   const publishedAt = new Date(Math.floor(now.getTime())).toISOString();
   const document = await reportDocument(db, year, quarter, { groupBy: PUBLISHED_GROUPING, suppress: true, publishedAt });
   const { manifest } = await bundleFiles(document);
-  // label: report.publish
-  await db.execute(sql`
+  await db.execute(sql`/* report.publish */ 
     INSERT INTO published_reports (year, quarter, group_by, report, published_by, published_at, document, manifest)
     VALUES (${year}, ${quarter}, ${`{${PUBLISHED_GROUPING.join(',')}}`}::text[], ${JSON.stringify(report)}::jsonb, ${actor},
             ${publishedAt}::timestamptz, ${JSON.stringify(document)}::json, ${JSON.stringify(manifest)}::json)`);
@@ -77,10 +75,9 @@ const fen = (yuan: string) => BigInt(yuan.replace('.', ''));
 
 /** What changed in published quarters before this one since they were issued, by agency and program. */
 export async function adjustmentsBefore(db: Db, year: number, quarter: number): Promise<Adjustment[]> {
-  // label: report.published-before
   const published = await rows<{ year: number; quarter: number }>(
     db,
-    sql`SELECT year, quarter FROM published_reports WHERE (year, quarter) < (${year}, ${quarter}) ORDER BY year, quarter`,
+    sql`/* report.published-before */ SELECT year, quarter FROM published_reports WHERE (year, quarter) < (${year}, ${quarter}) ORDER BY year, quarter`,
   );
   const out: Adjustment[] = [];
   for (const p of published) {

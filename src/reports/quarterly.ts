@@ -109,8 +109,7 @@ function toRow(r: RawRow): ReportRow {
 
 /** The regions of every county code seen, from the one table of divisions (src/identity/regions.ts), as a CTE body. */
 export async function regionsTable(db: Db): Promise<SQL> {
-  // label: report.county-codes
-  const codes = (await rows<{ c: string | null }>(db, sql`SELECT DISTINCT county_code AS c FROM persons`)).map((r) => r.c ?? '');
+  const codes = (await rows<{ c: string | null }>(db, sql`/* report.county-codes */ SELECT DISTINCT county_code AS c FROM persons`)).map((r) => r.c ?? '');
   return sql`SELECT * FROM unnest(${A(codes)}::text[], ${A(codes.map(reportCounty))}::text[], ${A(codes.map(cityOf))}::text[]) AS r(code, county, city)`;
 }
 
@@ -151,8 +150,7 @@ export function inGroups(alias: string, dims: readonly Dimension[], keys: Readon
 /** Distinct persons with counted aid in the quarter over the given groups together (for folding small cells). */
 export async function personsInGroups(db: Db, year: number, quarter: number, dims: readonly Dimension[], keys: ReadonlyArray<ReadonlyArray<string | null>>): Promise<number> {
   const { from, to } = quarterRange(year, quarter);
-  // label: report.persons-in-groups
-  const r = await rows<{ n: number }>(db, sql`${await aidBase(db, from, to)} SELECT count(DISTINCT b.person_id) FILTER (WHERE b.counts)::int AS n FROM b WHERE ${inGroups('b', dims, keys)}`);
+  const r = await rows<{ n: number }>(db, sql`/* report.persons-in-groups */ ${await aidBase(db, from, to)} SELECT count(DISTINCT b.person_id) FILTER (WHERE b.counts)::int AS n FROM b WHERE ${inGroups('b', dims, keys)}`);
   return Number(r[0]!.n);
 }
 
@@ -161,11 +159,11 @@ export async function quarterlyReport(db: Db, year: number, quarter: number, gro
   const dims = [...new Set(groupBy)];
   await ensureAccounts(db);
   const base = await aidBase(db, from, to);
-  // label: report.rows — the groups and the totals in one pass over the quarter's aid (grouping sets)
+  // The groups and the totals in one pass over the quarter's aid (grouping sets)
   let grouped: RawRow[] = [];
   let totals: RawRow;
   if (dims.length > 0) {
-    const cols = sql.join(dims.map((d) => sql`${COLUMN[d]} AS ${sql.raw(d.toLowerCase())}`), sql`, `);
+    const cols = sql.join(dims.map((d) => sql`/* report.rows */ ${COLUMN[d]} AS ${sql.raw(d.toLowerCase())}`), sql`, `);
     const by = sql.join(dims.map((d) => COLUMN[d]), sql`, `);
     const all = await rows<RawRow & { total: number }>(
       db,
@@ -174,15 +172,14 @@ export async function quarterlyReport(db: Db, year: number, quarter: number, gro
     grouped = all.filter((r) => !r.total);
     totals = all.find((r) => r.total)!;
   } else {
-    // label: report.totals
-    totals = (await rows<RawRow>(db, sql`${base} SELECT ${METRICS} FROM b`))[0]!;
+    totals = (await rows<RawRow>(db, sql`/* report.totals */ ${base} SELECT ${METRICS} FROM b`))[0]!;
   }
-  // label: report.funds — the fund accounts' sums by value date (the day the money moved, so the figures follow
+  // The fund accounts' sums by value date (the day the money moved, so the figures follow
   // from the current facts and not from the order of delivery; a reversal or correction is netted against what it
   // corrects, on its value date), and what is paid but not arrived from the in-transit index
   const funds = await rows<{ fund: string; agency: string | null; program: string | null; opening: string; inflows: string; outflows: string; pna: string }>(
     db,
-    sql`SELECT f.code AS fund, f.agency, f.program,
+    sql`/* report.funds */ SELECT f.code AS fund, f.agency, f.program,
           COALESCE(sum(d.inflows_fen - d.outflows_fen) FILTER (WHERE d.day < ${from}::date), 0)::text AS opening,
           COALESCE(sum(d.inflows_fen) FILTER (WHERE d.day >= ${from}::date AND d.day <= ${to}::date), 0)::text AS inflows,
           COALESCE(sum(d.outflows_fen) FILTER (WHERE d.day >= ${from}::date AND d.day <= ${to}::date), 0)::text AS outflows,

@@ -48,10 +48,9 @@ export async function openItems(
       AND NOT (k.kind = 'DUPLICATE' AND EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind <> 'DUPLICATE'))
       AND (${scope === null}::boolean OR (a.system = ANY(${A(scope?.systems ?? [])}::text[])
         AND EXISTS (SELECT 1 FROM persons p WHERE p.id = a.person_id AND p.county_code = ${scope?.county ?? null})))`;
-  // label: review.open-items
   const r = await rows<{ id: string; kind: ReviewKind }>(
     db,
-    sql`SELECT a.id::text, k.kind FROM aid_records a CROSS JOIN LATERAL unnest(a.flags) AS k(kind)
+    sql`/* review.open-items */ SELECT a.id::text, k.kind FROM aid_records a CROSS JOIN LATERAL unnest(a.flags) AS k(kind)
         WHERE ${where} AND (a.id, k.kind) > (${after?.aidId ?? 0}::bigint, ${after?.kind ?? ''}::text)
         ORDER BY a.id, k.kind LIMIT ${limit + 1}`,
   );
@@ -63,19 +62,17 @@ export async function openItems(
 /** The other records a flag is about: the voucher group, the suspected partners, or nothing. */
 export async function relatedAid(db: Db, item: ReviewItem): Promise<number[]> {
   if (item.kind === 'DUPLICATE' || item.kind === 'VOUCHER_CONFLICT') {
-    // label: review.related-voucher
     const r = await rows<{ id: string }>(
       db,
-      sql`SELECT b.id::text FROM aid_records a JOIN aid_records b ON b.voucher_normalized = a.voucher_normalized AND b.id <> a.id
+      sql`/* review.related-voucher */ SELECT b.id::text FROM aid_records a JOIN aid_records b ON b.voucher_normalized = a.voucher_normalized AND b.id <> a.id
           WHERE a.id = ${item.aidId} ORDER BY b.paid_on NULLS LAST, b.system, b.record_id`,
     );
     return r.map((x) => Number(x.id));
   }
   if (item.kind === 'SUSPECTED_DUPLICATE') {
-    // label: review.related-suspected
     const r = await rows<{ id: string }>(
       db,
-      sql`SELECT o.id::text FROM aid_records a JOIN aid_records o ON o.person_id = a.person_id AND o.linked_settlement_id = a.linked_settlement_id
+      sql`/* review.related-suspected */ SELECT o.id::text FROM aid_records a JOIN aid_records o ON o.person_id = a.person_id AND o.linked_settlement_id = a.linked_settlement_id
             AND o.id <> a.id AND o.system <> a.system AND o.amount_fen = a.amount_fen AND o.status <> 'REVERSED'
             AND o.paid_on IS NOT NULL AND a.paid_on IS NOT NULL AND abs(o.paid_on - a.paid_on) <= ${SUSPECT_WINDOW_DAYS}::int
           WHERE a.id = ${item.aidId} ORDER BY o.paid_on, o.system, o.record_id`,
@@ -97,10 +94,9 @@ export interface DecisionRow {
 }
 
 export async function decisionsOf(db: Db, aidId: number, kind: ReviewKind): Promise<DecisionRow[]> {
-  // label: review.decisions
   return rows<DecisionRow>(
     db,
-    sql`SELECT id::text, aid_id::text, kind, decision, reason, duplicate_of::text, decided_by,
+    sql`/* review.decisions */ SELECT id::text, aid_id::text, kind, decision, reason, duplicate_of::text, decided_by,
           to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS decided_at
         FROM review_decisions WHERE aid_id = ${aidId} AND kind = ${kind} ORDER BY id`,
   );
@@ -135,8 +131,7 @@ export async function resolveReview(
       if (partner === null) throw new HubError(ErrorCode.BAD_USER_INPUT, 'the record has no partner to be a duplicate of any more', { argument: 'id' });
       duplicateOf = Number(partner);
     }
-    // label: review.decide
-    await tx.execute(sql`
+    await tx.execute(sql`/* review.decide */ 
       INSERT INTO review_decisions (aid_id, kind, decision, reason, duplicate_of, decided_by)
       VALUES (${item.aidId}, ${item.kind}, ${decision}, ${reason.trim()}, ${duplicateOf}, ${actor})`);
     const scope = new Scope();

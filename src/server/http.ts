@@ -179,10 +179,10 @@ async function countRequests(db: Db, subjects: string[]): Promise<number[]> {
   const n = new Map<string, number>();
   for (const s of subjects) n.set(s, (n.get(s) ?? 0) + 1);
   const distinct = [...n.keys()];
-  // label: http.rate-limit — one counter per subject and minute, in the database so all instances share it
+  // One counter per subject and minute, in the database so all instances share it
   const counted = await rows<{ subject: string; count: number }>(
     db,
-    sql`INSERT INTO rate_limits (subject, minute, count)
+    sql`/* http.rate-limit */ INSERT INTO rate_limits (subject, minute, count)
         SELECT t.subject, date_trunc('minute', now()), t.n FROM unnest(${A(distinct)}::text[], ${A(distinct.map((s) => n.get(s)!))}::int[]) AS t(subject, n)
         ON CONFLICT (subject, minute) DO UPDATE SET count = rate_limits.count + EXCLUDED.count RETURNING subject, count`,
   );
@@ -361,7 +361,7 @@ export async function startServer(database: Database, config: Config, log: Logge
   async function readiness(): Promise<{ ready: boolean; body: Record<string, unknown> }> {
     if (draining) return { ready: false, body: { status: 'draining', database: database.kind } };
     try {
-      // label: http.readyz — the newest migration the database has applied (drizzle's own table)
+      // The newest migration the database has applied (drizzle's own table)
       const r = await rows<{ last: string | null }>(database.db, sql`/* http.readyz */ SELECT max(created_at)::text AS last FROM drizzle.__drizzle_migrations`);
       const applied = Number(r[0]?.last ?? 0);
       if (applied < migrationsExpected) return { ready: false, body: { status: 'migrations-pending', database: database.kind } };

@@ -78,7 +78,7 @@ export class HubMetrics {
       registers: [registry],
       async collect() {
         this.reset();
-        // label: metrics.quarantine-open — unresolved quarantine per system, read when scraped
+        // Unresolved quarantine per system, read when scraped
         const r = await rows<{ system: string; n: string }>(
           primary.db,
           sql`/* metrics.quarantine-open */ SELECT system, count(*)::text AS n FROM quarantine WHERE resolved_at IS NULL GROUP BY system`,
@@ -106,7 +106,7 @@ export class HubMetrics {
       registers: [registry],
       async collect() {
         this.reset();
-        // label: metrics.warnings-open — open warnings per kind, read when scraped
+        // Open warnings per kind, read when scraped
         const r = await rows<{ kind: string; n: string }>(
           primary.db,
           sql`/* metrics.warnings-open */ SELECT kind, count(*)::text AS n FROM warnings WHERE closed_at IS NULL GROUP BY kind`,

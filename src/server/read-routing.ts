@@ -48,7 +48,7 @@ export class ReadRouter {
     if (subject === null) return true;
     const lsn = this.pending.get(subject);
     if (lsn === undefined) return true;
-    // label: read-routing.replayed — has the standby replayed the caller's last write?
+    // Has the standby replayed the caller's last write?
     const r = await rows<{ replayed: boolean | null }>(
       this.read.db,
       sql`/* read-routing.replayed */ SELECT pg_last_wal_replay_lsn() >= ${lsn}::pg_lsn AS replayed`,
@@ -60,7 +60,7 @@ export class ReadRouter {
 
   /** Notes that `subject` just wrote: its reads stay on the primary until the standby has replayed this. */
   async wrote(subject: string): Promise<void> {
-    // label: read-routing.wal-position — the primary's WAL position after the caller's write. The insert
+    // The primary's WAL position after the caller's write. The insert
     // position, not pg_current_wal_lsn() (the write position): with synchronous_commit off, a commit returns
     // before its WAL is written, and the write position can still lie before the caller's commit record.
     const r = await rows<{ lsn: string }>(this.primary.db, sql`/* read-routing.wal-position */ SELECT pg_current_wal_insert_lsn()::text AS lsn`);

@@ -73,7 +73,7 @@ async function burdenWarnings(tx: Tx, persons: PersonSet, today: string, rtp: Po
 async function burdenWarningsOf(tx: Tx, filter: UnitFilter, today: string, rtp: PolicyVersion, ipr: PolicyVersion): Promise<{ desired: Desired[]; units: { households: number[]; solos: number[] } }> {
   const days = rtp.definition.days ?? 365;
   const years = rtp.definition.statusEndedYears ?? 5;
-  // label: warnings.household-burden — one row per household (or person of no household) in scope; over every
+  // One row per household (or person of no household) in scope; over every
   // person, only the units with a burden (the others can hold no warning, and every open warning is in scope)
   const units = await rows<{
     hid: string | null;
@@ -87,7 +87,7 @@ async function burdenWarningsOf(tx: Tx, filter: UnitFilter, today: string, rtp: 
     stays: Array<{ settlementId: string; personId: string; burden: string; aid: string }> | null;
   }>(
     tx,
-    sql`WITH units AS (
+    sql`/* warnings.household-burden */ WITH units AS (
           SELECT DISTINCT hm.household_id AS hid, NULL::bigint AS pid, 'h' || hm.household_id AS ukey FROM household_members hm
           WHERE ${filter.households}
           UNION
@@ -172,10 +172,10 @@ async function burdenWarningsOf(tx: Tx, filter: UnitFilter, today: string, rtp: 
 
 async function missedAssistance(tx: Tx, persons: PersonSet, mis: PolicyVersion): Promise<Desired[]> {
   const cats = mis.definition.categories ?? [...KEY_CATEGORIES, ...LOW_INCOME_CATEGORIES];
-  // label: warnings.missed-assistance — a key or low-income recipient on the discharge day, no assistance fund paid
+  // A key or low-income recipient on the discharge day, no assistance fund paid
   const r = await rows<{ settlement_id: string; person_id: string; county: string | null; category: string; discharged: string; burden: string }>(
     tx,
-    sql`SELECT s.settlement_id, s.person_id::text, p.county_code AS county, ${highestCategoryAgg(sql`st.category`)} AS category, s.discharged_on::text AS discharged, s.burden_fen::text AS burden
+    sql`/* warnings.missed-assistance */ SELECT s.settlement_id, s.person_id::text, p.county_code AS county, ${highestCategoryAgg(sql`st.category`)} AS category, s.discharged_on::text AS discharged, s.burden_fen::text AS burden
         FROM settlements s JOIN persons p ON p.id = s.person_id
         JOIN statuses st ON st.person_id = s.person_id AND st.category = ANY(${arr(cats)}::text[])
           AND st.valid_from <= s.discharged_on AND (st.valid_to IS NULL OR st.valid_to >= s.discharged_on)
@@ -204,12 +204,12 @@ export async function recomputeWarnings(tx: Tx, persons: PersonSet, today: strin
   const burden = await burdenWarnings(tx, persons, today, rtp, ipr);
   const desired = [...burden.desired, ...(await missedAssistance(tx, persons, mis))];
   const key = (k: string, h: unknown, p: unknown, s: unknown) => `${k}|${h ?? ''}|${p ?? ''}|${s ?? ''}`;
-  // label: warnings.open-in-scope — a person's own (household-of-one) warning is in scope with the person, so that
+  // A person's own (household-of-one) warning is in scope with the person, so that
   // it closes once a membership puts the person in a household
   const open = await rows<{ id: string; kind: string; household_id: string | null; person_id: string | null; settlement_id: string | null }>(
     tx,
     persons.all
-      ? sql`SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL`
+      ? sql`/* warnings.open-in-scope */ SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL`
       : sql`SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL AND (
           household_id = ANY(${A(burden.units.households)}::bigint[])
           OR (household_id IS NULL AND settlement_id IS NULL AND (person_id = ANY(${A(burden.units.solos)}::bigint[]) OR ${personIn(sql`person_id`, persons)}))
@@ -220,8 +220,8 @@ export async function recomputeWarnings(tx: Tx, persons: PersonSet, today: strin
   const wanted = new Map(desired.map((d) => [key(d.kind, d.householdId, d.personId, d.settlementId), d]));
   const toClose = [...openByKey].filter(([k]) => !wanted.has(k)).map(([, id]) => Number(id));
   if (toClose.length) {
-    // label: warnings.close — a warning that no longer holds is closed, not deleted
-    await tx.execute(sql`UPDATE warnings SET closed_at = now() WHERE id = ANY(${A(toClose)}::bigint[])`);
+    // A warning that no longer holds is closed, not deleted
+    await tx.execute(sql`/* warnings.close */ UPDATE warnings SET closed_at = now() WHERE id = ANY(${A(toClose)}::bigint[])`);
   }
   const refresh: Array<{ id: number; d: Desired }> = [];
   const fresh: Desired[] = [];
@@ -231,16 +231,15 @@ export async function recomputeWarnings(tx: Tx, persons: PersonSet, today: strin
     else fresh.push(d);
   }
   if (refresh.length) {
-    // label: warnings.refresh-evidence — one statement for every warning that still holds
-    await tx.execute(sql`
+    // One statement for every warning that still holds
+    await tx.execute(sql`/* warnings.refresh-evidence */ 
       UPDATE warnings w SET evidence = x.e::jsonb, policy_version = x.v, county_code = x.c
       FROM unnest(${A(refresh.map((r) => r.id))}::bigint[], ${A(refresh.map((r) => JSON.stringify(r.d.evidence)))}::text[],
         ${A(refresh.map((r) => r.d.policy.version))}::int[], ${A(refresh.map((r) => r.d.county))}::text[]) AS x(id, e, v, c)
       WHERE w.id = x.id AND (w.evidence IS DISTINCT FROM x.e::jsonb OR w.policy_version IS DISTINCT FROM x.v OR w.county_code IS DISTINCT FROM x.c)`);
   }
   if (fresh.length) {
-    // label: warnings.open
-    await tx.execute(sql`
+    await tx.execute(sql`/* warnings.open */ 
       INSERT INTO warnings (kind, person_id, household_id, settlement_id, county_code, evidence, policy_code, policy_version)
       SELECT k, p, h, s, c, e::jsonb, pc, pv FROM unnest(${A(fresh.map((d) => d.kind))}::text[], ${A(fresh.map((d) => d.personId))}::bigint[],
         ${A(fresh.map((d) => d.householdId))}::bigint[], ${A(fresh.map((d) => d.settlementId))}::text[], ${A(fresh.map((d) => d.county))}::text[],

@@ -46,8 +46,7 @@ export const warningResolvers = {
       const where = sql`(${args.kind ?? null}::text IS NULL OR kind = ${args.kind ?? null})
         AND (${counties === null}::boolean OR county_code = ANY(${A(counties ?? [])}::text[]))
         AND (${!!args.includeClosed}::boolean OR closed_at IS NULL)`;
-      // label: warnings.list
-      const r = await rows<WarningRow>(ctx.database.db, sql`SELECT ${COLUMNS} FROM warnings WHERE ${where} AND id > ${afterId} ORDER BY id LIMIT ${limit + 1}`);
+      const r = await rows<WarningRow>(ctx.database.db, sql`/* warnings.list */ SELECT ${COLUMNS} FROM warnings WHERE ${where} AND id > ${afterId} ORDER BY id LIMIT ${limit + 1}`);
       const total = await rows<{ n: string }>(ctx.database.db, sql`SELECT count(*)::text AS n FROM warnings WHERE ${where}`);
       const edges = r.slice(0, limit).map((node) => ({ cursor: encodeCursor('warning', node.id), node }));
       return { totalCount: Number(total[0]!.n), edges, pageInfo: { hasNextPage: r.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
@@ -56,10 +55,9 @@ export const warningResolvers = {
   Person: {
     warnings: async (p: PersonRow, _: unknown, ctx: HubContext) => {
       const h = await ctx.loaders.householdByPerson.load(p.id);
-      // label: warnings.of-person
       return rows<WarningRow>(
         ctx.database.db,
-        sql`SELECT ${COLUMNS} FROM warnings WHERE person_id = ${p.id} OR household_id = ${h?.id ?? -1} ORDER BY id`,
+        sql`/* warnings.of-person */ SELECT ${COLUMNS} FROM warnings WHERE person_id = ${p.id} OR household_id = ${h?.id ?? -1} ORDER BY id`,
       );
     },
   },
