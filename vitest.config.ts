@@ -22,7 +22,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'adapters/**/*.test.ts', 'bench/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'adapters/**/*.test.ts', 'generator/**/*.test.ts', 'test/unit/**/*.test.ts'],
         },
       },
       {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { generateProvince } from './generator/index.ts';
+import { generateProvince } from '../generator/index.ts';
 import { adapterFor } from '../adapters/index.ts';
 import { openDatabase, rows } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateProvince } from './generator/index.ts';
+import { generateProvince } from '../generator/index.ts';
 import { adapters, adapterFor } from '../adapters/index.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';

@@ -5,7 +5,7 @@
  *                         [--data DIR] [--skip-query] [--only ingest,copy,report,eligibility,query] [--keep]
  *                         [--pg-url postgres://…]
  *
- * 1. generates a province (bench/generator; reused from --data when it holds one of the same size and seed);
+ * 1. generates a province (generator/; reused from --data when it holds one of the same size and seed);
  * 2. bulk-loads every export through the hub (`ingestBatch`, the path of `relief-hub load`) in a process of its
  *    own: records/s per format and overall, the once-per-load derivation, and that process's peak RSS;
  * 3. loads the same canonical rows with COPY into an empty copy of the schema (median of --runs), and the ratio;
@@ -24,7 +24,7 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { generateProvince, type Expected } from './generator/index.ts';
+import { generateProvince, type Expected } from '../generator/index.ts';
 import { adapters } from '../adapters/index.ts';
 import { openDatabase, rows } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';

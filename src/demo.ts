@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { A, rows, type Database } from './db/client.ts';
-import { generateProvince } from '../bench/generator/index.ts';
+import { generateProvince } from '../generator/index.ts';
 import { ingestFile } from './ingest/service.ts';
 import type { IngestSummary } from './ingest/pipeline.ts';
 

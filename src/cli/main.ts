@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     case 'generate': {
       const { values } = parseArgs({ args: rest, options: { persons: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, corrections: { type: 'boolean' } } });
       if (!values.out) throw new UsageError('--out is required');
-      const { generateProvince } = await import('../../bench/generator/index.ts');
+      const { generateProvince } = await import('../../generator/index.ts');
       const expected = await generateProvince({ persons: intOption(values.persons, 'persons'), seed: intOption(values.seed, 'seed', 1), out: values.out, corrections: values.corrections === true });
       process.stdout.write(JSON.stringify({ out: values.out, persons: expected.persons, files: expected.files.length }) + '\n');
       return 0;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { generateProvince, type Expected } from '../../bench/generator/index.ts';
+import { generateProvince, type Expected } from '../../generator/index.ts';
 import { rows, type Database } from '../../src/db/client.ts';
 import { exportsIn, ingestFile, ingestFiles } from '../../src/ingest/service.ts';
 import { fundBalances } from '../../src/ledger/store.ts';

@@ -9,7 +9,7 @@ import { rows, type Database } from '../../src/db/client.ts';
 import { adapterFor } from '../../adapters/index.ts';
 import { ingest } from '../../src/ingest/pipeline.ts';
 import { bufferInput, ingestFile } from '../../src/ingest/service.ts';
-import { generateProvince } from '../../bench/generator/index.ts';
+import { generateProvince } from '../../generator/index.ts';
 import { allocateFunds, confirmArrival, recordAid, reverseAid } from '../../src/ledger/service.ts';
 import { fundBalances } from '../../src/ledger/store.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';

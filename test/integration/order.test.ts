@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
-import { generateProvince, type Expected } from '../../bench/generator/index.ts';
+import { generateProvince, type Expected } from '../../generator/index.ts';
 import { rows, type Database } from '../../src/db/client.ts';
 import { ingestFile } from '../../src/ingest/service.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';

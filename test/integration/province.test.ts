@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { generateProvince, type Expected } from '../../bench/generator/index.ts';
+import { generateProvince, type Expected } from '../../generator/index.ts';
 import { rows, type Database } from '../../src/db/client.ts';
 import { ingestFile } from '../../src/ingest/service.ts';
 import type { IngestSummary } from '../../src/ingest/pipeline.ts';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { sql } from 'drizzle-orm';
-import { generateProvince } from '../../bench/generator/index.ts';
+import { generateProvince } from '../../generator/index.ts';
 import type { Database } from '../../src/db/client.ts';
 import { rows } from '../../src/db/client.ts';
 import { adapterFor } from '../../adapters/index.ts';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateProvince, type Expected } from '../../bench/generator/index.ts';
+import { generateProvince, type Expected } from '../../generator/index.ts';
 import type { Database } from '../../src/db/client.ts';
 import { sql } from 'drizzle-orm';
 import { adapterFor } from '../../adapters/index.ts';

@@ -1,5 +1,5 @@
 /** Delivery orders of a generated province: shuffled by a seed, keeping the order constraints (corrections). */
-import type { Expected } from '../../bench/generator/index.ts';
+import type { Expected } from '../../generator/index.ts';
 
 function rng(seed: number) {
   let s = seed >>> 0;

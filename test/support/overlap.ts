@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Database } from '../../src/db/client.ts';
 import { adapterFor } from '../../adapters/index.ts';
-import type { Expected } from '../../bench/generator/index.ts';
+import type { Expected } from '../../generator/index.ts';
 
 export interface OverlapTotals {
   duplicates: { count: number; amountFen: number; byAgency: Record<string, { count: number; amountFen: number }> };

@@ -10,7 +10,7 @@ import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeIdNumber, toHalfWidth } from '../../src/identity/id-number.ts';
+import { normalizeIdNumber, toHalfWidth } from '../src/identity/id-number.ts';
 import { generateProvince, type Expected } from './index.ts';
 
 const PERSONS = 300;

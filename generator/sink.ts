@@ -1,5 +1,5 @@
 /** Streaming output with bounded buffering, in UTF-8 (optionally with BOM) or GB18030. */
-import { setZipEntryTimes } from '../../src/shared/zip.ts';
+import { setZipEntryTimes } from '../src/shared/zip.ts';
 import fs from 'node:fs';
 import { once } from 'node:events';
 import iconv from 'iconv-lite';

@@ -6,7 +6,7 @@
  * Records that must be *absent* from the truth — quarantined rows, files rejected whole — are kept apart
  * (`bad`, `ghosts`) so that no rule ever sees them.
  */
-import { checkCharacter } from '../../src/identity/id-number.ts';
+import { checkCharacter } from '../src/identity/id-number.ts';
 import {
   ADDRESS_CODES,
   ADDRESS_INDEX,

@@ -1,6 +1,6 @@
 /**
  * Runs the generator on its own and reports time and peak memory:
- *   npx tsx bench/generator/cli.ts --persons 100000 --seed 1 --out /tmp/province
+ *   npx tsx generator/cli.ts --persons 100000 --seed 1 --out /tmp/province
  */
 import { parseArgs } from 'node:util';
 import { generateProvince } from './index.ts';
