@@ -4,7 +4,7 @@
  * The summary reporter says which databases the suite ran on.
  */
 import { defineConfig } from 'vitest/config';
-import { findPgBinDir } from './test/support/pg-cluster.ts';
+import { findPgBinDir } from './dev/pg-cluster.ts';
 
 const integration = ['test/integration/**/*.test.ts'];
 const pgBin = findPgBinDir();

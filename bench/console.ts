@@ -22,7 +22,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { loadConfig } from '../src/config.ts';
 import { startServer } from '../src/server/http.ts';
 import { DEMO_CASEWORKER, demoLookups, loadDemo } from '../src/demo.ts';
-import { CHROMIUM, launch } from '../test/console/browser.ts';
+import { CHROMIUM, launch } from '../dev/chromium.ts';
 
 const { values } = parseArgs({ options: { persons: { type: 'string', default: '300' }, runs: { type: 'string', default: '5' } } });
 const runs = Number(values.runs);

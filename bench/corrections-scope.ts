@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
+import iconv from 'iconv-lite';
 import { generateProvince } from '../generator/index.ts';
 import { adapterFor } from '../adapters/index.ts';
 import { openDatabase, rows } from '../src/db/client.ts';
@@ -19,8 +20,9 @@ import { exportsIn, ingestFiles, bufferInput } from '../src/ingest/service.ts';
 import { ingest } from '../src/ingest/pipeline.ts';
 import { Scope, widen } from '../src/overlap/derive.ts';
 import { applyConsequences } from '../src/overlap/consequences.ts';
-import { findPgBinDir, startCluster } from '../test/support/pg-cluster.ts';
-import { civilPaymentFile } from '../test/support/builders.ts';
+import { findPgBinDir, startCluster } from '../dev/pg-cluster.ts';
+import { CIVIL_PAYMENT_HEADER } from '../generator/formats.ts';
+import { csvLine } from '../generator/render.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +37,12 @@ const dir = path.resolve(values.data ?? path.join(os.tmpdir(), `relief-hub-corre
 const now = new Date('2026-11-01T00:00:00+08:00');
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const slash = (d: string | null) => (d ? d.replace(/^(\d{4})-0?(\d{1,2})-0?(\d{1,2})$/, '$1/$2/$3') : '');
+
+/** The correcting delivery: a civil-affairs payment file as the generator writes one (its header, GB18030). */
+function civilPaymentFile(rows: { id: string; person: string; amount: string; approved: string; paid: string; voucher: string; settlement: string; hospital: string; status: string }[]): Buffer {
+  const lines = rows.map((r) => csvLine([r.id, r.person, '某某', r.amount, r.approved, r.paid, r.voucher, r.settlement, r.hospital, r.status]));
+  return iconv.encode(CIVIL_PAYMENT_HEADER + lines.join(''), 'gb18030');
+}
 
 if (!fs.existsSync(path.join(dir, 'expected.json'))) {
   log(`generating ${persons} persons into ${dir}`);

@@ -19,7 +19,7 @@ import { exportFile, exportsIn, ingestFiles } from '../src/ingest/service.ts';
 import { ingestSource, stableJson } from '../src/ingest/pipeline.ts';
 import { mapRecord } from '../src/ingest/common-rules.ts';
 import type { SourceRecord } from '../src/ingest/adapter.ts';
-import { findPgBinDir, startCluster } from '../test/support/pg-cluster.ts';
+import { findPgBinDir, startCluster } from '../dev/pg-cluster.ts';
 
 const now = new Date('2026-11-01T00:00:00+08:00');
 const ctx = { now, today: '2026-11-01' };

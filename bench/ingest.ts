@@ -19,7 +19,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { ingestFile } from '../src/ingest/service.ts';
 import { checkCharacter } from '../src/identity/id-number.ts';
 import { formatYuan } from '../src/identity/money.ts';
-import { findPgBinDir, startCluster } from '../test/support/pg-cluster.ts';
+import { findPgBinDir, startCluster } from '../dev/pg-cluster.ts';
 import { correctionBench } from './corrections.ts';
 
 const { values } = parseArgs({

@@ -30,7 +30,7 @@ import { openDatabase, rows } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { quarterlyReport } from '../src/reports/quarterly.ts';
 import { eligibility } from '../src/policy/eligibility.ts';
-import { findPgBinDir, startCluster } from '../test/support/pg-cluster.ts';
+import { findPgBinDir, startCluster } from '../dev/pg-cluster.ts';
 import { copyInto, exportCanonical } from './copy-reference.ts';
 import { baseEnv, formatQueryTable, runLoadProcess, runQueryBench, sampleIdNumbers, startHub, stopChild } from './query-load.ts';
 

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pgLib from 'pg';
 import type { LoadEntry, LoadStats } from './load.ts';
-import { freePort } from '../test/support/pg-cluster.ts';
+import { freePort } from '../dev/pg-cluster.ts';
 import { sql } from 'drizzle-orm';
 import { openDatabase, rows } from '../src/db/client.ts';
 

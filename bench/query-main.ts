@@ -20,7 +20,7 @@ import { generateProvince } from '../generator/index.ts';
 import { openDatabase, rows } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { ingestFile } from '../src/ingest/service.ts';
-import { findPgBinDir, startCluster, type Cluster } from '../test/support/pg-cluster.ts';
+import { findPgBinDir, startCluster, type Cluster } from '../dev/pg-cluster.ts';
 import { formatQueryTable, runQueryBench, sampleIdNumbers } from './query-load.ts';
 
 const { values } = parseArgs({

@@ -1,25 +1,18 @@
 /**
- * Driving Debian's Chromium with playwright-core (no browser download): one browser per test file, a page
- * per test. Screenshots go to test-output/console/ (git-ignored); axe-core scans each page.
+ * The console's browser tests: one browser per test file (launched by dev/chromium.ts), a page per test.
+ * Screenshots go to test-output/console/ (git-ignored); axe-core scans each page.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM } from '../../dev/chromium.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const hasChromium = fs.existsSync(CHROMIUM);
+export { CHROMIUM, hasChromium, launch } from '../../dev/chromium.ts';
 export const SKIP_REASON = `${CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk): the console's browser tests are skipped`;
 
 export const shotsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-output/console');
-
-export function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 export interface Watched {
   page: Page;

@@ -5,7 +5,7 @@
  * (never an out-of-memory abort, never a crash). Then some of them through the `ingest` mutation: the server
  * answers each with a summary, the same one as the command line, and goes on serving.
  */
-import { asRole, OWNER_ROLE, SERVING_ROLE } from '../support/pg-cluster.ts';
+import { asRole, OWNER_ROLE, SERVING_ROLE } from '../../dev/pg-cluster.ts';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -17,7 +17,7 @@ import { Keys } from '../../src/access/auth.ts';
 import { exportToPostgres, ExportRefused } from '../../src/db/export.ts';
 import { testDbKind } from '../support/db.ts';
 import { gql, startTestHub, type TestHub } from '../support/hub.ts';
-import { findPgBinDir, startCluster, startStandby, type Cluster } from '../support/pg-cluster.ts';
+import { findPgBinDir, startCluster, startStandby, type Cluster } from '../../dev/pg-cluster.ts';
 import { metricValue } from '../support/metrics.ts';
 import { ATTEMPTS, P, runDay, snapshot } from '../support/ops-scenario.ts';
 

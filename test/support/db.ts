@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openDatabase, rows, type Database } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { asRole, OWNER_ROLE, SERVING_ROLE } from './pg-cluster.ts';
+import { asRole, OWNER_ROLE, SERVING_ROLE } from '../../dev/pg-cluster.ts';
 
 let shared: Promise<Database> | null = null;
 

@@ -1,7 +1,7 @@
 /** vitest globalSetup of the `postgres` project: one throwaway cluster for the whole run. */
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
-import { findPgBinDir, startCluster, OWNER_ROLE, SERVING_ROLE } from './pg-cluster.ts';
+import { findPgBinDir, startCluster, OWNER_ROLE, SERVING_ROLE } from '../../dev/pg-cluster.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

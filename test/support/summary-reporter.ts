@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import type { Reporter, SerializedError, TestModule, TestRunEndReason } from 'vitest/node';
-import { findPgBinDir } from './pg-cluster.ts';
+import { findPgBinDir } from '../../dev/pg-cluster.ts';
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError> = [], _reason?: TestRunEndReason): void {

@@ -1,6 +1,6 @@
 /**
- * A throwaway PostgreSQL cluster for the test suite: initdb + pg_ctl in a temporary directory on a free
- * loopback port, torn down after. Uses the Debian server binaries when they are installed.
+ * A throwaway PostgreSQL cluster for the test suite and the benchmarks: initdb + pg_ctl in a temporary
+ * directory on a free loopback port, torn down after. Uses the Debian server binaries when they are installed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';

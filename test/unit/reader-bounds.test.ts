@@ -6,17 +6,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
-import { FileRejectedError, type MapContext } from './adapter.ts';
-import { bufferInput, isUnparsable, readCsvRecords, readLines } from './readers.ts';
-import { jsonDeeperThan, readJsonLines, verifyJsonDocument, verifyJsonLines, walkJson } from './json-readers.ts';
-import { readXlsxRows, XlsxError } from './xlsx.ts';
-import { DEFAULT_LIMITS, parseLimits, withLimits } from './limits.ts';
-import { checkText, nameAsReceived, optionalText, Refusal } from './fields.ts';
-import { XmlSpans } from './xml-bounds.ts';
-import { aidWorkbook, columnName, sharedStrings } from '../../test/support/hostile.ts';
-import { createLogger, describeError, safeError, scrubMessage } from '../shared/log.ts';
+import { FileRejectedError, type MapContext } from '../../src/ingest/adapter.ts';
+import { bufferInput, isUnparsable, readCsvRecords, readLines } from '../../src/ingest/readers.ts';
+import { jsonDeeperThan, readJsonLines, verifyJsonDocument, verifyJsonLines, walkJson } from '../../src/ingest/json-readers.ts';
+import { readXlsxRows, XlsxError } from '../../src/ingest/xlsx.ts';
+import { DEFAULT_LIMITS, parseLimits, withLimits } from '../../src/ingest/limits.ts';
+import { checkText, nameAsReceived, optionalText, Refusal } from '../../src/ingest/fields.ts';
+import { XmlSpans } from '../../src/ingest/xml-bounds.ts';
+import { aidWorkbook, columnName, sharedStrings } from '../support/hostile.ts';
+import { createLogger, describeError, safeError, scrubMessage } from '../../src/shared/log.ts';
 import { adapterFor } from '../../adapters/index.ts';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
