@@ -12,6 +12,8 @@ import { idNumber } from '../support/builders.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { Keys } from '../../src/access/auth.ts';
 import { loadConfig } from '../../src/config.ts';
+import { adapters } from '../../adapters/index.ts';
+import type { Expected } from '../../generator/index.ts';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/relief-hub.mjs');
@@ -134,6 +136,63 @@ describe(`the relief-hub command (${testDbKind})`, () => {
       expect(refused.stderr).toContain(message);
     }
   }, 120_000);
+
+  it('prints its usage, built from one file per command, on --help (exit 0), without a command (exit 1) and after an unknown one', async () => {
+    // The commands of README "Command line", in its order; each is a file of src/cli/commands/.
+    const commands = ['serve', 'migrate', 'ingest', 'load', 'pull', 'quarantine', 'demo', 'generate', 'report', 'publish', 'token', 'systems', 'export-to-postgres', 'schema'];
+    expect(fs.readdirSync(path.resolve('src/cli/commands')).sort()).toEqual(commands.map((c) => `${c}.ts`).sort());
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    const listed = help.stdout.split('\n').filter((l) => /^ {2}[a-z]/.test(l)).map((l) => l.trim().split(' ')[0]);
+    expect(listed).toEqual(commands);
+    expect(help.stdout).toMatch(/^relief-hub <command> \[options\]\n\nCommands:\n/);
+    expect(help.stdout).toContain('Configuration (environment): DATABASE_URL');
+    const bare = await cli([]);
+    expect([bare.code, bare.stdout]).toEqual([1, help.stdout]);
+    const unknown = await cli(['frobnicate']);
+    expect([unknown.code, unknown.stdout]).toEqual([1, '']);
+    expect(unknown.stderr).toBe(`unknown command "frobnicate"\n\n${help.stdout}`);
+    // A command's own options are checked before it does anything.
+    const option = await cli(['serve', '--bogus']);
+    expect(option.code).toBe(1);
+    expect(option.stderr).toContain("Unknown option '--bogus'");
+  }, 60_000);
+
+  it('lists the source systems of the registry, and migrates saying on which database', async () => {
+    const r = await cli(['systems']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')).toEqual(adapters.map((a) => [a.code, a.agency, a.programs.map((p) => p.code).join(',') || '-', a.title].join('\t')));
+    const m = await cli(['migrate']);
+    expect([m.code, m.stdout]).toEqual([0, `migrations applied (${testDbKind})\n`]);
+  }, 60_000);
+
+  it('generates a province, loads it in one batch (exit 2: it holds files planted to be refused) and lists what was quarantined', async () => {
+    const out = path.join(dir, 'province');
+    const missing = await cli(['generate', '--persons', '60']);
+    expect([missing.code, missing.stderr]).toEqual([1, '--out is required\n']);
+    const notNumber = await cli(['generate', '--persons', 'sixty', '--out', out]);
+    expect([notNumber.code, notNumber.stderr]).toEqual([1, '--persons must be a whole number, got "sixty"\n']);
+    const g = await cli(['generate', '--persons', '60', '--seed', '3', '--out', out]);
+    expect(g.code).toBe(0);
+    const expected = JSON.parse(fs.readFileSync(path.join(out, 'expected.json'), 'utf8')) as Expected;
+    expect(expected.generatedFor.persons).toBe(60);
+    expect(lastJson(g.stdout)).toEqual({ out, persons: expected.persons, files: expected.files.length });
+
+    const l = await cli(['load', out]);
+    expect(l.code).toBe(2);
+    const lines = l.stdout.trim().split('\n').map((x) => JSON.parse(x) as Record<string, unknown>);
+    expect(lines.at(-1)).toMatchObject({ files: expected.files.length, records: expected.files.filter((f) => !f.rejected).reduce((n, f) => n + f.records, 0), rejected: expected.rejectedFiles.length });
+    expect(lines.slice(0, -1).filter((f) => f.rejected).map((f) => `${f.system}/${f.file}:${f.reason}`).sort()).toEqual(
+      expected.rejectedFiles.map((f) => `${f.system}/${path.basename(f.file)}:${f.reason}`).sort(),
+    );
+
+    const q = await cli(['quarantine', '--limit', '3']);
+    expect(q.code).toBe(0);
+    const items = q.stdout.trim().split('\n').map((x) => JSON.parse(x) as { system: string; reason: string; raw: string });
+    expect(items).toHaveLength(3);
+    for (const item of items) expect(Object.keys(expected.quarantined.byReason)).toContain(item.reason);
+    expect(q.stderr).toBe(`3 of ${expected.quarantined.total} quarantined records shown\n`);
+  }, 240_000);
 
   it('stops on a wrong configuration value, naming the variable', async () => {
     const r = await run(process.execPath, [BIN, 'migrate'], { env: { ...env, PORT: 'eighty' }, encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
