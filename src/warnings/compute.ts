@@ -10,7 +10,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Tx } from '../db/client.ts';
 import { KEY_CATEGORIES, LOW_INCOME_CATEGORIES } from '../codes.ts';
-import { versionInForce, type PolicyVersion } from '../policy/rules.ts';
+import { seedPolicies, versionInForce, type PolicyVersion } from '../policy/rules.ts';
 import { countsSql, highestCategoryAgg, netBurdenSql } from '../shared/rules.ts';
 import { isEmptySet, personIn, personSlices, slicing, type PersonSet } from '../overlap/derive.ts';
 
@@ -196,6 +196,8 @@ async function missedAssistance(tx: Tx, persons: PersonSet, mis: PolicyVersion):
 /** Opens, updates and closes the warnings of everything the persons' change can have affected. */
 export async function recomputeWarnings(tx: Tx, persons: PersonSet, today: string): Promise<void> {
   if (isEmptySet(persons)) return;
+  // The thresholds are policies: this write seeds the shipped ones when the pool lacks them (reads never do).
+  await seedPolicies(tx);
   // One after the other: a transaction is one connection, which runs one statement at a time anyway.
   const rtp = await versionInForce(tx, 'RETURN_TO_POVERTY_RISK', today);
   const ipr = await versionInForce(tx, 'ILLNESS_POVERTY_RISK', today);
