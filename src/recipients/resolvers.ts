@@ -6,11 +6,9 @@ import { normalizeIdNumber } from '../identity/id-number.ts';
 import { ageOn, todayCst } from '../identity/dates.ts';
 import { sliceConnection } from '../shared/connection.ts';
 import type { AidRow, HouseholdRow, MergeRow, PersonRow, SettlementRow, StatusRow } from './store.ts';
-import { undoMerge } from '../identity/persons.ts';
-import { Scope } from '../overlap/derive.ts';
-import { applyConsequences, lockDerivation } from '../overlap/consequences.ts';
 import { cityOf, HAINAN_COUNTIES } from '../identity/regions.ts';
 import * as store from './store.ts';
+import * as service from './service.ts';
 import { counts, excessOf, remainingOf } from '../shared/rules.ts';
 
 interface AidFilter {
@@ -170,17 +168,7 @@ export const recipientResolvers = {
       const reason = args.reason.trim();
       if (reason.length < 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'give the reason the merge was wrong', { argument: 'reason' });
       const id = Number(args.mergeId);
-      const done = await ctx.database.db.transaction(async (tx) => {
-        await lockDerivation(tx);
-        const r = await undoMerge(tx, id, ctx.actor, reason);
-        if (r) {
-          const scope = new Scope();
-          scope.addPerson(r.fromPersonId);
-          scope.addPerson(r.intoPersonId);
-          await applyConsequences(tx, scope, new Date());
-        }
-        return r;
-      });
+      const done = await service.undoPersonMerge(ctx.database, id, ctx.actor, reason);
       const merge = await store.mergeById(ctx.database.db, id);
       if (!merge) throw new HubError(ErrorCode.NOT_FOUND, `no person merge ${args.mergeId}`);
       if (!done) throw new HubError(ErrorCode.BAD_USER_INPUT, `person merge ${args.mergeId} was already undone`, { argument: 'mergeId' });
