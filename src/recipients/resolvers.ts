@@ -9,7 +9,6 @@ import type { AidRow, HouseholdRow, MergeRow, PersonRow, SettlementRow, StatusRo
 import { cityOf, HAINAN_COUNTIES } from '../identity/regions.ts';
 import * as store from './store.ts';
 import * as service from './service.ts';
-import { counts, excessOf, remainingOf } from '../shared/rules.ts';
 
 interface AidFilter {
   from?: string | null;
@@ -31,12 +30,6 @@ function filterAid(all: AidRow[], f: AidFilter | null | undefined): AidRow[] {
       (!f.program || a.program === f.program) &&
       (!f.status || a.status === f.status),
   );
-}
-
-export function countedAmount(aid: AidRow[]): bigint {
-  let sum = 0n;
-  for (const a of aid) if (counts(a)) sum += a.amountFen;
-  return sum;
 }
 
 /** A household as the view shows it: a recorded one, or the household of one of a person seen only elsewhere. */
@@ -81,30 +74,12 @@ async function householdSettlements(h: HouseholdView, ctx: HubContext): Promise<
 
 function aidConnection(all: AidRow[], args: { first?: number | null; after?: string | null; filter?: AidFilter | null }) {
   const matching = filterAid(all, args.filter);
-  return { totalCount: matching.length, totalAmount: countedAmount(matching), ...sliceConnection('aid', matching, (a) => a.id, args.first, args.after) };
+  return { totalCount: matching.length, totalAmount: service.countedAmount(matching), ...sliceConnection('aid', matching, (a) => a.id, args.first, args.after) };
 }
 
-export interface Capacity {
-  settlementId: string;
-  burden: bigint;
-  countedAid: bigint;
-  remaining: bigint;
-  excess: bigint;
-  refunded: boolean;
-}
-
-/** Rule 6 on one stay: remaining = max(0, B − Σ counted linked aid); a refunded stay takes nothing. */
-export async function capacityOf(s: SettlementRow, ctx: HubContext): Promise<Capacity> {
-  const counted = countedAmount(await ctx.loaders.aidBySettlement.load(s.settlementId));
-  const refunded = s.refundedBy !== null;
-  return {
-    settlementId: s.settlementId,
-    burden: s.burdenFen,
-    countedAid: counted,
-    remaining: remainingOf(s.burdenFen, counted, refunded),
-    excess: excessOf(s.burdenFen, counted, refunded),
-    refunded,
-  };
+/** Rule 6 on one stay, from the aid linked to it (the service computes it). */
+async function capacityOf(s: SettlementRow, ctx: HubContext): Promise<service.Capacity> {
+  return service.capacityOf(s, await ctx.loaders.aidBySettlement.load(s.settlementId));
 }
 
 /** Whether the field's own selection asks for `path` (e.g. household, then aid) by fields named directly (fragments are not followed). */
