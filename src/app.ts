@@ -1,8 +1,21 @@
 /** Opening the hub's database from configuration: connect, migrate (on PostgreSQL as the owner role). */
 import type { Config } from './config.ts';
-import { openDatabase, type Database } from './db/client.ts';
+import { openDatabase, transaction, type Database } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { abortOrphanedRuns } from './ingest/runs.ts';
+import { ensureAccounts } from './ledger/store.ts';
+import { seedPolicies } from './policy/rules.ts';
+
+/**
+ * What must exist before the hub answers a read: the ledger's accounts (one fund per program of the registry,
+ * and the four others) and the shipped policies. Idempotent; reads never write them (issue 13).
+ */
+export async function seedReferenceData(database: Database): Promise<void> {
+  await transaction(database, async (tx) => {
+    await ensureAccounts(tx);
+    await seedPolicies(tx);
+  });
+}
 
 export async function openHubDatabase(config: Config, warn: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): Promise<Database> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...poolOptions(config) });
@@ -12,6 +25,7 @@ export async function openHubDatabase(config: Config, warn: (message: string) =>
   await migrate(database, { ownerUrl: config.databaseOwnerUrl });
   // Runs left RUNNING by a process that is gone (killed mid-ingest) are marked ABORTED (src/ingest/runs.ts).
   await abortOrphanedRuns(database);
+  await seedReferenceData(database);
   return database;
 }
 

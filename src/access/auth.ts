@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
-import { sql } from 'drizzle-orm';
-import { rows, type Database } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
+import { generatedSecret } from './store.ts';
 import type { Config } from '../config.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { keepSecret } from '../db/data-dir.ts';
@@ -80,13 +80,10 @@ export class Keys {
     if (config.authJwksUrl) return new Keys(config.authSecret ? new TextEncoder().encode(config.authSecret) : null, createRemoteJWKSet(new URL(config.authJwksUrl)));
     if (config.authSecret) return new Keys(new TextEncoder().encode(config.authSecret), null);
     // Created once, shared by every instance through the database
-    await database.db.execute(
-      sql`/* auth.generated-secret */ INSERT INTO hub_settings (key, value) VALUES ('auth_secret', ${randomBytes(48).toString('base64url')}) ON CONFLICT (key) DO NOTHING`,
-    );
-    const r = await rows<{ value: string }>(database.db, sql`SELECT value FROM hub_settings WHERE key = 'auth_secret'`);
+    const secret = await generatedSecret(database.db, randomBytes(48).toString('base64url'));
     // Embedded: also beside the database, so `relief-hub token` mints without opening it (src/db/data-dir.ts).
-    if (database.dataDir) keepSecret(database.dataDir, r[0]!.value);
-    return new Keys(new TextEncoder().encode(r[0]!.value), null);
+    if (database.dataDir) keepSecret(database.dataDir, secret);
+    return new Keys(new TextEncoder().encode(secret), null);
   }
 
   /** Keys of a known HS256 secret (`relief-hub token` with the secret kept in DATA_DIR). */

@@ -4,8 +4,8 @@
  * src/access/guard.ts) and written before the response leaves (requests finishing together share one
  * INSERT); the table refuses updates and deletes.
  */
-import { sql } from 'drizzle-orm';
-import { A, rows, type Db } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
+import { appendAccessRows, type AccessColumns } from './store.ts';
 import type { Principal } from './auth.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
 
@@ -65,7 +65,7 @@ interface Entries {
 
 /** The access log's writes go by group commit (src/shared/group-commit.ts): one INSERT for many requests. */
 async function appendEntries(db: Db, all: Entries[]): Promise<void[]> {
-  const col = { actor: [] as string[], role: [] as string[], agency: [] as (string | null)[], county: [] as (string | null)[], id: [] as (number | null)[], idn: [] as (string | null)[], op: [] as string[], f: [] as string[], purpose: [] as (string | null)[] };
+  const col: AccessColumns = { actor: [], role: [], agency: [], county: [], id: [], idn: [], op: [], f: [], purpose: [] };
   for (const e of all) {
     e.ids.forEach((id, i) => {
       col.actor.push(e.principal.sub);
@@ -79,14 +79,7 @@ async function appendEntries(db: Db, all: Entries[]): Promise<void[]> {
       col.purpose.push(e.purpose);
     });
   }
-  await db.execute(sql`/* access.append */ 
-    INSERT INTO access_log (actor, actor_role, actor_agency, actor_county, subject_person_id, subject_id_number, operation, fields, purpose)
-    SELECT t.actor, t.role, t.agency, t.county, t.id, COALESCE(p.id_number, t.idn), t.op, t.f::text[], t.purpose
-    FROM unnest(${A(col.actor)}::text[], ${A(col.role)}::text[], ${A(col.agency)}::text[], ${A(col.county)}::text[], ${A(col.id)}::bigint[],
-                ${A(col.idn)}::text[], ${A(col.op)}::text[], ${A(col.f)}::text[], ${A(col.purpose)}::text[])
-         WITH ORDINALITY AS t(actor, role, agency, county, id, idn, op, f, purpose, n)
-    LEFT JOIN persons p ON p.id = t.id
-    ORDER BY t.n`);
+  await appendAccessRows(db, col);
   return all.map(() => undefined);
 }
 
@@ -99,33 +92,4 @@ function writerOf(db: Db): GroupCommit<Entries, void> {
   return w;
 }
 
-export interface AccessLogRow {
-  id: string;
-  at: string;
-  actor: string;
-  actor_role: string;
-  actor_agency: string | null;
-  actor_county: string | null;
-  subject_id_number: string | null;
-  operation: string;
-  fields: string[];
-  purpose: string | null;
-}
-
-export async function listAccessLog(
-  db: Db,
-  f: { subjectIdNumber?: string | null; actor?: string | null; from?: Date | null; to?: Date | null; afterId: number | null; limit: number },
-): Promise<{ items: AccessLogRow[]; total: number; hasNext: boolean }> {
-  const where = sql`(${f.subjectIdNumber ?? null}::text IS NULL OR subject_id_number = ${f.subjectIdNumber ?? null})
-    AND (${f.actor ?? null}::text IS NULL OR actor = ${f.actor ?? null})
-    AND (${f.from?.toISOString() ?? null}::timestamptz IS NULL OR at >= ${f.from?.toISOString() ?? null}::timestamptz)
-    AND (${f.to?.toISOString() ?? null}::timestamptz IS NULL OR at <= ${f.to?.toISOString() ?? null}::timestamptz)`;
-  const items = await rows<AccessLogRow>(
-    db,
-    sql`/* access.list */ SELECT id::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, actor_role, actor_agency, actor_county,
-          subject_id_number, operation, fields, purpose
-        FROM access_log WHERE ${where} AND (${f.afterId}::bigint IS NULL OR id > ${f.afterId}) ORDER BY id LIMIT ${f.limit + 1}`,
-  );
-  const total = await rows<{ n: string }>(db, sql`SELECT count(*)::text AS n FROM access_log WHERE ${where}`);
-  return { items: items.slice(0, f.limit), total: Number(total[0]!.n), hasNext: items.length > f.limit };
-}
+export { listAccessLog, type AccessLogRow } from './store.ts';

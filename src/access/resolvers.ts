@@ -3,7 +3,7 @@ import type { HubContext } from '../graphql/context.ts';
 import { normalizeIdNumber } from '../identity/id-number.ts';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/connection.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
-import { listAccessLog, type AccessLogRow } from './log.ts';
+import { listAccessLog, type AccessLogRow } from './store.ts';
 
 export const accessResolvers = {
   Query: {

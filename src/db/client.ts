@@ -26,8 +26,8 @@ export interface Database {
   /** The directory of embedded PGlite (null in memory and on PostgreSQL). */
   readonly dataDir: string | null;
   readonly db: Drizzle;
-  /** Counts statements sent through drizzle (the N+1 tests read it). */
-  readonly stats: { statements: number };
+  /** Counts statements sent through drizzle (the N+1 tests read it), and those of them that write (reads that write: none). */
+  readonly stats: Stats;
   close(): Promise<void>;
   /** Human-readable server version, e.g. "PostgreSQL 15.18" or "PGlite 0.5 (PostgreSQL 17.5)". */
   serverVersion(): Promise<string>;
@@ -37,10 +37,20 @@ export interface Database {
 
 export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
+export interface Stats {
+  statements: number;
+  /** Statements that insert, update or delete (in a WITH too); SELECT … FOR UPDATE is a read. */
+  writes: number;
+}
+
+/** A statement that changes rows: INSERT INTO, UPDATE … SET, DELETE FROM, TRUNCATE, anywhere in its text. */
+export const WRITE_STATEMENT = /\b(INSERT\s+INTO|DELETE\s+FROM|TRUNCATE)\b|\bUPDATE\s+[\w."]+\s+SET\b/i;
+
 class CountingLogger implements Logger {
-  constructor(private readonly stats: { statements: number }) {}
-  logQuery(): void {
+  constructor(private readonly stats: Stats) {}
+  logQuery(query: string): void {
     this.stats.statements++;
+    if (WRITE_STATEMENT.test(query)) this.stats.writes++;
   }
 }
 
@@ -60,7 +70,7 @@ export interface OpenOptions {
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  const stats = { statements: 0 };
+  const stats: Stats = { statements: 0, writes: 0 };
   const logger = new CountingLogger(stats);
   if (opts.databaseUrl) {
     const pg = (await import('pg')).default;
@@ -135,6 +145,15 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       return `PGlite (PostgreSQL ${String(r.rows[0]?.v ?? (r.rows[0] as Record<string, unknown>)?.server_version).split(' ')[0]})`;
     },
   };
+}
+
+/**
+ * A unit of work: runs `work` in one transaction (committed when it resolves, rolled back when it throws).
+ * Services open their transaction here and hand `tx` to the stores' functions, so that the domain logic
+ * between two statements stays in the service and the SQL in the store.
+ */
+export function transaction<T>(database: Database, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return database.db.transaction(work);
 }
 
 /**

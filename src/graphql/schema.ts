@@ -1,5 +1,5 @@
 /**
- * The one schema: the SDL files of schema/ merged with each adapter's fragment, and the resolvers of every
+ * The one schema: each domain's SDL fragment (src/<domain>/schema.graphql) merged with each adapter's fragment, and the resolvers of every
  * domain merged with each adapter's.
  */
 import fs from 'node:fs';
@@ -27,15 +27,24 @@ import { ENTITY_KEYS, entityKeyOf } from './entities.ts';
 export { ENTITY_KEYS } from './entities.ts';
 import { guardPersonalData } from '../access/guard.ts';
 
-export const schemaDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../schema');
+const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The SDL of the hub: schema/*.graphql in name order (base first), then the adapters' fragments. */
+/**
+ * The SDL fragments of the hub, each beside its domain's code: src/graphql/base.graphql (scalars, the root
+ * types) first, then every src/<domain>/schema.graphql in name order.
+ */
+export function schemaFiles(): string[] {
+  const domains = fs
+    .readdirSync(srcDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(srcDir, d.name, 'schema.graphql')))
+    .map((d) => d.name)
+    .sort((a, b) => a.localeCompare(b));
+  return [path.join(srcDir, 'graphql', 'base.graphql'), ...domains.map((d) => path.join(srcDir, d, 'schema.graphql'))];
+}
+
+/** The SDL of the hub: the fragments of schemaFiles(), then the adapters' fragments. */
 export function typeDefs(): string[] {
-  const files = fs
-    .readdirSync(schemaDir)
-    .filter((f) => f.endsWith('.graphql'))
-    .sort((a, b) => (a === 'base.graphql' ? -1 : b === 'base.graphql' ? 1 : a.localeCompare(b)));
-  const own = files.map((f) => fs.readFileSync(path.join(schemaDir, f), 'utf8'));
+  const own = schemaFiles().map((f) => fs.readFileSync(f, 'utf8'));
   return [...own, ...adapters.flatMap((a) => (a.sdl ? [a.sdl] : []))];
 }
 

@@ -1,10 +1,7 @@
 /** Resolvers of the fund pool and of the aid lifecycle through the API. */
-import { sql } from 'drizzle-orm';
 import type { HubContext } from '../graphql/context.ts';
-import { A, rows } from '../db/client.ts';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/connection.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
-import { todayCst } from '../identity/dates.ts';
 import type { AidRow } from '../recipients/store.ts';
 import { fundBalances, fundTransactions, type FundRow, type TxRow } from './store.ts';
 import * as service from './service.ts';
@@ -31,23 +28,10 @@ export const ledgerResolvers = {
       const limit = pageSize(args.first);
       const afterId = args.after ? Number(decodeCursor('aid', args.after)) : 0;
       // A caseworker follows up its own agency's payments to persons of its county.
-      const reach = listScope(ctx);
-      const scope = reach
-        ? sql`AND system = ANY(${A(reach.systems)}::text[]) AND EXISTS (SELECT 1 FROM persons p WHERE p.id = aid_records.person_id AND p.county_code = ${reach.county})`
-        : sql``;
-      const r = await rows<{ id: string }>(
-        ctx.database.db,
-        sql`/* ledger.paid-not-arrived */ SELECT id::text FROM aid_records WHERE status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL
-              AND paid_on <= ${todayCst()}::date - ${days}::int AND id > ${afterId} ${scope} ORDER BY id LIMIT ${limit + 1}`,
-      );
-      const total = await rows<{ n: string; s: string }>(
-        ctx.database.db,
-        sql`SELECT count(*)::text AS n, COALESCE(sum(amount_fen), 0)::text AS s FROM aid_records WHERE status = 'PAID' AND arrived_at IS NULL
-              AND duplicate_of IS NULL AND paid_on <= ${todayCst()}::date - ${days}::int ${scope}`,
-      );
-      const nodes = (await ctx.loaders.aidById.loadMany(r.slice(0, limit).map((x) => Number(x.id)))) as AidRow[];
+      const page = await service.paidNotArrived(ctx.database, { days, afterId, limit, reach: listScope(ctx) });
+      const nodes = (await ctx.loaders.aidById.loadMany(page.ids.slice(0, limit))) as AidRow[];
       const edges = nodes.map((node) => ({ cursor: encodeCursor('aid', node.id), node }));
-      return { totalCount: Number(total[0]!.n), totalAmount: BigInt(total[0]!.s), edges, pageInfo: { hasNextPage: r.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
+      return { totalCount: page.total, totalAmount: page.amountFen, edges, pageInfo: { hasNextPage: page.ids.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
     },
   },
   Mutation: {

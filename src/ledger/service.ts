@@ -3,21 +3,19 @@
  * capacity and balance checks (rule 6), confirm arrival, reverse. Every change re-derives the overlap rules
  * for the person and reconciles the ledger, in the same transaction.
  */
-import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
-import { rows, type Database, type Tx } from '../db/client.ts';
+import { transaction, type Database, type Tx } from '../db/client.ts';
 import { adapters } from '../../adapters/index.ts';
 import { fundCodeOf } from '../codes.ts';
 import { normalizeIdNumber } from '../identity/id-number.ts';
-import { normalizeVoucher } from '../identity/text.ts';
 import { resolvePersons } from '../identity/persons.ts';
 import { todayCst } from '../identity/dates.ts';
 import { formatYuan, MAX_AMOUNT_FEN } from '../identity/money.ts';
 import { Scope } from '../overlap/derive.ts';
 import { applyConsequences, lockDerivation } from '../overlap/consequences.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
+import * as store from './store.ts';
 import { appendTransactions, BUDGET, lockedFundBalance } from './store.ts';
-import { countsSql, inferableStays, remainingOf } from '../shared/rules.ts';
+import { remainingOf } from '../shared/rules.ts';
 
 export interface RecordAidInput {
   idNumber: string;
@@ -48,24 +46,10 @@ async function afterChange(tx: Tx, personIds: number[], settlementId: string | n
   await applyConsequences(tx, scope, now);
 }
 
-/** Counted aid linked to a stay, with the stay locked so that concurrent checks against it are serialised. */
-async function lockedStay(tx: Tx, settlementId: string): Promise<{ personId: number; burden: bigint; counted: bigint; refunded: boolean } | null> {
-  const s = await rows<{ person_id: string; burden: string; refunded: boolean }>(
-    tx,
-    sql`/* ledger.lock-stay */ SELECT person_id::text, burden_fen::text AS burden, refunded_by IS NOT NULL AS refunded FROM settlements WHERE settlement_id = ${settlementId} FOR UPDATE`,
-  );
-  if (!s[0]) return null;
-  const c = await rows<{ n: string }>(
-    tx,
-    sql`SELECT COALESCE(sum(amount_fen), 0)::text AS n FROM aid_records a WHERE linked_settlement_id = ${settlementId} AND ${countsSql('a')}`,
-  );
-  return { personId: Number(s[0].person_id), burden: BigInt(s[0].burden), counted: BigInt(c[0]!.n), refunded: s[0].refunded };
-}
-
-/** The stay rule 4 infers for aid naming only a hospital, or null. */
+/** The stay rule 4 infers for aid naming only a hospital, or null (the same inference the derivation makes). */
 async function inferredStay(tx: Tx, personId: number, hospitalCode: string, approvedOn: string): Promise<string | null> {
-  const r = await rows<{ n: string; sid: string | null }>(tx, sql`/* ledger.inferred-stay */ ${inferableStays(sql`${personId}::bigint`, sql`${hospitalCode}::text`, sql`${approvedOn}::date`)}`);
-  return r[0] && Number(r[0].n) === 1 ? r[0].sid : null;
+  const r = await store.inferableStay(tx, personId, hospitalCode, approvedOn);
+  return r.n === 1 ? r.settlementId : null;
 }
 
 export async function recordAid(database: Database, input: RecordAidInput, actor: string, now: Date = new Date()): Promise<RecordAidResult> {
@@ -81,7 +65,7 @@ export async function recordAid(database: Database, input: RecordAidInput, actor
   const settlementId = input.settlementId?.trim() || null;
   const fund = fundCodeOf(input.program);
 
-  return database.db.transaction(async (tx): Promise<RecordAidResult> => {
+  return transaction(database, async (tx): Promise<RecordAidResult> => {
     await lockDerivation(tx);
     const persons = await resolvePersons(tx, [{ idNumber: id.idNumber }]);
     const personId = persons.get(`id:${id.idNumber}`)!;
@@ -92,7 +76,7 @@ export async function recordAid(database: Database, input: RecordAidInput, actor
     const stayId = settlementId ?? (input.hospitalCode ? await inferredStay(tx, personId, input.hospitalCode, input.approvedOn ?? today) : null);
     if (stayId) {
       const settlementId = stayId;
-      const stay = await lockedStay(tx, settlementId);
+      const stay = await store.lockedStay(tx, settlementId);
       if (!stay) throw new HubError(ErrorCode.NOT_FOUND, `no settlement ${settlementId}`, { argument: 'input.settlementId' });
       if (stay.refunded) return { kind: 'AidRefused', reason: 'SETTLEMENT_REFUNDED', message: `settlement ${settlementId} was cancelled by a refund`, remaining: 0n, balance: null };
       if (stay.personId !== personId) return { kind: 'AidRefused', reason: 'SETTLEMENT_PERSON_MISMATCH', message: `settlement ${settlementId} is another person's stay`, remaining: null, balance: null };
@@ -111,55 +95,57 @@ export async function recordAid(database: Database, input: RecordAidInput, actor
         return { kind: 'AidRefused', reason: 'INSUFFICIENT_FUNDS', message: `fund ${fund} holds ${formatYuan(balance)} yuan`, remaining, balance };
       }
     }
-    const inserted = await rows<{ id: string }>(
-      tx,
-      sql`/* ledger.record-aid */ INSERT INTO aid_records (system, record_id, person_id, program, fund_code, amount_fen, approved_on, paid_on, voucher, voucher_normalized,
-            settlement_ref, hospital_code, status, details, origin, recorded_by, override_reason, content_hash)
-          VALUES (${system}, ${`API-${randomUUID()}`}, ${personId}, ${input.program}, ${fund}, ${input.amount.toString()}, ${input.approvedOn ?? today},
-            ${input.paidOn ?? null}, ${input.voucher ?? null}, ${normalizeVoucher(input.voucher)}, ${settlementId}, ${input.hospitalCode ?? null},
-            ${input.paidOn ? 'PAID' : 'APPROVED'}, '{}'::jsonb, 'API', ${actor}, ${overridden ? override : null}, 'api')
-          RETURNING id::text AS id`,
-    );
+    const aidId = await store.insertApiAid(tx, {
+      system,
+      personId,
+      program: input.program,
+      fund,
+      amountFen: input.amount,
+      approvedOn: input.approvedOn ?? today,
+      paidOn: input.paidOn ?? null,
+      voucher: input.voucher ?? null,
+      settlementRef: settlementId,
+      hospitalCode: input.hospitalCode ?? null,
+      recordedBy: actor,
+      overrideReason: overridden ? override : null,
+    });
     await afterChange(tx, [personId], settlementId, now);
-    return { kind: 'AidRecorded', aidId: Number(inserted[0]!.id), overridden };
+    return { kind: 'AidRecorded', aidId, overridden };
   });
 }
 
-async function lockedAid(tx: Tx, aidId: number): Promise<{ person_id: string; status: string; linked: string | null }> {
-  const r = await rows<{ person_id: string; status: string; linked: string | null }>(
-    tx,
-    sql`SELECT person_id::text, status, linked_settlement_id AS linked FROM aid_records WHERE id = ${aidId} FOR UPDATE`,
-  );
-  if (!r[0]) throw new HubError(ErrorCode.NOT_FOUND, `no aid record ${aidId}`, { argument: 'aidId' });
-  return r[0];
+async function lockedAid(tx: Tx, aidId: number): Promise<{ personId: number; status: string; linked: string | null }> {
+  const a = await store.lockedAid(tx, aidId);
+  if (!a) throw new HubError(ErrorCode.NOT_FOUND, `no aid record ${aidId}`, { argument: 'aidId' });
+  return a;
 }
 
 export async function confirmArrival(database: Database, aidId: number, at: Date, now: Date = new Date()): Promise<void> {
   if (at.getTime() > now.getTime() + 5 * 60 * 1000) throw new HubError(ErrorCode.BAD_USER_INPUT, 'arrival is in the future', { argument: 'at' });
-  await database.db.transaction(async (tx) => {
+  await transaction(database, async (tx) => {
     await lockDerivation(tx);
     const a = await lockedAid(tx, aidId);
     if (a.status !== 'PAID') throw new HubError(ErrorCode.BAD_USER_INPUT, `only paid aid can arrive; this record is ${a.status}`, { argument: 'aidId' });
-    await tx.execute(sql`/* ledger.confirm-arrival */ UPDATE aid_records SET status = 'ARRIVED', arrived_at = ${at.toISOString()}::timestamptz, updated_at = now() WHERE id = ${aidId}`);
-    await afterChange(tx, [Number(a.person_id)], a.linked, now);
+    await store.markArrived(tx, aidId, at);
+    await afterChange(tx, [a.personId], a.linked, now);
   });
 }
 
 export async function reverseAid(database: Database, aidId: number, reason: string, now: Date = new Date()): Promise<void> {
   if (reason.trim().length < 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'give the reason for the reversal', { argument: 'reason' });
-  await database.db.transaction(async (tx) => {
+  await transaction(database, async (tx) => {
     await lockDerivation(tx);
     const a = await lockedAid(tx, aidId);
     if (a.status === 'REVERSED') throw new HubError(ErrorCode.BAD_USER_INPUT, 'this aid is already reversed', { argument: 'aidId' });
-    await tx.execute(sql`/* ledger.reverse-aid */ UPDATE aid_records SET status = 'REVERSED', reversal_reason = ${reason.trim()}, reversed_at = ${now.toISOString()}::timestamptz, updated_at = now() WHERE id = ${aidId}`);
-    await afterChange(tx, [Number(a.person_id)], a.linked, now);
+    await store.markReversed(tx, aidId, reason.trim(), now);
+    await afterChange(tx, [a.personId], a.linked, now);
   });
 }
 
 export async function allocateFunds(database: Database, fund: string, amount: bigint, note: string, actor: string, now: Date = new Date()): Promise<number> {
   if (amount <= 0n || amount > MAX_AMOUNT_FEN * 1000n) throw new HubError(ErrorCode.BAD_USER_INPUT, 'amount must be above 0 and not absurd', { argument: 'amount' });
   if (note.trim().length < 2) throw new HubError(ErrorCode.BAD_USER_INPUT, 'say what the allocation is', { argument: 'note' });
-  return database.db.transaction(async (tx) => {
+  return transaction(database, async (tx) => {
     if ((await lockedFundBalance(tx, fund)) === null) throw new HubError(ErrorCode.NOT_FOUND, `no fund ${fund}`, { argument: 'fund' });
     const [txId] = await appendTransactions(tx, [
       {
@@ -180,4 +166,9 @@ export async function allocateFunds(database: Database, fund: string, amount: bi
     ]);
     return txId!;
   });
+}
+
+/** One page of paid-not-arrived aid (domain.md): paid at least `days` days ago, not confirmed, counting. */
+export async function paidNotArrived(database: Database, opts: { days: number; afterId: number; limit: number; reach: store.ListReach }, now: Date = new Date()) {
+  return store.paidNotArrived(database.db, { ...opts, today: todayCst(now) });
 }

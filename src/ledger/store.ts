@@ -15,12 +15,15 @@
  * position is kept per (fund, value date), the fund figures by value date follow from the current facts alone,
  * whatever order the deliveries came in (domain.md "The fund pool").
  */
-import { sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Db, type Tx } from '../db/client.ts';
 import { adapters } from '../../adapters/index.ts';
 import { fundCodeOf } from '../codes.ts';
 import { todayCst } from '../identity/dates.ts';
+import { normalizeVoucher } from '../identity/text.ts';
 import { isEmptySet, personIn, personSlices, type PersonSet } from '../overlap/derive.ts';
+import { countsSql, inferableStays } from '../shared/rules.ts';
 
 export const BUDGET = 'OUTSIDE:BUDGET';
 export const DONORS = 'OUTSIDE:DONORS';
@@ -51,6 +54,10 @@ export function accountDefs(): AccountDef[] {
   ];
 }
 
+/**
+ * Adds the accounts the registry implies that are missing. Run at start-up (src/app.ts seedReferenceData) and
+ * by the writes that book (reconciliation, a payment's balance check): never by a read.
+ */
 export async function ensureAccounts(tx: Db): Promise<void> {
   const defs = accountDefs();
   await tx.execute(sql`/* ledger.ensure-accounts */ 
@@ -362,9 +369,9 @@ export interface FundRow {
 /**
  * Every program fund (or one) with its balance, inflows and outflows, from the rollup by value date: inflows
  * are what allocations and donations brought, outflows what aid took, a reversal netted against its payment.
+ * A read only: the accounts exist from start-up.
  */
 export async function fundBalances(tx: Db, code?: string | null): Promise<FundRow[]> {
-  await ensureAccounts(tx);
   const r = await rows<{ code: string; name: string; agency: string | null; program: string | null; inflows: string; outflows: string }>(
     tx,
     sql`/* ledger.fund-balances */ SELECT f.code, f.name, f.agency, f.program, COALESCE(sum(d.inflows_fen), 0)::text AS inflows, COALESCE(sum(d.outflows_fen), 0)::text AS outflows
@@ -380,7 +387,7 @@ export async function lockedFundBalance(tx: Tx, code: string): Promise<bigint | 
   await ensureAccounts(tx);
   const locked = await rows<{ code: string }>(tx, sql`/* ledger.lock-fund */ SELECT code FROM fund_accounts WHERE code = ${code} AND kind = 'FUND' FOR UPDATE`);
   if (locked.length === 0) return null;
-  const r = await rows<{ b: string }>(tx, sql`SELECT COALESCE(sum(amount_fen), 0)::text AS b FROM ledger_postings WHERE account_code = ${code}`);
+  const r = await rows<{ b: string }>(tx, sql`/* ledger.fund-balance */ SELECT COALESCE(sum(amount_fen), 0)::text AS b FROM ledger_postings WHERE account_code = ${code}`);
   return BigInt(r[0]!.b);
 }
 
@@ -411,7 +418,7 @@ export async function fundTransactions(tx: Db, code: string, afterId: number | n
         WHERE (${afterId}::bigint IS NULL OR x.id < ${afterId}) AND (${onlyId}::bigint IS NULL OR x.id = ${onlyId})
         ORDER BY x.id DESC LIMIT ${limit + 1}`,
   );
-  const total = await rows<{ n: string }>(tx, sql`SELECT count(DISTINCT tx_id)::text AS n FROM ledger_postings WHERE account_code = ${code}`);
+  const total = await rows<{ n: string }>(tx, sql`/* ledger.fund-transactions-count */ SELECT count(DISTINCT tx_id)::text AS n FROM ledger_postings WHERE account_code = ${code}`);
   return {
     total: Number(total[0]!.n),
     items: r.map((x) => ({
@@ -427,4 +434,98 @@ export async function fundTransactions(tx: Db, code: string, afterId: number | n
       postings: (x.postings ?? []).map((p) => ({ account: p.account, amountFen: BigInt(p.amount), personId: p.person === null ? null : Number(p.person) })),
     })),
   };
+}
+
+/** The stay of a settlement, locked so that concurrent capacity checks against it are serialised, with the aid that counts against it. */
+export async function lockedStay(tx: Tx, settlementId: string): Promise<{ personId: number; burden: bigint; counted: bigint; refunded: boolean } | null> {
+  const s = await rows<{ person_id: string; burden: string; refunded: boolean }>(
+    tx,
+    sql`/* ledger.lock-stay */ SELECT person_id::text, burden_fen::text AS burden, refunded_by IS NOT NULL AS refunded FROM settlements WHERE settlement_id = ${settlementId} FOR UPDATE`,
+  );
+  if (!s[0]) return null;
+  const c = await rows<{ n: string }>(
+    tx,
+    sql`/* ledger.stay-counted */ SELECT COALESCE(sum(amount_fen), 0)::text AS n FROM aid_records a WHERE linked_settlement_id = ${settlementId} AND ${countsSql('a')}`,
+  );
+  return { personId: Number(s[0].person_id), burden: BigInt(s[0].burden), counted: BigInt(c[0]!.n), refunded: s[0].refunded };
+}
+
+/** The stays rule 4 could link aid naming only a hospital to: how many, and the one when there is one. */
+export async function inferableStay(tx: Tx, personId: number, hospitalCode: string, approvedOn: string): Promise<{ n: number; settlementId: string | null }> {
+  const r = await rows<{ n: string; sid: string | null }>(tx, sql`/* ledger.inferred-stay */ ${inferableStays(sql`${personId}::bigint`, sql`${hospitalCode}::text`, sql`${approvedOn}::date`)}`);
+  return { n: Number(r[0]?.n ?? 0), settlementId: r[0]?.sid ?? null };
+}
+
+export interface NewApiAid {
+  system: string;
+  personId: number;
+  program: string;
+  fund: string;
+  amountFen: bigint;
+  approvedOn: string;
+  paidOn: string | null;
+  voucher: string | null;
+  settlementRef: string | null;
+  hospitalCode: string | null;
+  recordedBy: string;
+  overrideReason: string | null;
+}
+
+/** Adds aid recorded through the API (origin API, its own record id); returns its id. */
+export async function insertApiAid(tx: Tx, a: NewApiAid): Promise<number> {
+  const inserted = await rows<{ id: string }>(
+    tx,
+    sql`/* ledger.record-aid */ INSERT INTO aid_records (system, record_id, person_id, program, fund_code, amount_fen, approved_on, paid_on, voucher, voucher_normalized,
+          settlement_ref, hospital_code, status, details, origin, recorded_by, override_reason, content_hash)
+        VALUES (${a.system}, ${`API-${randomUUID()}`}, ${a.personId}, ${a.program}, ${a.fund}, ${a.amountFen.toString()}, ${a.approvedOn},
+          ${a.paidOn}, ${a.voucher}, ${normalizeVoucher(a.voucher)}, ${a.settlementRef}, ${a.hospitalCode},
+          ${a.paidOn ? 'PAID' : 'APPROVED'}, '{}'::jsonb, 'API', ${a.recordedBy}, ${a.overrideReason}, 'api')
+        RETURNING id::text AS id`,
+  );
+  return Number(inserted[0]!.id);
+}
+
+/** An aid record, locked for a change of status; null when there is none. */
+export async function lockedAid(tx: Tx, aidId: number): Promise<{ personId: number; status: string; linked: string | null } | null> {
+  const r = await rows<{ person_id: string; status: string; linked: string | null }>(
+    tx,
+    sql`/* ledger.lock-aid */ SELECT person_id::text, status, linked_settlement_id AS linked FROM aid_records WHERE id = ${aidId} FOR UPDATE`,
+  );
+  return r[0] ? { personId: Number(r[0].person_id), status: r[0].status, linked: r[0].linked } : null;
+}
+
+export async function markArrived(tx: Tx, aidId: number, at: Date): Promise<void> {
+  await tx.execute(sql`/* ledger.confirm-arrival */ UPDATE aid_records SET status = 'ARRIVED', arrived_at = ${at.toISOString()}::timestamptz, updated_at = now() WHERE id = ${aidId}`);
+}
+
+export async function markReversed(tx: Tx, aidId: number, reason: string, at: Date): Promise<void> {
+  await tx.execute(sql`/* ledger.reverse-aid */ UPDATE aid_records SET status = 'REVERSED', reversal_reason = ${reason}, reversed_at = ${at.toISOString()}::timestamptz, updated_at = now() WHERE id = ${aidId}`);
+}
+
+/** Who may be followed up: null for everyone, else one agency's systems and one county (src/access/guard.ts listScope). */
+export type ListReach = { systems: readonly string[]; county: string } | null;
+
+/**
+ * Counting paid aid not confirmed as arrived, paid at least `days` days before `today`: one page of ids after
+ * `afterId` (one more than `limit`, to tell a next page) and the count and sum of all.
+ */
+export async function paidNotArrived(
+  db: Db,
+  opts: { today: string; days: number; afterId: number; limit: number; reach: ListReach },
+): Promise<{ ids: number[]; total: number; amountFen: bigint }> {
+  const { reach } = opts;
+  const scope: SQL = reach
+    ? sql`AND system = ANY(${A([...reach.systems])}::text[]) AND EXISTS (SELECT 1 FROM persons p WHERE p.id = aid_records.person_id AND p.county_code = ${reach.county})`
+    : sql``;
+  const r = await rows<{ id: string }>(
+    db,
+    sql`/* ledger.paid-not-arrived */ SELECT id::text FROM aid_records WHERE status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL
+          AND paid_on <= ${opts.today}::date - ${opts.days}::int AND id > ${opts.afterId} ${scope} ORDER BY id LIMIT ${opts.limit + 1}`,
+  );
+  const total = await rows<{ n: string; s: string }>(
+    db,
+    sql`/* ledger.paid-not-arrived-total */ SELECT count(*)::text AS n, COALESCE(sum(amount_fen), 0)::text AS s FROM aid_records WHERE status = 'PAID' AND arrived_at IS NULL
+          AND duplicate_of IS NULL AND paid_on <= ${opts.today}::date - ${opts.days}::int ${scope}`,
+  );
+  return { ids: r.map((x) => Number(x.id)), total: Number(total[0]!.n), amountFen: BigInt(total[0]!.s) };
 }

@@ -2,13 +2,12 @@
  * Eligibility: one interpreter for every rule of the policy pool. The answer is yes or no with reason codes
  * and the rule's version — nothing of the patient's history (a charity learns only that).
  */
-import { sql } from 'drizzle-orm';
-import { rows, type Db } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
 import { birthDateOf, normalizeIdNumber, sexOf } from '../identity/id-number.ts';
 import { ageOn, todayCst } from '../identity/dates.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { versionInForce, type Condition } from './rules.ts';
-import { categoryRank, countsSql, netBurdenSql } from '../shared/rules.ts';
+import * as store from './store.ts';
 
 export interface EligibilityAnswer {
   eligible: boolean;
@@ -33,12 +32,8 @@ interface Subject {
 async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise<{ ok: boolean; reason: string }> {
   switch (c.type) {
     case 'holdsStatus': {
-      const r = await rows<{ category: string }>(
-        db,
-        sql`/* eligibility.status */ SELECT category FROM statuses WHERE person_id = ${p.id} AND category = ANY(${`{${c.categories.join(',')}}`}::text[])
-            AND valid_from <= ${asOf}::date AND (valid_to IS NULL OR valid_to >= ${asOf}::date) ORDER BY ${categoryRank(sql`category`)} LIMIT 1`,
-      );
-      return r[0] ? { ok: true, reason: `HOLDS_${r[0].category}` } : { ok: false, reason: `LACKS_${c.categories.join('_OR_')}` };
+      const held = await store.statusHeld(db, p.id, c.categories, asOf);
+      return held ? { ok: true, reason: `HOLDS_${held}` } : { ok: false, reason: `LACKS_${c.categories.join('_OR_')}` };
     }
     case 'sex':
       return p.sex === c.sex ? { ok: true, reason: c.sex } : { ok: false, reason: `NOT_${c.sex}` };
@@ -53,29 +48,11 @@ async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise
     }
     case 'unionMemberCard': {
       // A union card stated on a union-mutual-aid claim, or registration as a hardship worker, shows membership.
-      const r = await rows<{ n: string }>(
-        db,
-        sql`/* eligibility.union-card */ SELECT ((SELECT count(*) FROM aid_records WHERE person_id = ${p.id} AND system = 'union-mutual-aid' AND details->>'cardNo' IS NOT NULL)
-                  + (SELECT count(*) FROM statuses WHERE person_id = ${p.id} AND category = 'POOR_WORKER' AND valid_from <= ${asOf}::date))::text AS n`,
-      );
-      return r[0]!.n !== '0' ? { ok: true, reason: 'UNION_MEMBER' } : { ok: false, reason: 'NO_UNION_CARD' };
+      return (await store.unionCardEvidence(db, p.id, asOf)) !== 0 ? { ok: true, reason: 'UNION_MEMBER' } : { ok: false, reason: 'NO_UNION_CARD' };
     }
     case 'netBurdenAtLeast': {
       // Personal burden of the stays discharged in the window, less the public aid counted against each stay.
-      const r = await rows<{ net: string }>(
-        db,
-        sql`/* eligibility.net-burden */ SELECT COALESCE(sum(${netBurdenSql(sql`s.burden_fen`, sql`a.counted`)}), 0)::text AS net
-            FROM settlements s
-            LEFT JOIN (
-              SELECT linked_settlement_id, sum(amount_fen) AS counted FROM aid_records x
-              WHERE person_id = ${p.id} AND ${countsSql('x')} AND paid_on <= ${asOf}::date
-                AND system <> ALL(${`{${SOCIAL_CHANNELS.join(',')}}`}::text[])
-              GROUP BY linked_settlement_id
-            ) a ON a.linked_settlement_id = s.settlement_id
-            WHERE s.person_id = ${p.id} AND s.refunded_by IS NULL
-              AND s.discharged_on > ${asOf}::date - ${c.days}::int AND s.discharged_on <= ${asOf}::date`,
-      );
-      const ok = BigInt(r[0]!.net) >= BigInt(c.thresholdFen);
+      const ok = (await store.netBurden(db, p.id, asOf, c.days, SOCIAL_CHANNELS)) >= BigInt(c.thresholdFen);
       return { ok, reason: ok ? 'NET_BURDEN_AT_LEAST_THRESHOLD' : 'NET_BURDEN_BELOW_THRESHOLD' };
     }
   }
@@ -93,17 +70,13 @@ export async function eligibility(db: Db, idNumber: string, ruleCode: string, as
   const rule = await versionInForce(db, ruleCode, day);
   if (!rule || rule.kind !== 'ELIGIBILITY') throw new HubError(ErrorCode.NOT_FOUND, `no eligibility rule ${ruleCode} in force on ${day}`, { argument: 'rule' });
   // The person the number belongs to, after any merge
-  const p = await rows<{ id: string; sex: string | null; birth_date: string | null }>(
-    db,
-    sql`/* eligibility.person */ SELECT COALESCE(m.id, p.id)::text AS id, COALESCE(m.sex, p.sex) AS sex, COALESCE(m.birth_date, p.birth_date)::text AS birth_date
-        FROM persons p LEFT JOIN persons m ON m.id = p.merged_into WHERE p.id_number = ${id.idNumber}`,
-  );
-  if (!p[0] && !opts.unknownAsNobody) return { eligible: false, reasons: ['PERSON_UNKNOWN'], ruleCode: rule.code, ruleVersion: rule.version, personId: null, idNumber: id.idNumber };
+  const p = await store.subjectByIdNumber(db, id.idNumber);
+  if (!p && !opts.unknownAsNobody) return { eligible: false, reasons: ['PERSON_UNKNOWN'], ruleCode: rule.code, ruleVersion: rule.version, personId: null, idNumber: id.idNumber };
   // Nobody: an id no row has (ids are positive), with what the number itself says.
-  const subject: Subject = p[0]
-    ? { id: Number(p[0].id), sex: p[0].sex, birthDate: p[0].birth_date }
+  const subject: Subject = p
+    ? p
     : { id: -1, sex: sexOf(id.idNumber), birthDate: birthDateOf(id.idNumber) };
   const results = [];
   for (const c of rule.definition.all) results.push(await evaluate(db, c, subject, day));
-  return { eligible: results.every((r) => r.ok), reasons: results.map((r) => r.reason), ruleCode: rule.code, ruleVersion: rule.version, personId: p[0] ? subject.id : null, idNumber: id.idNumber };
+  return { eligible: results.every((r) => r.ok), reasons: results.map((r) => r.reason), ruleCode: rule.code, ruleVersion: rule.version, personId: p ? subject.id : null, idNumber: id.idNumber };
 }

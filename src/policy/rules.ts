@@ -9,8 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'drizzle-orm';
-import { rows, type Db } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
+import * as store from './store.ts';
 import { STATUS_CATEGORIES } from '../codes.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 
@@ -129,37 +129,22 @@ export function charityRuleCodes(): ReadonlySet<string> {
   return new Set(shippedPolicies().filter((p) => p.forCharities === true).map((p) => p.code));
 }
 
-/** Seeds the shipped policies (version 1 of every code not yet in the pool); one statement when all are there. */
+/**
+ * Seeds the shipped policies (version 1 of every code not yet in the pool); one statement when all are there.
+ * Run at start-up (src/app.ts seedReferenceData) and by the writes that need the pool (publishing a version,
+ * deriving warnings), never by a read.
+ */
 export async function seedPolicies(db: Db): Promise<void> {
   const all = shippedPolicies();
-  const have = await rows<{ n: string }>(db, sql`/* policy.seeded */ SELECT count(DISTINCT code)::text AS n FROM policies WHERE code = ANY(${`{${all.map((p) => p.code).join(',')}}`}::text[])`);
-  if (Number(have[0]!.n) === all.length) return;
-  for (const p of all) {
-    await db.execute(sql`/* policy.seed */ 
-      INSERT INTO policies (code, version, kind, title, effective_from, definition, published_by)
-      SELECT ${p.code}, 1, ${p.kind}, ${p.title}, ${p.effectiveFrom}::date, ${JSON.stringify(p.definition)}::jsonb, 'shipped'
-      WHERE NOT EXISTS (SELECT 1 FROM policies WHERE code = ${p.code})`);
-  }
+  if ((await store.seededCount(db, all.map((p) => p.code))) === all.length) return;
+  for (const p of all) await store.insertShipped(db, p);
 }
 
-const SELECT = sql`SELECT code, version, kind, title, effective_from::text AS "effectiveFrom", effective_to::text AS "effectiveTo", definition,
-  to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "publishedAt", published_by AS "publishedBy" FROM policies`;
-
-export async function policyVersions(db: Db, code?: string | null): Promise<PolicyVersion[]> {
-  await seedPolicies(db);
-  return rows<PolicyVersion>(db, sql`/* policy.versions */ ${SELECT} WHERE ${code ?? null}::text IS NULL OR code = ${code ?? null} ORDER BY code, version`);
-}
+/** Every version of every policy (or of one code), by code and version. Reads only: the pool is seeded at start-up. */
+export const policyVersions = store.policyVersions;
 
 /** The version in force on a day: the latest published whose effective period contains it. */
-export async function versionInForce(db: Db, code: string, day: string): Promise<PolicyVersion | null> {
-  await seedPolicies(db);
-  const r = await rows<PolicyVersion>(
-    db,
-    sql`/* policy.in-force */ ${SELECT} WHERE code = ${code} AND effective_from <= ${day}::date AND (effective_to IS NULL OR effective_to >= ${day}::date)
-        ORDER BY effective_from DESC, version DESC LIMIT 1`,
-  );
-  return r[0] ?? null;
-}
+export const versionInForce = store.versionInForce;
 
 /**
  * Publishes a new version: it takes effect from `effectiveFrom`; the version in force before it ends the
@@ -179,12 +164,6 @@ export async function publishVersion(
     throw new HubError(ErrorCode.BAD_USER_INPUT, `a new version must take effect after ${latest.effectiveFrom}`, { argument: 'input.effectiveFrom' });
   }
   // Closes the open version's period (its definition is untouched) and adds the new one
-  await db.execute(sql`/* policy.publish */ 
-    UPDATE policies SET effective_to = (${input.effectiveFrom}::date - 1)
-    WHERE code = ${input.code} AND version = ${latest.version} AND (effective_to IS NULL OR effective_to >= ${input.effectiveFrom}::date)`);
-  await db.execute(sql`
-    INSERT INTO policies (code, version, kind, title, effective_from, definition, published_by)
-    VALUES (${input.code}, ${latest.version + 1}, ${latest.kind}, ${input.title?.trim() || latest.title}, ${input.effectiveFrom}::date,
-      ${JSON.stringify(definition)}::jsonb, ${actor})`);
+  await store.appendVersion(db, latest, { title: input.title?.trim() || latest.title, effectiveFrom: input.effectiveFrom, definition, publishedBy: actor });
   return (await policyVersions(db, input.code)).at(-1)!;
 }

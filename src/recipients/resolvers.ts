@@ -6,12 +6,9 @@ import { normalizeIdNumber } from '../identity/id-number.ts';
 import { ageOn, todayCst } from '../identity/dates.ts';
 import { sliceConnection } from '../shared/connection.ts';
 import type { AidRow, HouseholdRow, MergeRow, PersonRow, SettlementRow, StatusRow } from './store.ts';
-import { undoMerge } from '../identity/persons.ts';
-import { Scope } from '../overlap/derive.ts';
-import { applyConsequences, lockDerivation } from '../overlap/consequences.ts';
 import { cityOf, HAINAN_COUNTIES } from '../identity/regions.ts';
 import * as store from './store.ts';
-import { counts, excessOf, remainingOf } from '../shared/rules.ts';
+import * as service from './service.ts';
 
 interface AidFilter {
   from?: string | null;
@@ -33,12 +30,6 @@ function filterAid(all: AidRow[], f: AidFilter | null | undefined): AidRow[] {
       (!f.program || a.program === f.program) &&
       (!f.status || a.status === f.status),
   );
-}
-
-export function countedAmount(aid: AidRow[]): bigint {
-  let sum = 0n;
-  for (const a of aid) if (counts(a)) sum += a.amountFen;
-  return sum;
 }
 
 /** A household as the view shows it: a recorded one, or the household of one of a person seen only elsewhere. */
@@ -83,30 +74,12 @@ async function householdSettlements(h: HouseholdView, ctx: HubContext): Promise<
 
 function aidConnection(all: AidRow[], args: { first?: number | null; after?: string | null; filter?: AidFilter | null }) {
   const matching = filterAid(all, args.filter);
-  return { totalCount: matching.length, totalAmount: countedAmount(matching), ...sliceConnection('aid', matching, (a) => a.id, args.first, args.after) };
+  return { totalCount: matching.length, totalAmount: service.countedAmount(matching), ...sliceConnection('aid', matching, (a) => a.id, args.first, args.after) };
 }
 
-export interface Capacity {
-  settlementId: string;
-  burden: bigint;
-  countedAid: bigint;
-  remaining: bigint;
-  excess: bigint;
-  refunded: boolean;
-}
-
-/** Rule 6 on one stay: remaining = max(0, B − Σ counted linked aid); a refunded stay takes nothing. */
-export async function capacityOf(s: SettlementRow, ctx: HubContext): Promise<Capacity> {
-  const counted = countedAmount(await ctx.loaders.aidBySettlement.load(s.settlementId));
-  const refunded = s.refundedBy !== null;
-  return {
-    settlementId: s.settlementId,
-    burden: s.burdenFen,
-    countedAid: counted,
-    remaining: remainingOf(s.burdenFen, counted, refunded),
-    excess: excessOf(s.burdenFen, counted, refunded),
-    refunded,
-  };
+/** Rule 6 on one stay, from the aid linked to it (the service computes it). */
+async function capacityOf(s: SettlementRow, ctx: HubContext): Promise<service.Capacity> {
+  return service.capacityOf(s, await ctx.loaders.aidBySettlement.load(s.settlementId));
 }
 
 /** Whether the field's own selection asks for `path` (e.g. household, then aid) by fields named directly (fragments are not followed). */
@@ -170,17 +143,7 @@ export const recipientResolvers = {
       const reason = args.reason.trim();
       if (reason.length < 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'give the reason the merge was wrong', { argument: 'reason' });
       const id = Number(args.mergeId);
-      const done = await ctx.database.db.transaction(async (tx) => {
-        await lockDerivation(tx);
-        const r = await undoMerge(tx, id, ctx.actor, reason);
-        if (r) {
-          const scope = new Scope();
-          scope.addPerson(r.fromPersonId);
-          scope.addPerson(r.intoPersonId);
-          await applyConsequences(tx, scope, new Date());
-        }
-        return r;
-      });
+      const done = await service.undoPersonMerge(ctx.database, id, ctx.actor, reason);
       const merge = await store.mergeById(ctx.database.db, id);
       if (!merge) throw new HubError(ErrorCode.NOT_FOUND, `no person merge ${args.mergeId}`);
       if (!done) throw new HubError(ErrorCode.BAD_USER_INPUT, `person merge ${args.mergeId} was already undone`, { argument: 'mergeId' });

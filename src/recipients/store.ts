@@ -37,14 +37,14 @@ const householdOf = (personId: SQLWrapper) =>
 
 function prepareAll(db: Drizzle) {
   return {
-    // label: recipients.person-with-household — the person, its household, the members and their persons
+    // The person, its household, the members and their persons
     personWithHousehold: db
       .select({ person: persons, household: households, member, memberPerson })
       .from(persons)
       .leftJoin(households, eq(households.id, householdOf(persons.id)))
       .leftJoin(member, eq(member.householdId, households.id))
       .leftJoin(memberPerson, eq(memberPerson.id, member.personId))
-      .where(eq(persons.idNumber, key))
+      .where(sql`/* recipients.person-with-household */ ${persons.idNumber} = ${key}`)
       .orderBy(asc(member.personId))
       .prepare('recipients_person_with_household'),
     // The same, and every member's aid with its named settlement
@@ -61,8 +61,7 @@ function prepareAll(db: Drizzle) {
       // members in `membersOfHouseholds` order, each one's aid in `aidByPersons` order
       .orderBy(asc(member.personId), asc(aidRecords.paidOn), asc(aidRecords.approvedOn), asc(aidRecords.system), asc(aidRecords.recordId))
       .prepare('recipients_person_with_household_aid'),
-    // label: recipients.person-by-id-number
-    personByIdNumber: db.select().from(persons).where(eq(persons.idNumber, key)).limit(1).prepare('recipients_person_by_id_number'),
+    personByIdNumber: db.select().from(persons).where(sql`/* recipients.person-by-id-number */ ${persons.idNumber} = ${key}`).limit(1).prepare('recipients_person_by_id_number'),
     personsByIds: db.select().from(persons).where(sql`/* recipients.persons-by-ids */ ${persons.id} = ANY(${ids}::bigint[])`).prepare('recipients_persons_by_ids'),
     // With the settlement each record names (read together: one round trip)
     aidByPersons: db
@@ -99,8 +98,7 @@ function prepareAll(db: Drizzle) {
       .where(sql`/* recipients.households-of-persons */ ${householdMembers.personId} = ANY(${ids}::bigint[])`)
       .orderBy(asc(HOUSEHOLD_ORDER), asc(households.id))
       .prepare('recipients_households_of_persons'),
-    // label: recipients.household-by-id
-    householdById: db.select().from(households).where(eq(households.id, key)).limit(1).prepare('recipients_household_by_id'),
+    householdById: db.select().from(households).where(sql`/* recipients.household-by-id */ ${households.id} = ${key}`).limit(1).prepare('recipients_household_by_id'),
     membersOfHouseholds: db
       .select()
       .from(householdMembers)
@@ -113,8 +111,7 @@ function prepareAll(db: Drizzle) {
       .where(sql`/* recipients.merges-into-persons */ ${personMerges.intoPersonId} = ANY(${ids}::bigint[])`)
       .orderBy(asc(personMerges.id))
       .prepare('recipients_merges_into_persons'),
-    // label: recipients.merge-by-id
-    mergeById: db.select().from(personMerges).where(eq(personMerges.id, key)).limit(1).prepare('recipients_merge_by_id'),
+    mergeById: db.select().from(personMerges).where(sql`/* recipients.merge-by-id */ ${personMerges.id} = ${key}`).limit(1).prepare('recipients_merge_by_id'),
   };
 }
 

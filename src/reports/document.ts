@@ -5,8 +5,8 @@
  * rendered from it; a published quarter's document is stored with it, so its files can be made again byte
  * for byte.
  */
-import { sql } from 'drizzle-orm';
-import { rows, type Db } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
+import * as store from './store.ts';
 import { formatYuan } from '../identity/money.ts';
 import { agencyName, categoryName, cityName, countyName, programName, systemName } from '../names.ts';
 import { version as hubVersion } from '../graphql/hub.ts';
@@ -215,22 +215,12 @@ export async function reportDocument(db: Db, year: number, quarter: number, o: D
   const iDims = indicatorGrouping(groupBy);
   const ind = await markIndicators(db, year, quarter, iDims, o.suppress);
   // The latest delivery applied
-  const asOf = await rows<{ at: string | null }>(db, sql`/* report.data-as-of */ SELECT to_char(max(finished_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS at FROM ingest_runs`);
+  const asOf = await store.dataAsOf(db);
   // The versions in force on the quarter's last day
-  const policies = await rows<{ code: string; version: number; title: string; effective_from: string }>(
-    db,
-    sql`/* report.policies */ SELECT DISTINCT ON (code) code, version, title, effective_from::text AS effective_from FROM policies
-        WHERE effective_from <= ${marked.to}::date AND (effective_to IS NULL OR effective_to >= ${marked.to}::date)
-        ORDER BY code, effective_from DESC, version DESC`,
-  );
+  const policies = await store.policiesInForce(db, marked.to);
   // Whether (and when) the quarter was published
-  const issued = o.publishedAt
-    ? []
-    : await rows<{ at: string }>(
-        db,
-        sql`/* report.issued */ SELECT to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM published_reports WHERE year = ${year} AND quarter = ${quarter}`,
-      );
-  const publishedAt = o.publishedAt ?? issued[0]?.at ?? null;
+  const issued = o.publishedAt ? null : await store.issuedAt(db, year, quarter);
+  const publishedAt = o.publishedAt ?? issued ?? null;
   return {
     year,
     quarter,
@@ -242,7 +232,7 @@ export async function reportDocument(db: Db, year: number, quarter: number, o: D
     status: o.publishedAt ? 'PUBLISHED' : publishedAt ? 'LIVE' : 'PROVISIONAL',
     publishedAt,
     generatedAt: o.publishedAt ?? (o.now ?? new Date()).toISOString(),
-    dataAsOf: asOf[0]?.at ?? null,
+    dataAsOf: asOf,
     rulesVersion: REPORT_RULES_VERSION,
     hubVersion,
     policies: policies.map((p) => ({ code: p.code, version: Number(p.version), title: p.title, effectiveFrom: p.effective_from })),

@@ -14,11 +14,9 @@
  * - missed assistance = stays of the quarter with an open MISSED_ASSISTANCE warning (src/warnings);
  * - warnings opened / closed = warnings the hub opened / closed during the quarter.
  */
-import { sql, type SQL } from 'drizzle-orm';
-import { A, rows, type Db } from '../db/client.ts';
-import { KEY_CATEGORIES } from '../codes.ts';
-import { SOCIAL_CHANNELS } from '../policy/eligibility.ts';
-import { categoryOn, inGroups, quarterRange, regionsTable, type Dimension } from './quarterly.ts';
+import type { Db } from '../db/client.ts';
+import type { Dimension } from './quarterly.ts';
+import * as store from './store.ts';
 
 /** The dimensions the indicators can be grouped by (stays and warnings have no agency or program). */
 export const INDICATOR_DIMENSIONS: readonly Dimension[] = ['COUNTY', 'CITY', 'CATEGORY'];
@@ -52,59 +50,7 @@ export function ratioBasisPoints(covered: bigint, scope: bigint): number | null 
   return Number((covered * 20000n + scope) / (2n * scope));
 }
 
-async function base(db: Db, year: number, quarter: number): Promise<SQL> {
-  const { from, to, nextFrom } = quarterRange(year, quarter);
-  const start = `${from}T00:00:00+08:00`;
-  const end = `${nextFrom}T00:00:00+08:00`;
-  const cst = (col: SQL) => sql`((${col}) AT TIME ZONE 'UTC' + interval '8 hours')::date`;
-  return sql`
-    WITH regions AS (${await regionsTable(db)}),
-    stays AS (
-      SELECT s.settlement_id, s.person_id, s.discharged_on, s.policy_scope_fen, s.assistance_fen, s.burden_fen, p.county_code
-      FROM settlements s JOIN persons p ON p.id = s.person_id
-      WHERE s.refunded_by IS NULL AND s.discharged_on >= ${from}::date AND s.discharged_on <= ${to}::date
-    ),
-    aid AS (
-      SELECT a.linked_settlement_id AS sid,
-        COALESCE(sum(a.amount_fen - a.excess_fen) FILTER (WHERE a.system <> ALL(${A(SOCIAL_CHANNELS)}::text[])), 0) AS public_net,
-        sum(a.amount_fen) AS all_aid
-      FROM aid_records a JOIN stays x ON x.settlement_id = a.linked_settlement_id
-      WHERE a.duplicate_of IS NULL AND a.status <> 'REVERSED'
-      GROUP BY a.linked_settlement_id
-    ),
-    u AS (
-      SELECT x.person_id AS pid, COALESCE(r.county, 'COUNTY_UNKNOWN') AS county, COALESCE(r.city, 'COUNTY_UNKNOWN') AS city,
-        ${categoryOn(sql`x.person_id`, sql`x.discharged_on`)} AS category,
-        1 AS stay, x.policy_scope_fen AS scope, x.assistance_fen + COALESCE(g.public_net, 0) AS covered,
-        GREATEST(0, x.burden_fen - COALESCE(g.all_aid, 0)) AS left_fen,
-        EXISTS (SELECT 1 FROM warnings w WHERE w.kind = 'MISSED_ASSISTANCE' AND w.settlement_id = x.settlement_id AND w.closed_at IS NULL)::int AS missed,
-        0 AS opened, 0 AS closed
-      FROM stays x LEFT JOIN regions r ON r.code = COALESCE(x.county_code, '') LEFT JOIN aid g ON g.sid = x.settlement_id
-      UNION ALL
-      SELECT COALESCE(w.person_id, -w.household_id), COALESCE(r.county, 'COUNTY_UNKNOWN'), COALESCE(r.city, 'COUNTY_UNKNOWN'),
-        CASE WHEN w.person_id IS NULL THEN 'NONE' ELSE ${categoryOn(sql`w.person_id`, cst(sql`w.opened_at`))} END,
-        0, 0, 0, 0, 0,
-        (w.opened_at >= ${start}::timestamptz AND w.opened_at < ${end}::timestamptz)::int,
-        (w.closed_at IS NOT NULL AND w.closed_at >= ${start}::timestamptz AND w.closed_at < ${end}::timestamptz)::int
-      FROM warnings w LEFT JOIN regions r ON r.code = COALESCE(w.county_code, '')
-      WHERE (w.opened_at >= ${start}::timestamptz AND w.opened_at < ${end}::timestamptz)
-         OR (w.closed_at >= ${start}::timestamptz AND w.closed_at < ${end}::timestamptz)
-    )`;
-}
-
-const KEY = sql`u.category = ANY(${A([...KEY_CATEGORIES])}::text[])`;
-const METRICS = sql`
-  count(DISTINCT u.pid)::int AS persons,
-  COALESCE(sum(u.stay), 0)::int AS stays,
-  COALESCE(sum(u.stay) FILTER (WHERE ${KEY}), 0)::int AS "keyStays",
-  COALESCE(sum(u.scope) FILTER (WHERE ${KEY}), 0)::text AS "keyPolicyScope",
-  COALESCE(sum(u.covered) FILTER (WHERE ${KEY}), 0)::text AS "keyCovered",
-  COALESCE(sum(u.left_fen), 0)::text AS "burdenLeft",
-  COALESCE(sum(u.missed), 0)::int AS "missedAssistance",
-  COALESCE(sum(u.opened), 0)::int AS "warningsOpened",
-  COALESCE(sum(u.closed), 0)::int AS "warningsClosed"`;
-
-type Raw = Record<string, string | number | null | boolean>;
+type Raw = store.IndicatorRaw;
 function toRow(r: Raw): IndicatorRow {
   const s = (k: string) => (r[k] === undefined ? null : (r[k] as string | null));
   return {
@@ -125,19 +71,9 @@ function toRow(r: Raw): IndicatorRow {
 
 /** The indicators of a quarter by the region and category dimensions `dims`, and their totals. */
 export async function quarterIndicators(db: Db, year: number, quarter: number, dims: readonly Dimension[]): Promise<{ rows: IndicatorRow[]; totals: IndicatorRow }> {
-  const b = await base(db, year, quarter);
-  if (dims.length === 0) {
-    return { rows: [], totals: toRow((await rows<Raw>(db, sql`/* report.indicators-totals */ ${b} SELECT ${METRICS} FROM u`))[0]!) };
-  }
-  const cols = sql.join(dims.map((d) => sql`u.${sql.raw(d.toLowerCase())} AS ${sql.raw(d.toLowerCase())}`), sql`, `);
-  const by = sql.join(dims.map((d) => sql`u.${sql.raw(d.toLowerCase())}`), sql`, `);
-  // Groups and totals in one pass (grouping sets)
-  const all = await rows<Raw & { total: boolean }>(db, sql`/* report.indicators */ ${b} SELECT ${cols}, ${METRICS}, (GROUPING(${by}) <> 0) AS total FROM u GROUP BY GROUPING SETS ((${by}), ()) ORDER BY ${by}`);
+  const all = await store.indicatorAggregates(db, year, quarter, dims);
   return { rows: all.filter((r) => !r.total).map(toRow), totals: toRow(all.find((r) => r.total)!) };
 }
 
 /** Distinct persons of several indicator groups together (for folding small cells). */
-export async function indicatorPersonsInGroups(db: Db, year: number, quarter: number, dims: readonly Dimension[], keys: ReadonlyArray<ReadonlyArray<string | null>>): Promise<number> {
-  const r = await rows<{ n: number }>(db, sql`/* report.indicators-persons-in-groups */ ${await base(db, year, quarter)} SELECT count(DISTINCT u.pid)::int AS n FROM u WHERE ${inGroups('u', dims, keys)}`);
-  return Number(r[0]!.n);
-}
+export const indicatorPersonsInGroups = store.indicatorPersonsInGroups;

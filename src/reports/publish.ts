@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql } from 'drizzle-orm';
-import { rows, type Db } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
+import * as store from './store.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { reportJson } from './format.ts';
 import { quarterlyReport, quarterRange, type Dimension } from './quarterly.ts';
@@ -31,13 +31,8 @@ export interface Published {
 }
 
 export async function publishedReport(db: Db, year: number, quarter: number): Promise<Published | null> {
-  const r = await rows<{ year: number; quarter: number; group_by: string[]; report: ReportJson; at: string; by: string; document: ReportDocument | null; manifest: BundleManifest | null }>(
-    db,
-    sql`/* report.published */ SELECT year, quarter, group_by, report, document, manifest, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, published_by AS by
-        FROM published_reports WHERE year = ${year} AND quarter = ${quarter}`,
-  );
-  const x = r[0];
-  return x ? { year: Number(x.year), quarter: Number(x.quarter), groupBy: x.group_by, report: x.report, publishedAt: x.at, publishedBy: x.by, document: x.document, manifest: x.manifest } : null;
+  const x = await store.publishedRow(db, year, quarter);
+  return x ? { year: Number(x.year), quarter: Number(x.quarter), groupBy: x.group_by, report: x.report as ReportJson, publishedAt: x.at, publishedBy: x.by, document: x.document as ReportDocument | null, manifest: x.manifest as BundleManifest | null } : null;
 }
 
 export async function publishQuarter(db: Db, year: number, quarter: number, actor: string, now: Date = new Date()): Promise<Published> {
@@ -52,10 +47,7 @@ export async function publishQuarter(db: Db, year: number, quarter: number, acto
   const publishedAt = new Date(Math.floor(now.getTime())).toISOString();
   const document = await reportDocument(db, year, quarter, { groupBy: PUBLISHED_GROUPING, suppress: true, publishedAt });
   const { manifest } = await bundleFiles(document);
-  await db.execute(sql`/* report.publish */ 
-    INSERT INTO published_reports (year, quarter, group_by, report, published_by, published_at, document, manifest)
-    VALUES (${year}, ${quarter}, ${`{${PUBLISHED_GROUPING.join(',')}}`}::text[], ${JSON.stringify(report)}::jsonb, ${actor},
-            ${publishedAt}::timestamptz, ${JSON.stringify(document)}::json, ${JSON.stringify(manifest)}::json)`);
+  await store.insertPublished(db, { year, quarter, groupBy: PUBLISHED_GROUPING, report, publishedBy: actor, publishedAt, document, manifest });
   return (await publishedReport(db, year, quarter))!;
 }
 
@@ -75,10 +67,7 @@ const fen = (yuan: string) => BigInt(yuan.replace('.', ''));
 
 /** What changed in published quarters before this one since they were issued, by agency and program. */
 export async function adjustmentsBefore(db: Db, year: number, quarter: number): Promise<Adjustment[]> {
-  const published = await rows<{ year: number; quarter: number }>(
-    db,
-    sql`/* report.published-before */ SELECT year, quarter FROM published_reports WHERE (year, quarter) < (${year}, ${quarter}) ORDER BY year, quarter`,
-  );
+  const published = await store.publishedBefore(db, year, quarter);
   const out: Adjustment[] = [];
   for (const p of published) {
     const issued = (await publishedReport(db, Number(p.year), Number(p.quarter)))!.report;

@@ -16,7 +16,6 @@ import { HubError, ErrorCode } from '../shared/errors.ts';
 import { categoryOn, countsSql } from '../shared/rules.ts';
 
 export { categoryOn };
-import { ensureAccounts } from '../ledger/store.ts';
 
 export const DIMENSIONS = ['SYSTEM', 'AGENCY', 'PROGRAM', 'COUNTY', 'CITY', 'CATEGORY'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
@@ -157,7 +156,6 @@ export async function personsInGroups(db: Db, year: number, quarter: number, dim
 export async function quarterlyReport(db: Db, year: number, quarter: number, groupBy: Dimension[] = []): Promise<QuarterlyReport> {
   const { from, to } = quarterRange(year, quarter);
   const dims = [...new Set(groupBy)];
-  await ensureAccounts(db);
   const base = await aidBase(db, from, to);
   // The groups and the totals in one pass over the quarter's aid (grouping sets)
   let grouped: RawRow[] = [];

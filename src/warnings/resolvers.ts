@@ -1,6 +1,4 @@
 /** Resolvers of early warnings. */
-import { sql } from 'drizzle-orm';
-import { A, rows } from '../db/client.ts';
 import { cityOf, HAINAN_COUNTIES } from '../identity/regions.ts';
 import { listScope } from '../access/guard.ts';
 import type { HubContext } from '../graphql/context.ts';
@@ -8,24 +6,7 @@ import type { PersonRow } from '../recipients/store.ts';
 import { recipientResolvers } from '../recipients/resolvers.ts';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/connection.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
-
-interface WarningRow {
-  id: string;
-  kind: string;
-  household_id: string | null;
-  person_id: string | null;
-  settlement_id: string | null;
-  county_code: string | null;
-  opened_at: string;
-  closed_at: string | null;
-  evidence: unknown;
-  policy_code: string;
-  policy_version: number;
-}
-
-const COLUMNS = sql`id::text, kind, household_id::text, person_id::text, settlement_id, county_code,
-  to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS opened_at,
-  to_char(closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at, evidence, policy_code, policy_version`;
+import { listWarnings, type WarningRow } from './store.ts';
 
 export const warningResolvers = {
   Query: {
@@ -43,23 +24,14 @@ export const warningResolvers = {
       if (scope) counties = [scope.county];
       const limit = pageSize(args.first);
       const afterId = args.after ? Number(decodeCursor('warning', args.after)) : 0;
-      const where = sql`(${args.kind ?? null}::text IS NULL OR kind = ${args.kind ?? null})
-        AND (${counties === null}::boolean OR county_code = ANY(${A(counties ?? [])}::text[]))
-        AND (${!!args.includeClosed}::boolean OR closed_at IS NULL)`;
-      const r = await rows<WarningRow>(ctx.database.db, sql`/* warnings.list */ SELECT ${COLUMNS} FROM warnings WHERE ${where} AND id > ${afterId} ORDER BY id LIMIT ${limit + 1}`);
-      const total = await rows<{ n: string }>(ctx.database.db, sql`SELECT count(*)::text AS n FROM warnings WHERE ${where}`);
+      const { rows: r, total } = await listWarnings(ctx.database.db, { kind: args.kind ?? null, counties, includeClosed: !!args.includeClosed, afterId, limit });
       const edges = r.slice(0, limit).map((node) => ({ cursor: encodeCursor('warning', node.id), node }));
-      return { totalCount: Number(total[0]!.n), edges, pageInfo: { hasNextPage: r.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
+      return { totalCount: total, edges, pageInfo: { hasNextPage: r.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
     },
   },
   Person: {
-    warnings: async (p: PersonRow, _: unknown, ctx: HubContext) => {
-      const h = await ctx.loaders.householdByPerson.load(p.id);
-      return rows<WarningRow>(
-        ctx.database.db,
-        sql`/* warnings.of-person */ SELECT ${COLUMNS} FROM warnings WHERE person_id = ${p.id} OR household_id = ${h?.id ?? -1} ORDER BY id`,
-      );
-    },
+    // One statement for every person of the request (DataLoader), its own warnings and its household's.
+    warnings: (p: PersonRow, _: unknown, ctx: HubContext) => ctx.loaders.warningsOfPerson.load(p.id),
   },
   Warning: {
     household: (w: WarningRow, _: unknown, ctx: HubContext) => (w.household_id === null ? null : recipientResolvers.Query.household(undefined, { id: w.household_id }, ctx)),

@@ -11,11 +11,12 @@ import { ingest } from '../../src/ingest/pipeline.ts';
 import { bufferInput, ingestFile } from '../../src/ingest/service.ts';
 import { generateProvince } from '../../generator/index.ts';
 import { allocateFunds, confirmArrival, recordAid, reverseAid } from '../../src/ledger/service.ts';
-import { fundBalances } from '../../src/ledger/store.ts';
+import { fundBalances, fundTransactions } from '../../src/ledger/store.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { gql, startTestHub } from '../support/hub.ts';
 import { idNumber, settlementFile } from '../support/builders.ts';
 import { deliveryOrder } from '../support/order.ts';
+import { quarterlyReport } from '../../src/reports/quarterly.ts';
 
 let database: Database;
 let hub: Awaited<ReturnType<typeof startTestHub>>;
@@ -161,5 +162,20 @@ describe(`the fund pool (${testDbKind})`, () => {
     );
     expect(fund.filter((r) => r.kind === 'AidRecorded')).toHaveLength(2);
     expect(await balance()).toBe(200_000n);
+  });
+
+  it('reads only read: balances, one fund, its transactions and the quarterly report write nothing (the accounts exist from start-up)', async () => {
+    const writes = database.stats.writes;
+    const funds = await fundBalances(database.db);
+    expect(funds.map((f) => f.code)).toContain(FUND);
+    expect(funds.every((f) => f.balanceFen === 0n)).toBe(true);
+    expect((await fundBalances(database.db, FUND)).map((f) => f.code)).toEqual([FUND]);
+    expect((await fundTransactions(database.db, FUND, null, 10)).total).toBe(0);
+    const report = await quarterlyReport(database.db, 2026, 3, ['PROGRAM']);
+    expect(report.funds.map((f) => f.fund)).toContain(FUND);
+    expect(database.stats.writes - writes).toBe(0);
+    // The counter does see writes: an allocation books one transaction (its statements insert).
+    await allocateFunds(database, FUND, 100_00n, 'county budget', 'test', now);
+    expect(database.stats.writes - writes).toBeGreaterThan(0);
   });
 });

@@ -8,6 +8,8 @@ import { bufferInput } from '../../src/ingest/service.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { gql, startTestHub, type TestHub } from '../support/hub.ts';
 import { civilPaymentFile, idNumber, settlementFile } from '../support/builders.ts';
+import { policyVersions, publishVersion, versionInForce } from '../../src/policy/rules.ts';
+import { eligibility } from '../../src/policy/eligibility.ts';
 
 let database: Database;
 let hub: TestHub;
@@ -102,5 +104,19 @@ describe(`eligibility (${testDbKind})`, () => {
     const auditor = `Bearer ${await hub.token({ role: 'AUDITOR', sub: 'auditor' })}`;
     const log = await gql<{ accessLog: { edges: Array<{ node: { actor: string; fields: string[] } }> } }>(hub.url, `{ accessLog(subjectIdNumber: "${P}") { edges { node { actor fields } } } }`, {}, { authorization: auditor });
     expect(log.body.data!.accessLog.edges.map((e) => e.node)).toEqual([{ actor: 'charity-federation', fields: ['Eligibility.CHARITY_GENERAL_HARDSHIP'] }]);
+  });
+
+  it('reads only read: the policies, the version in force and an eligibility answer write nothing (the pool is seeded at start-up)', async () => {
+    const writes = database.stats.writes;
+    const all = await policyVersions(database.db);
+    expect(all.map((p) => p.code)).toContain('CHARITY_GENERAL_HARDSHIP');
+    expect(all.every((p) => p.version === 1 && p.publishedBy === 'shipped')).toBe(true);
+    expect((await versionInForce(database.db, 'CHARITY_GENERAL_HARDSHIP', '2026-06-01'))?.version).toBe(1);
+    expect((await eligibility(database.db, P, 'CHARITY_GENERAL_HARDSHIP', '2026-06-01', { unknownAsNobody: true })).eligible).toBe(false);
+    expect(database.stats.writes - writes).toBe(0);
+    // The counter does see writes: publishing a version inserts one.
+    const current = all.find((p) => p.code === 'CHARITY_GENERAL_HARDSHIP')!;
+    await publishVersion(database.db, { code: current.code, effectiveFrom: '2027-01-01', definition: current.definition }, 'test');
+    expect(database.stats.writes - writes).toBeGreaterThan(0);
   });
 });

@@ -121,4 +121,22 @@ describe(`the recipient view (${testDbKind})`, () => {
     expect(b.count).toBe(s.count);
     expect(b.count).toBeLessThanOrEqual(10);
   });
+
+  it("the members' warnings cost one statement whatever the household's size (a DataLoader, no query per person)", async () => {
+    const small = await household(4, 2, 1);
+    const big = await household(5, 12, 1);
+    const WARNINGS = 'query($id: ID!) { household(id: $id) { members { person { idNumber warnings { kind county } } } } }';
+    const statements = async (head: string) => {
+      const p = await gql<{ person: { household: { id: string } } }>(hub.url, 'query($id: String!) { person(idNumber: $id) { household { id } } }', { id: head });
+      const before = database.stats.statements;
+      const r = await gql<{ household: { members: Array<{ person: { warnings: unknown[] } }> } }>(hub.url, WARNINGS, { id: p.body.data!.person.household.id });
+      expect(r.body.errors).toBeUndefined();
+      return { count: database.stats.statements - before, members: r.body.data!.household.members.length };
+    };
+    const s = await statements(small.head);
+    const b = await statements(big.head);
+    expect(s.members).toBe(2);
+    expect(b.members).toBe(12);
+    expect(b.count).toBe(s.count);
+  });
 });

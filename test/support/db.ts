@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openDatabase, rows, type Database } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { seedReferenceData } from '../../src/app.ts';
 import { asRole, OWNER_ROLE, SERVING_ROLE } from '../../dev/pg-cluster.ts';
 
 let shared: Promise<Database> | null = null;
@@ -21,6 +22,7 @@ async function open(): Promise<Database> {
   if (testDbKind === 'pglite') {
     const d = await openDatabase({ databaseUrl: null, dataDir: null });
     await migrate(d);
+    await seedReferenceData(d);
     return d;
   }
   const base = inject('databaseUrl');
@@ -39,6 +41,7 @@ async function open(): Promise<Database> {
   const ownerUrl = asRole(url.toString(), OWNER_ROLE);
   const d = await openDatabase({ databaseUrl: asRole(url.toString(), SERVING_ROLE), dataDir: null });
   await migrate(d, { ownerUrl });
+  await seedReferenceData(d);
   privileged.set(d, { admin: await openDatabase({ databaseUrl: url.toString(), dataDir: null, maxConnections: 2 }), ownerUrl });
   return d;
 }
@@ -59,7 +62,10 @@ export function testDatabase(): Promise<Database> {
   return shared;
 }
 
-/** Empties every table of the canonical model (append-only triggers are bypassed for the reset only). */
+/**
+ * Empties every table of the canonical model (append-only triggers are bypassed for the reset only), then
+ * seeds what the hub's start-up seeds (accounts, shipped policies), as a freshly started hub has them.
+ */
 export async function resetDatabase(served: Database): Promise<void> {
   // The serving role may not truncate nor bypass triggers: the reset runs as the superuser on PostgreSQL.
   const database = privileged.get(served)?.admin ?? served;
@@ -72,5 +78,7 @@ export async function resetDatabase(served: Database): Promise<void> {
     await tx.execute(sql`SET LOCAL session_replication_role = replica`);
     await tx.execute(sql.raw(`TRUNCATE ${list} RESTART IDENTITY CASCADE`));
   });
+  await seedReferenceData(served);
   served.stats.statements = 0;
+  served.stats.writes = 0;
 }

@@ -1,0 +1,150 @@
+/**
+ * The reports' SQL: the quarterly indicators' pass over stays and warnings, what was published and when, and
+ * what a report document states beside its figures (data as of, policies in force). (The quarterly figures'
+ * own SQL is in quarterly.ts for now: rewritten for speed by other work this session, to move here after.)
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { A, rows, type Db } from '../db/client.ts';
+import { KEY_CATEGORIES } from '../codes.ts';
+import { SOCIAL_CHANNELS } from '../policy/eligibility.ts';
+import { categoryOn, inGroups, quarterRange, regionsTable, type Dimension } from './quarterly.ts';
+
+async function base(db: Db, year: number, quarter: number): Promise<SQL> {
+  const { from, to, nextFrom } = quarterRange(year, quarter);
+  const start = `${from}T00:00:00+08:00`;
+  const end = `${nextFrom}T00:00:00+08:00`;
+  const cst = (col: SQL) => sql`((${col}) AT TIME ZONE 'UTC' + interval '8 hours')::date`;
+  return sql`
+    WITH regions AS (${await regionsTable(db)}),
+    stays AS (
+      SELECT s.settlement_id, s.person_id, s.discharged_on, s.policy_scope_fen, s.assistance_fen, s.burden_fen, p.county_code
+      FROM settlements s JOIN persons p ON p.id = s.person_id
+      WHERE s.refunded_by IS NULL AND s.discharged_on >= ${from}::date AND s.discharged_on <= ${to}::date
+    ),
+    aid AS (
+      SELECT a.linked_settlement_id AS sid,
+        COALESCE(sum(a.amount_fen - a.excess_fen) FILTER (WHERE a.system <> ALL(${A(SOCIAL_CHANNELS)}::text[])), 0) AS public_net,
+        sum(a.amount_fen) AS all_aid
+      FROM aid_records a JOIN stays x ON x.settlement_id = a.linked_settlement_id
+      WHERE a.duplicate_of IS NULL AND a.status <> 'REVERSED'
+      GROUP BY a.linked_settlement_id
+    ),
+    u AS (
+      SELECT x.person_id AS pid, COALESCE(r.county, 'COUNTY_UNKNOWN') AS county, COALESCE(r.city, 'COUNTY_UNKNOWN') AS city,
+        ${categoryOn(sql`x.person_id`, sql`x.discharged_on`)} AS category,
+        1 AS stay, x.policy_scope_fen AS scope, x.assistance_fen + COALESCE(g.public_net, 0) AS covered,
+        GREATEST(0, x.burden_fen - COALESCE(g.all_aid, 0)) AS left_fen,
+        EXISTS (SELECT 1 FROM warnings w WHERE w.kind = 'MISSED_ASSISTANCE' AND w.settlement_id = x.settlement_id AND w.closed_at IS NULL)::int AS missed,
+        0 AS opened, 0 AS closed
+      FROM stays x LEFT JOIN regions r ON r.code = COALESCE(x.county_code, '') LEFT JOIN aid g ON g.sid = x.settlement_id
+      UNION ALL
+      SELECT COALESCE(w.person_id, -w.household_id), COALESCE(r.county, 'COUNTY_UNKNOWN'), COALESCE(r.city, 'COUNTY_UNKNOWN'),
+        CASE WHEN w.person_id IS NULL THEN 'NONE' ELSE ${categoryOn(sql`w.person_id`, cst(sql`w.opened_at`))} END,
+        0, 0, 0, 0, 0,
+        (w.opened_at >= ${start}::timestamptz AND w.opened_at < ${end}::timestamptz)::int,
+        (w.closed_at IS NOT NULL AND w.closed_at >= ${start}::timestamptz AND w.closed_at < ${end}::timestamptz)::int
+      FROM warnings w LEFT JOIN regions r ON r.code = COALESCE(w.county_code, '')
+      WHERE (w.opened_at >= ${start}::timestamptz AND w.opened_at < ${end}::timestamptz)
+         OR (w.closed_at >= ${start}::timestamptz AND w.closed_at < ${end}::timestamptz)
+    )`;
+}
+
+const KEY = sql`u.category = ANY(${A([...KEY_CATEGORIES])}::text[])`;
+const METRICS = sql`
+  count(DISTINCT u.pid)::int AS persons,
+  COALESCE(sum(u.stay), 0)::int AS stays,
+  COALESCE(sum(u.stay) FILTER (WHERE ${KEY}), 0)::int AS "keyStays",
+  COALESCE(sum(u.scope) FILTER (WHERE ${KEY}), 0)::text AS "keyPolicyScope",
+  COALESCE(sum(u.covered) FILTER (WHERE ${KEY}), 0)::text AS "keyCovered",
+  COALESCE(sum(u.left_fen), 0)::text AS "burdenLeft",
+  COALESCE(sum(u.missed), 0)::int AS "missedAssistance",
+  COALESCE(sum(u.opened), 0)::int AS "warningsOpened",
+  COALESCE(sum(u.closed), 0)::int AS "warningsClosed"`;
+
+export type IndicatorRaw = Record<string, string | number | null | boolean>;
+
+/**
+ * The indicators of a quarter: without dimensions one row of totals; else one row per group of `dims` and the
+ * totals (`total: true`), in one pass (grouping sets).
+ */
+export async function indicatorAggregates(db: Db, year: number, quarter: number, dims: readonly Dimension[]): Promise<Array<IndicatorRaw & { total: boolean }>> {
+  const b = await base(db, year, quarter);
+  if (dims.length === 0) {
+    return (await rows<IndicatorRaw>(db, sql`/* report.indicators-totals */ ${b} SELECT ${METRICS} FROM u`)).map((r) => ({ ...r, total: true }));
+  }
+  const cols = sql.join(dims.map((d) => sql`u.${sql.raw(d.toLowerCase())} AS ${sql.raw(d.toLowerCase())}`), sql`, `);
+  const by = sql.join(dims.map((d) => sql`u.${sql.raw(d.toLowerCase())}`), sql`, `);
+  return rows<IndicatorRaw & { total: boolean }>(db, sql`/* report.indicators */ ${b} SELECT ${cols}, ${METRICS}, (GROUPING(${by}) <> 0) AS total FROM u GROUP BY GROUPING SETS ((${by}), ()) ORDER BY ${by}`);
+}
+
+/** Distinct persons of several indicator groups together (for folding small cells). */
+export async function indicatorPersonsInGroups(db: Db, year: number, quarter: number, dims: readonly Dimension[], keys: ReadonlyArray<ReadonlyArray<string | null>>): Promise<number> {
+  const r = await rows<{ n: number }>(db, sql`/* report.indicators-persons-in-groups */ ${await base(db, year, quarter)} SELECT count(DISTINCT u.pid)::int AS n FROM u WHERE ${inGroups('u', dims, keys)}`);
+  return Number(r[0]!.n);
+}
+
+export interface PublishedRow {
+  year: number;
+  quarter: number;
+  group_by: string[];
+  report: unknown;
+  at: string;
+  by: string;
+  document: unknown;
+  manifest: unknown;
+}
+
+/** The quarter as it was published, or null. */
+export async function publishedRow(db: Db, year: number, quarter: number): Promise<PublishedRow | null> {
+  const r = await rows<PublishedRow>(
+    db,
+    sql`/* report.published */ SELECT year, quarter, group_by, report, document, manifest, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, published_by AS by
+        FROM published_reports WHERE year = ${year} AND quarter = ${quarter}`,
+  );
+  return r[0] ?? null;
+}
+
+/** Keeps a quarter as published (the table refuses a second time and any change). */
+export async function insertPublished(
+  db: Db,
+  p: { year: number; quarter: number; groupBy: readonly string[]; report: unknown; publishedBy: string; publishedAt: string; document: unknown; manifest: unknown },
+): Promise<void> {
+  await db.execute(sql`/* report.publish */ 
+    INSERT INTO published_reports (year, quarter, group_by, report, published_by, published_at, document, manifest)
+    VALUES (${p.year}, ${p.quarter}, ${`{${p.groupBy.join(',')}}`}::text[], ${JSON.stringify(p.report)}::jsonb, ${p.publishedBy},
+            ${p.publishedAt}::timestamptz, ${JSON.stringify(p.document)}::json, ${JSON.stringify(p.manifest)}::json)`);
+}
+
+/** The quarters published before this one, in order. */
+export async function publishedBefore(db: Db, year: number, quarter: number): Promise<Array<{ year: number; quarter: number }>> {
+  const r = await rows<{ year: number; quarter: number }>(
+    db,
+    sql`/* report.published-before */ SELECT year, quarter FROM published_reports WHERE (year, quarter) < (${year}, ${quarter}) ORDER BY year, quarter`,
+  );
+  return r.map((p) => ({ year: Number(p.year), quarter: Number(p.quarter) }));
+}
+
+/** When the latest delivery was applied (seconds), or null. */
+export async function dataAsOf(db: Db): Promise<string | null> {
+  const asOf = await rows<{ at: string | null }>(db, sql`/* report.data-as-of */ SELECT to_char(max(finished_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS at FROM ingest_runs`);
+  return asOf[0]?.at ?? null;
+}
+
+/** The version of every policy in force on a day. */
+export async function policiesInForce(db: Db, day: string): Promise<Array<{ code: string; version: number; title: string; effective_from: string }>> {
+  return rows<{ code: string; version: number; title: string; effective_from: string }>(
+    db,
+    sql`/* report.policies */ SELECT DISTINCT ON (code) code, version, title, effective_from::text AS effective_from FROM policies
+        WHERE effective_from <= ${day}::date AND (effective_to IS NULL OR effective_to >= ${day}::date)
+        ORDER BY code, effective_from DESC, version DESC`,
+  );
+}
+
+/** When the quarter was published, or null. */
+export async function issuedAt(db: Db, year: number, quarter: number): Promise<string | null> {
+  const r = await rows<{ at: string }>(
+    db,
+    sql`/* report.issued */ SELECT to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM published_reports WHERE year = ${year} AND quarter = ${quarter}`,
+  );
+  return r[0]?.at ?? null;
+}
