@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { migrationsFolder, type Database } from '../db/client.ts';
@@ -32,6 +32,7 @@ import { GroupCommit } from '../shared/group-commit.ts';
 import { landingPage } from './landing.ts';
 import { checkRequestInputs, clipMessage, codeOfUncodedClientError, isTokenLimit } from './request-guards.ts';
 import { serveConsole } from './console.ts';
+import { CompiledOperations, contentTypeFor, plainRequest } from '../graphql/compiled.ts';
 
 export interface RunningServer {
   url: string;
@@ -44,6 +45,8 @@ export interface RunningServer {
   readonly inFlight: number;
   /** This server's metrics (what /metrics serves). */
   metrics: HubMetrics;
+  /** Requests answered by the compiled path (src/graphql/compiled.ts) so far. */
+  readonly compiledAnswers: number;
   /**
    * Graceful stop: stop accepting, let in-flight requests finish (at most `graceMs`), then close every
    * connection and Apollo. The caller closes the database after it.
@@ -219,8 +222,11 @@ interface RequestState {
 
 export async function startServer(database: Database, config: Config, log: Logger, opts: ServeOptions = {}): Promise<RunningServer> {
   const keys = await Keys.load(config, database);
+  const schema = servedSchema(opts.subgraph, opts.schema);
+  // Compiled execution of the hot reads (src/graphql/compiled.ts); not for a federation subgraph. COMPILED_QUERIES=off turns it off.
+  const compiled = opts.subgraph || config.compiledQueries === false ? null : new CompiledOperations(schema);
   const apollo = new ApolloServer<HubContext>({
-    schema: servedSchema(opts.subgraph, opts.schema),
+    schema,
     introspection: config.env === 'development',
     // No "Did you mean …" naming the schema's fields outside development.
     hideSchemaDetailsFromClientErrors: config.env !== 'development',
@@ -248,19 +254,12 @@ export async function startServer(database: Database, config: Config, log: Logge
               // A read of personal data states its purpose; without one nothing runs (HTTP 400).
               requirePurpose(schema, document, operationName, contextValue.purpose);
               if (!operation) return;
+              // Parsed, validated and within the limits: the same text may take the compiled path next time.
+              compiled?.note(request.query, request.operationName, document, operation);
               const state = requestStates.get(contextValue);
               const first = operation.selectionSet.selections.find((s) => s.kind === 'Field');
               if (state) state.operation = `${operation.operation}.${first?.kind === 'Field' ? first.name.value : 'fragment'}`;
-              // A read-only operation goes to the standby unless the caller has a write it has not replayed yet.
-              // A standby that cannot be asked whether it replayed the caller's write: the primary answers instead.
-              const toStandby = router ? await router.routesToStandby(operation, contextValue.principal?.sub ?? null).catch(() => false) : false;
-              if (router && toStandby) {
-                contextValue.database = router.read;
-                contextValue.loaders = createLoaders(router.read);
-                metrics.operationServedBy('read');
-              } else {
-                metrics.operationServedBy('primary');
-              }
+              metrics.operationServedBy(await route(contextValue, operation));
             },
             async willSendResponse({ contextValue, operationName, operation, response }) {
               // What the cache-control plugin sent: personal data is never cached.
@@ -311,6 +310,59 @@ export async function startServer(database: Database, config: Config, log: Logge
     get: (ctx: HubContext) => (ctx as HubContext & { [STATE]?: RequestState })[STATE],
     set: (ctx: HubContext, state: RequestState) => void Object.assign(ctx, { [STATE]: state }),
   };
+  /**
+   * A read-only operation goes to the standby unless the caller has a write it has not replayed yet.
+   * A standby that cannot be asked whether it replayed the caller's write: the primary answers instead.
+   */
+  async function route(ctx: HubContext, operation: OperationDefinitionNode): Promise<'read' | 'primary'> {
+    const toStandby = router ? await router.routesToStandby(operation, ctx.principal?.sub ?? null).catch(() => false) : false;
+    if (!router || !toStandby) return 'primary';
+    ctx.database = router.read;
+    ctx.loaders = createLoaders(router.read);
+    return 'read';
+  }
+
+  /**
+   * The compiled path (src/graphql/compiled.ts): the answer Apollo would send, or null to let Apollo
+   * answer (not a compiled operation, a check that refuses, any error in the result, an access log that
+   * could not be written). The checks are the plugin's, in its order.
+   */
+  async function serveCompiled(body: unknown, accept: string | undefined, principal: Principal, purpose: string | null, state: RequestState): Promise<{ contentType: string; text: string } | null> {
+    const request = compiled ? plainRequest(body) : null;
+    const contentType = request ? contentTypeFor(accept) : null;
+    const op = request && contentType ? compiled!.get(request.query, request.operationName) : null;
+    if (!request || !contentType || !op) return null;
+    if (op.personal && !purpose) return null;
+    try {
+      checkRequestInputs(schema, op.document, request.variables);
+    } catch {
+      return null;
+    }
+    const ctx = createContext(database, principal, purpose);
+    ctx.onIngest = (summary) => metrics.ingest(summary);
+    const where = await route(ctx, op.operation);
+    let result: Awaited<ReturnType<typeof op.query>>;
+    try {
+      result = await op.query(undefined, ctx, request.variables ?? {});
+    } catch {
+      return null;
+    }
+    if (result.errors && result.errors.length > 0) return null;
+    if (ctx.access.size > 0) {
+      try {
+        // Every read of personal data is logged before the answer leaves (group commit, src/access/log.ts).
+        await ctx.access.flush(database.db, principal, op.operationName ?? 'anonymous', purpose);
+      } catch {
+        return null;
+      }
+    }
+    metrics.operationServedBy(where);
+    state.operation = op.label;
+    compiledAnswers++;
+    return { contentType, text: JSON.stringify({ data: result.data }) + '\n' };
+  }
+
+  let compiledAnswers = 0;
   const migrationsExpected = latestMigration();
   let draining = false;
 
@@ -462,6 +514,16 @@ export async function startServer(database: Database, config: Config, log: Logge
     } else if (req.method === 'POST') {
       body = bodyText;
     }
+    if (compiled && req.method === 'POST') {
+      const fast = await serveCompiled(body, req.headers.accept, principal, purpose, state);
+      if (fast) {
+        res.statusCode = 200;
+        res.setHeader('cache-control', 'no-store');
+        res.setHeader('content-type', fast.contentType);
+        res.end(fast.text);
+        return;
+      }
+    }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body };
     const context = async () => {
       const ctx = createContext(database, principal, purpose);
@@ -498,6 +560,9 @@ export async function startServer(database: Database, config: Config, log: Logge
     },
     get inFlight() {
       return inFlight;
+    },
+    get compiledAnswers() {
+      return compiledAnswers;
     },
     async shutdown(graceMs = 10_000) {
       draining = true;
