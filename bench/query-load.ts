@@ -36,6 +36,16 @@ export interface QueryBenchOptions {
   hubEnv?: Record<string, string>;
   /** Extra node arguments of the hub server, e.g. `['--cpu-prof', '--cpu-prof-dir=…']` (not allowed in NODE_OPTIONS). */
   hubNodeArgs?: string[];
+  /**
+   * A second hub measured in the same run (issue 17's before/after): started with hubEnv plus this
+   * environment (e.g. `{ COMPILED_QUERIES: 'off' }`); runs then alternate baseline, hub, PostGraphile.
+   */
+  baselineHubEnv?: Record<string, string>;
+  /**
+   * The baseline hub's source tree, when it is another version (e.g. `git archive <ref> | tar -x -C DIR` with
+   * DIR/node_modules linked to this one's): its `bin/relief-hub.mjs serve` is started instead.
+   */
+  baselineRoot?: string;
   /** Extra environment of the PostGraphile server. */
   postgraphileEnv?: Record<string, string>;
   /** Warm-up load on each server before the first measured run (default 5 s). */
@@ -77,6 +87,8 @@ export interface Equivalence {
 
 export interface QueryBenchResult {
   hub: Stats[];
+  /** The baseline hub's runs (baselineHubEnv), when one was measured. */
+  baseline?: { label: string; env: Record<string, string>; runs: Stats[]; median: Summary; pairs: Array<{ throughput: number; p99: number }>; ratios: { throughput: number; p99: number }; hubOverBaseline: number };
   postgraphile: Stats[];
   /** Medians over the runs. */
   median: { hub: Summary; postgraphile: Summary };
@@ -92,7 +104,7 @@ export interface QueryBenchResult {
 }
 
 /** The caseworker of the demo (src/cli/main.ts): civil affairs in Xiuying, Haikou. */
-const CASEWORKER = { role: 'CASEWORKER', agency: 'civil-affairs', county: '460105' };
+export const CASEWORKER = { role: 'CASEWORKER', agency: 'civil-affairs', county: '460105' };
 const PURPOSE = 'reviewing a household aid history (benchmark)';
 
 /**
@@ -160,8 +172,8 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-function startChild(name: string, args: string[], env: Record<string, string | undefined>, onLine?: (line: string) => void): Child {
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(name: string, args: string[], env: Record<string, string | undefined>, onLine?: (line: string) => void, cwd = ROOT): Child {
+  const proc = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const keep = (chunk: Buffer, stream: 'out' | 'err') => {
     for (const line of chunk.toString('utf8').split('\n')) {
@@ -207,7 +219,7 @@ export function baseEnv(extra: Record<string, string | undefined>): Record<strin
  * settings, the rate limit out of the way; resolves once /healthz answers. `env` is the child's environment
  * (mint tokens with the same AUTH_SECRET).
  */
-export async function startHub(pgUrl: string, secret: string, extra: Record<string, string>, nodeArgs: string[]): Promise<{ child: Child; url: string; env: Record<string, string | undefined> }> {
+export async function startHub(pgUrl: string, secret: string, extra: Record<string, string>, nodeArgs: string[], root = ROOT): Promise<{ child: Child; url: string; env: Record<string, string | undefined> }> {
   const port = await freePort();
   const env = baseEnv({
     DATABASE_URL: pgUrl,
@@ -218,7 +230,7 @@ export async function startHub(pgUrl: string, secret: string, extra: Record<stri
     LOG_LEVEL: 'warn',
     ...extra,
   });
-  const child = startChild('hub', [...nodeArgs, path.join(ROOT, 'bin/relief-hub.mjs'), 'serve'], env);
+  const child = startChild('hub', [...nodeArgs, path.join(root, 'bin/relief-hub.mjs'), 'serve'], env, undefined, root);
   await waitFor('the hub', child, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
   return { child, url: `http://127.0.0.1:${port}/graphql`, env };
 }
@@ -430,9 +442,11 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-query-bench-'));
   let hub: Awaited<ReturnType<typeof startHub>> | null = null;
   let pg: Awaited<ReturnType<typeof startPostGraphile>> | null = null;
+  let base: Awaited<ReturnType<typeof startHub>> | null = null;
   // Should this process end abruptly, take the servers with it.
   const killAll = () => {
     hub?.child.proc.kill('SIGKILL');
+    base?.child.proc.kill('SIGKILL');
     pg?.child.proc.kill('SIGKILL');
   };
   process.once('exit', killAll);
@@ -451,6 +465,7 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
     log(`query bench: starting the hub and PostGraphile on ${opts.pgUrl.replace(/\/\/[^@]*@/, '//')}`);
     hub = await startHub(opts.pgUrl, secret, opts.hubEnv ?? {}, opts.hubNodeArgs ?? []);
     const tokens = Array.from({ length: tokenCount }, (_, i) => mintToken(hub!.env, `bench-caseworker-${i + 1}`));
+    if (opts.baselineHubEnv || opts.baselineRoot) base = await startHub(opts.pgUrl, secret, { ...(opts.hubEnv ?? {}), ...(opts.baselineHubEnv ?? {}) }, [], opts.baselineRoot ?? ROOT);
     pg = await startPostGraphile(opts.pgUrl, opts.postgraphileEnv ?? {});
     log(`query bench: hub at ${hub.url}, PostGraphile at ${pg.url}`);
 
@@ -470,14 +485,22 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
 
     const describe = (s: Stats) =>
       `${s.requestsPerSec} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.total} requests` + (failuresOf(s) ? `, FAILED ${failuresOf(s)}: ${s.errorSamples.join(' | ')}` : '');
+    if (base) await checkEquivalence(base.url, hubHeaders(0), pg.url, sample);
     if (warmupSec > 0) {
       log(`query bench: warm-up ${warmupSec}s each`);
+      if (base) log(`  baseline hub warm-up: ${describe(await runLoadProcess(base.url, hubFile, opts.connections, warmupSec))}`);
       log(`  hub warm-up: ${describe(await runLoadProcess(hub.url, hubFile, opts.connections, warmupSec))}`);
       log(`  PostGraphile warm-up: ${describe(await runLoadProcess(pg.url, pgFile, opts.connections, warmupSec))}`);
     }
     const hubRuns: Stats[] = [];
     const pgRuns: Stats[] = [];
+    const baseRuns: Stats[] = [];
     for (let i = 0; i < opts.runs; i++) {
+      if (base) {
+        const b = await runLoadProcess(base.url, hubFile, opts.connections, opts.durationSec);
+        log(`  run ${i + 1} baseline hub: ${describe(b)}`);
+        baseRuns.push(b);
+      }
       const h = await runLoadProcess(hub.url, hubFile, opts.connections, opts.durationSec);
       log(`  run ${i + 1} hub:          ${describe(h)}`);
       const p = await runLoadProcess(pg.url, pgFile, opts.connections, opts.durationSec);
@@ -486,10 +509,23 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
       pgRuns.push(p);
     }
     const pairs = hubRuns.map((h, i) => ({ throughput: h.requestsPerSec / pgRuns[i]!.requestsPerSec, p99: h.p99 / pgRuns[i]!.p99 }));
-    const failures = [...hubRuns, ...pgRuns].reduce((n, s) => n + failuresOf(s), 0);
+    const failures = [...hubRuns, ...pgRuns, ...baseRuns].reduce((n, s) => n + failuresOf(s), 0);
+    const basePairs = baseRuns.map((b, i) => ({ throughput: b.requestsPerSec / pgRuns[i]!.requestsPerSec, p99: b.p99 / pgRuns[i]!.p99 }));
+    const baseline = base
+      ? {
+          label: [opts.baselineRoot ? `sources of ${opts.baselineRoot}` : '', ...Object.entries(opts.baselineHubEnv ?? {}).map(([k, v]) => `${k}=${v}`)].filter(Boolean).join(', '),
+          env: opts.baselineHubEnv ?? {},
+          runs: baseRuns,
+          median: summary(baseRuns),
+          pairs: basePairs,
+          ratios: { throughput: median(basePairs.map((p) => p.throughput)), p99: median(basePairs.map((p) => p.p99)) },
+          hubOverBaseline: median(hubRuns.map((h, i) => h.requestsPerSec / baseRuns[i]!.requestsPerSec)),
+        }
+      : undefined;
     if (failures > 0) log(`query bench: WARNING ${failures} failed requests (see the errors column)`);
     return {
       hub: hubRuns,
+      ...(baseline ? { baseline } : {}),
       postgraphile: pgRuns,
       median: { hub: summary(hubRuns), postgraphile: summary(pgRuns) },
       pairs,
@@ -508,7 +544,7 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
       queries: { hub: HUB_QUERY, postgraphile: POSTGRAPHILE_QUERY },
     };
   } finally {
-    await Promise.all([stopChild(hub?.child ?? null), stopChild(pg?.child ?? null)]);
+    await Promise.all([stopChild(hub?.child ?? null), stopChild(pg?.child ?? null), stopChild(base?.child ?? null)]);
     process.removeListener('exit', killAll);
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -526,6 +562,8 @@ export function formatQueryTable(r: QueryBenchResult): string {
   ];
   r.hub.forEach((h, i) => {
     const p = r.postgraphile[i]!;
+    const b = r.baseline?.runs[i];
+    if (b) lines.push(`| ${i + 1} | hub, baseline (${r.baseline!.label}) | ${f(b.requestsPerSec)} | ${f(b.p50)} | ${f(b.p99)} | ${b.total} | ${failuresOf(b)} |`);
     lines.push(`| ${i + 1} | hub | ${f(h.requestsPerSec)} | ${f(h.p50)} | ${f(h.p99)} | ${h.total} | ${failuresOf(h)} |`);
     lines.push(`| ${i + 1} | PostGraphile 4 | ${f(p.requestsPerSec)} | ${f(p.p50)} | ${f(p.p99)} | ${p.total} | ${failuresOf(p)} |`);
   });
@@ -535,7 +573,14 @@ export function formatQueryTable(r: QueryBenchResult): string {
     '|---|---:|---:|---:|',
     `| hub, median | ${f(r.median.hub.requestsPerSec)} | ${f(r.median.hub.p50)} | ${f(r.median.hub.p99)} |`,
     `| PostGraphile 4, median | ${f(r.median.postgraphile.requestsPerSec)} | ${f(r.median.postgraphile.p50)} | ${f(r.median.postgraphile.p99)} |`,
-    `| hub / PostGraphile (median of back-to-back pairs) | **${f(r.ratios.throughput, 2)}** (target ≥ 1) | | **${f(r.ratios.p99, 2)}** (target ≤ 1) |`,
+    ...(r.baseline
+      ? [
+          `| hub baseline, median | ${f(r.baseline.median.requestsPerSec)} | ${f(r.baseline.median.p50)} | ${f(r.baseline.median.p99)} |`,
+          `| hub baseline / PostGraphile (median of pairs) | ${f(r.baseline.ratios.throughput, 2)} | | ${f(r.baseline.ratios.p99, 2)} |`,
+          `| hub / hub baseline (median of pairs) | ${f(r.baseline.hubOverBaseline, 2)} | | |`,
+        ]
+      : []),
+    `| hub / PostGraphile (median of back-to-back pairs) | **${f(r.ratios.throughput, 2)}** (target ≥ 1.3) | | **${f(r.ratios.p99, 2)}** (target ≤ 1) |`,
     '',
     `Pairs (throughput, p99): ${r.pairs.map((p) => `${f(p.throughput, 2)}, ${f(p.p99, 2)}`).join('; ')}. ` +
       `Equivalence checked on ${r.equivalence.persons} persons: ${r.equivalence.records} records (${r.equivalence.withSettlement} with a settlement), ` +
@@ -546,9 +591,13 @@ export function formatQueryTable(r: QueryBenchResult): string {
 
 /**
  * Identity numbers of current persons in a fixed pseudo-random order; `householdsOnly`: of persons in a recorded
- * household whose members have aid (the hub's household of one has no PostGraphile counterpart).
+ * household whose members have aid (the hub's household of one has no PostGraphile counterpart). `county`: of
+ * persons of that county all of whose household members are of it too — the caseworker's own caseload, which it
+ * sees whole (since issue 14 a caseworker sees a member of another county only through that member's own
+ * number, so a household spanning counties is answered in part, and PostGraphile, which has no scope, cannot be
+ * compared with it).
  */
-export async function sampleIdNumbers(url: string, limit: number, householdsOnly: boolean): Promise<string[]> {
+export async function sampleIdNumbers(url: string, limit: number, householdsOnly: boolean, county: string | null = null): Promise<string[]> {
   const database = await openDatabase({ databaseUrl: url, dataDir: null });
   try {
     const r = await rows<{ id_number: string }>(
@@ -556,8 +605,12 @@ export async function sampleIdNumbers(url: string, limit: number, householdsOnly
       householdsOnly
         ? sql`SELECT p.id_number FROM persons p
               WHERE p.id_number IS NOT NULL AND p.merged_into IS NULL
+                AND (${county}::text IS NULL OR p.county_code = ${county})
                 AND EXISTS (SELECT 1 FROM household_members hm JOIN household_members hm2 ON hm2.household_id = hm.household_id
                             JOIN aid_records a ON a.person_id = hm2.person_id WHERE hm.person_id = p.id)
+                AND (${county}::text IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM household_members hm JOIN household_members hm2 ON hm2.household_id = hm.household_id
+                      JOIN persons q ON q.id = hm2.person_id WHERE hm.person_id = p.id AND q.county_code IS DISTINCT FROM ${county}))
               ORDER BY md5(p.id_number) LIMIT ${limit}`
         : sql`SELECT id_number FROM persons WHERE id_number IS NOT NULL AND merged_into IS NULL ORDER BY md5(id_number) LIMIT ${limit}`,
     );

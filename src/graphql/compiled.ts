@@ -6,9 +6,10 @@
  *
  * - Which operations. A query whose every root field is in HOT_ROOT_FIELDS, noted here by the Apollo
  *   plugin (src/server/http.ts) once Apollo has parsed and validated it (token limit, the schema's
- *   validation rules, no introspection in production) and its depth and field limits have passed. The
- *   first request of a document text therefore always goes through Apollo; later ones with the same text
- *   and operation name are executed by graphql-jit's compiled function.
+ *   validation rules, no introspection in production) and its depth and field limits have passed. A
+ *   document text is compiled the second time it is seen (a client sending a new text every time costs no
+ *   compilation), and later requests with the same text and operation name are executed by graphql-jit's
+ *   compiled function. Both maps are bounded.
  * - The same checks per request: the hostile-input checks on the variables, the stated purpose, the read
  *   routing and the metrics are applied by the caller exactly as the plugin applies them.
  * - Only clean answers. A compiled run whose result has any error (an unknown person's number is not
@@ -61,10 +62,12 @@ export function plainRequest(body: unknown): { query: string; variables: Record<
 /** Compiled operations by document text and operation name, bounded (cleared when full, as a cache may be). */
 export class CompiledOperations {
   private readonly entries = new Map<string, CompiledOperation | null>();
+  /** Document texts seen once, not yet compiled. */
+  private readonly seen = new Set<string>();
 
   constructor(
     private readonly schema: GraphQLSchema,
-    private readonly maxEntries = 1000,
+    private readonly maxEntries = 500,
   ) {}
 
   private static key(query: string, operationName: string | null | undefined): string {
@@ -79,6 +82,12 @@ export class CompiledOperations {
     if (query === undefined || !operation) return;
     const key = CompiledOperations.key(query, operationName);
     if (this.entries.has(key)) return;
+    if (!this.seen.has(key)) {
+      if (this.seen.size >= this.maxEntries) this.seen.clear();
+      this.seen.add(key);
+      return;
+    }
+    this.seen.delete(key);
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(key, this.compile(document, operation));
   }

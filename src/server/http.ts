@@ -8,7 +8,6 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -56,8 +55,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The logger of the request being served (a pino child with its request id), for code that has no context. */
-const requestScope = new AsyncLocalStorage<Logger>();
 
 /** An incoming `x-request-id` is kept when it is short and plain; otherwise the hub makes one. */
 const REQUEST_ID = /^[A-Za-z0-9._:@\/+=-]{1,128}$/;
@@ -111,14 +108,28 @@ function errorBody(code: string, message: string) {
 const UNAVAILABLE_MESSAGE = 'the database is unavailable; try again shortly';
 
 /**
+ * What an error of a GraphQL response is: the database unavailable, the client's (coded) mistake, or
+ * unexpected. `code` is the error's own `extensions.code`, if any. formatError answers by it, and the
+ * server logs by it (the request's logger, in a plugin hook that has the request's context).
+ */
+export function errorKind(original: unknown, code: unknown): 'unavailable' | 'client' | 'unexpected' {
+  if (isDatabaseUnavailable(original)) return 'unavailable';
+  if (original instanceof HubError || isTokenLimit(original) || codeOfUncodedClientError(original)) return 'client';
+  return typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR' ? 'client' : 'unexpected';
+}
+
+/**
  * Unexpected errors reach clients as INTERNAL_SERVER_ERROR without internals; coded ones pass as they are.
  * No message echoes the client's input whole (clipMessage); Apollo's code-less client errors get a code.
+ * Errors of a request are logged where they are met, with the request's id (didEncounterErrors below); one
+ * that reaches this function without having been logged there (`logged`) is logged here, without an id.
  */
-export function formatError(log: Logger) {
+export function formatError(log: Logger, logged: WeakSet<object> = new WeakSet()) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
+    const unlogged = !(original !== null && typeof original === 'object' && logged.has(original));
     if (isDatabaseUnavailable(original)) {
-      (requestScope.getStore() ?? log).warn({ err: original }, 'database unavailable');
+      if (unlogged) log.warn({ err: original }, 'database unavailable');
       return { message: UNAVAILABLE_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE } };
     }
     if (original instanceof HubError) {
@@ -133,7 +144,7 @@ export function formatError(log: Logger) {
       const { stacktrace: _s, ...ext } = formatted.extensions ?? {};
       return { ...formatted, message: clipMessage(formatted.message), extensions: ext };
     }
-    (requestScope.getStore() ?? log).error({ err: original }, 'unexpected error in a request');
+    if (unlogged) log.error({ err: original }, 'unexpected error in a request');
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 }
@@ -218,10 +229,14 @@ const STATE = Symbol('request state');
 interface RequestState {
   operation: string;
   outcome: string;
+  /** The request's logger (a pino child with its request id). */
+  log: Logger;
 }
 
 export async function startServer(database: Database, config: Config, log: Logger, opts: ServeOptions = {}): Promise<RunningServer> {
   const keys = await Keys.load(config, database);
+  // Errors already logged with their request's id (didEncounterErrors), so that formatError does not log them again.
+  const loggedErrors = new WeakSet<object>();
   const schema = servedSchema(opts.subgraph, opts.schema);
   // Compiled execution of the hot reads (src/graphql/compiled.ts); not for a federation subgraph. COMPILED_QUERIES=off turns it off.
   const compiled = opts.subgraph || config.compiledQueries === false ? null : new CompiledOperations(schema);
@@ -237,7 +252,7 @@ export async function startServer(database: Database, config: Config, log: Logge
     // Apollo's own SIGINT/SIGTERM handler stops Apollo and re-raises the signal, killing the process before
     // the hub has closed its database; `relief-hub serve` handles the signals itself (shutdown, then close).
     stopOnTerminationSignals: false,
-    formatError: formatError(log),
+    formatError: formatError(log, loggedErrors),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       // The schema has no @cacheControl hints, so Apollo's cache-control plugin only ever answered
@@ -247,6 +262,16 @@ export async function startServer(database: Database, config: Config, log: Logge
       {
         async requestDidStart() {
           return {
+            async didEncounterErrors({ contextValue, errors }) {
+              const reqLog = requestStates.get(contextValue)?.log ?? log;
+              for (const e of errors) {
+                const original = unwrapResolverError(e);
+                const kind = errorKind(original, e.extensions?.code);
+                if (kind === 'unavailable') reqLog.warn({ err: original }, 'database unavailable');
+                else if (kind === 'unexpected') reqLog.error({ err: original }, 'unexpected error in a request');
+                if (original !== null && typeof original === 'object') loggedErrors.add(original);
+              }
+            },
             async didResolveOperation({ document, request, schema, operation, operationName, contextValue }) {
               // Introspection selections are measured apart only where introspection is allowed at all.
               enforceLimits(document, { maxDepth: config.maxQueryDepth, maxFields: config.maxQueryFields, introspection: config.env === 'development' });
@@ -272,14 +297,14 @@ export async function startServer(database: Database, config: Config, log: Logge
               } catch (e) {
                 if (!isDatabaseUnavailable(e)) throw e;
                 // Personal data whose read could not be logged is not sent.
-                (requestScope.getStore() ?? log).warn({ err: e }, 'database unavailable');
+                (requestStates.get(contextValue)?.log ?? log).warn({ err: e }, 'database unavailable');
                 if (response.body.kind === 'single') {
                   response.body.singleResult = { errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE } }] };
                 }
               }
               // The caller's reads must see this write: they stay on the primary until the standby replayed it.
               if (router && operation?.operation === 'mutation' && contextValue.principal) {
-                await router.wrote(contextValue.principal.sub).catch((e: unknown) => (requestScope.getStore() ?? log).warn({ err: e }, 'could not note the WAL position of a write'));
+                await router.wrote(contextValue.principal.sub).catch((e: unknown) => (requestStates.get(contextValue)?.log ?? log).warn({ err: e }, 'could not note the WAL position of a write'));
               }
               if (response.body.kind === 'single') {
                 const errors = response.body.singleResult.errors;
@@ -382,7 +407,7 @@ export async function startServer(database: Database, config: Config, log: Logge
     const requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     const reqLog = log.child({ reqId: requestId });
-    const state: RequestState = { operation: 'http', outcome: 'ok' };
+    const state: RequestState = { operation: 'http', outcome: 'ok', log: reqLog };
     // Counted when the response is handed over (not on 'finish', which may come after the client read it).
     const end = res.end.bind(res) as (...a: unknown[]) => http.ServerResponse;
     res.end = ((...args: unknown[]) => {
@@ -392,8 +417,9 @@ export async function startServer(database: Database, config: Config, log: Logge
       res.end = end as typeof res.end;
       return end(...args);
     }) as typeof res.end;
-    requestScope.run(reqLog, () =>
-      handle(req, res, state).catch((err: unknown) => {
+    // No AsyncLocalStorage for the request's logger: on Node 20 it turns on promise hooks for every promise
+    // of the process (about 5% of the CPU under the household-query load); the logger travels in the state.
+    void handle(req, res, state).catch((err: unknown) => {
         if (isDatabaseUnavailable(err)) {
           reqLog.warn({ err }, 'database unavailable');
           state.outcome = ErrorCode.DATABASE_UNAVAILABLE;
@@ -405,8 +431,7 @@ export async function startServer(database: Database, config: Config, log: Logge
         state.outcome = ErrorCode.INTERNAL_SERVER_ERROR;
         if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
         else res.end();
-      }),
-    );
+      });
   });
 
   /** /readyz: the database answers (within the statement timeout), its migrations are this build's, and the server is not draining. */
@@ -497,12 +522,8 @@ export async function startServer(database: Database, config: Config, log: Logge
         throw e;
       }
     }
-    const headers = new HeaderMap();
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    }
     let body: unknown = undefined;
-    const contentType = headers.get('content-type') ?? '';
+    const contentType = req.headers['content-type'] ?? '';
     if (req.method === 'POST' && /application\/(graphql-response\+)?json/i.test(contentType)) {
       try {
         body = bodyText === '' ? undefined : JSON.parse(bodyText);
@@ -523,6 +544,10 @@ export async function startServer(database: Database, config: Config, log: Logge
         res.end(fast.text);
         return;
       }
+    }
+    const headers = new HeaderMap();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body };
     const context = async () => {
