@@ -19,7 +19,33 @@ import { freePort } from '../test/support/pg-cluster.ts';
 import { sql } from 'drizzle-orm';
 import { openDatabase, rows } from '../src/db/client.ts';
 
-export type Stats = LoadStats;
+/** A run's load figures, and the server's own CPU time per response during it (Linux: /proc/<pid>/stat). */
+export type Stats = LoadStats & { cpuMsPerRequest?: number };
+
+/**
+ * CPU time (user + system, ms) a process has used so far, or null where /proc is not there. On a shared
+ * machine a server's throughput follows the CPU share it gets; its CPU time per request does not, so the
+ * ratio of CPU per request compares two servers even when other work runs beside them.
+ */
+function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of the line, in clock ticks (100 per second on Linux)
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** runLoadProcess against a server, with that server's CPU time per response. */
+async function measured(server: Child, url: string, bodiesFile: string, connections: number, durationSec: number): Promise<Stats> {
+  const before = cpuMs(server.proc.pid);
+  const s: Stats = await runLoadProcess(url, bodiesFile, connections, durationSec);
+  const after = cpuMs(server.proc.pid);
+  if (before !== null && after !== null && s.total > 0) s.cpuMsPerRequest = Math.round(((after - before) / s.total) * 1000) / 1000;
+  return s;
+}
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -88,14 +114,14 @@ export interface Equivalence {
 export interface QueryBenchResult {
   hub: Stats[];
   /** The baseline hub's runs (baselineHubEnv), when one was measured. */
-  baseline?: { label: string; env: Record<string, string>; runs: Stats[]; median: Summary; pairs: Array<{ throughput: number; p99: number }>; ratios: { throughput: number; p99: number }; hubOverBaseline: number };
+  baseline?: { label: string; env: Record<string, string>; runs: Stats[]; median: Summary; pairs: Array<{ throughput: number; p99: number; cpu?: number }>; ratios: { throughput: number; p99: number; cpu?: number }; hubOverBaseline: number; cpuBaselineOverHub?: number };
   postgraphile: Stats[];
   /** Medians over the runs. */
   median: { hub: Summary; postgraphile: Summary };
   /** hub / PostGraphile of each pair of back-to-back runs. */
-  pairs: Array<{ throughput: number; p99: number }>;
+  pairs: Array<{ throughput: number; p99: number; cpu?: number }>;
   /** Medians of the pair ratios: throughput hub/PostGraphile (≥ 1 is the target), p99 hub/PostGraphile (≤ 1 is the target). */
-  ratios: { throughput: number; p99: number };
+  ratios: { throughput: number; p99: number; cpu?: number };
   equivalence: Equivalence;
   /** Requests that failed in any run (transport errors, non-2xx, GraphQL errors): should be 0. */
   failures: number;
@@ -497,20 +523,23 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
     const baseRuns: Stats[] = [];
     for (let i = 0; i < opts.runs; i++) {
       if (base) {
-        const b = await runLoadProcess(base.url, hubFile, opts.connections, opts.durationSec);
+        const b = await measured(base.child, base.url, hubFile, opts.connections, opts.durationSec);
         log(`  run ${i + 1} baseline hub: ${describe(b)}`);
         baseRuns.push(b);
       }
-      const h = await runLoadProcess(hub.url, hubFile, opts.connections, opts.durationSec);
+      const h = await measured(hub.child, hub.url, hubFile, opts.connections, opts.durationSec);
       log(`  run ${i + 1} hub:          ${describe(h)}`);
-      const p = await runLoadProcess(pg.url, pgFile, opts.connections, opts.durationSec);
+      const p = await measured(pg.child, pg.url, pgFile, opts.connections, opts.durationSec);
       log(`  run ${i + 1} PostGraphile: ${describe(p)}`);
       hubRuns.push(h);
       pgRuns.push(p);
     }
-    const pairs = hubRuns.map((h, i) => ({ throughput: h.requestsPerSec / pgRuns[i]!.requestsPerSec, p99: h.p99 / pgRuns[i]!.p99 }));
+    // cpu: PostGraphile's CPU per request over the hub's (> 1: the hub spends less per request)
+    const cpuRatio = (a: Stats, b: Stats) => (a.cpuMsPerRequest && b.cpuMsPerRequest ? b.cpuMsPerRequest / a.cpuMsPerRequest : undefined);
+    const pairs = hubRuns.map((h, i) => ({ throughput: h.requestsPerSec / pgRuns[i]!.requestsPerSec, p99: h.p99 / pgRuns[i]!.p99, cpu: cpuRatio(h, pgRuns[i]!) }));
     const failures = [...hubRuns, ...pgRuns, ...baseRuns].reduce((n, s) => n + failuresOf(s), 0);
-    const basePairs = baseRuns.map((b, i) => ({ throughput: b.requestsPerSec / pgRuns[i]!.requestsPerSec, p99: b.p99 / pgRuns[i]!.p99 }));
+    const basePairs = baseRuns.map((b, i) => ({ throughput: b.requestsPerSec / pgRuns[i]!.requestsPerSec, p99: b.p99 / pgRuns[i]!.p99, cpu: cpuRatio(b, pgRuns[i]!) }));
+    const cpuMedian = (ps: Array<{ cpu?: number }>) => (ps.every((p) => p.cpu !== undefined) ? median(ps.map((p) => p.cpu!)) : undefined);
     const baseline = base
       ? {
           label: [opts.baselineRoot ? `sources of ${opts.baselineRoot}` : '', ...Object.entries(opts.baselineHubEnv ?? {}).map(([k, v]) => `${k}=${v}`)].filter(Boolean).join(', '),
@@ -518,8 +547,9 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
           runs: baseRuns,
           median: summary(baseRuns),
           pairs: basePairs,
-          ratios: { throughput: median(basePairs.map((p) => p.throughput)), p99: median(basePairs.map((p) => p.p99)) },
+          ratios: { throughput: median(basePairs.map((p) => p.throughput)), p99: median(basePairs.map((p) => p.p99)), cpu: cpuMedian(basePairs) },
           hubOverBaseline: median(hubRuns.map((h, i) => h.requestsPerSec / baseRuns[i]!.requestsPerSec)),
+          cpuBaselineOverHub: hubRuns.every((h, i) => h.cpuMsPerRequest && baseRuns[i]!.cpuMsPerRequest) ? median(hubRuns.map((h, i) => baseRuns[i]!.cpuMsPerRequest! / h.cpuMsPerRequest!)) : undefined,
         }
       : undefined;
     if (failures > 0) log(`query bench: WARNING ${failures} failed requests (see the errors column)`);
@@ -529,7 +559,7 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
       postgraphile: pgRuns,
       median: { hub: summary(hubRuns), postgraphile: summary(pgRuns) },
       pairs,
-      ratios: { throughput: median(pairs.map((p) => p.throughput)), p99: median(pairs.map((p) => p.p99)) },
+      ratios: { throughput: median(pairs.map((p) => p.throughput)), p99: median(pairs.map((p) => p.p99)), cpu: cpuMedian(pairs) },
       equivalence,
       failures,
       config: {
@@ -557,15 +587,16 @@ export function formatQueryTable(r: QueryBenchResult): string {
     `Household aid-history query, ${r.config.connections} connections, ${r.config.durationSec} s per run, ${r.config.runs} runs each (alternating), ` +
       `${r.config.distinctPersons} distinct persons, ${r.config.role} (${r.config.tokens} token${r.config.tokens > 1 ? 's' : ''}).`,
     '',
-    '| run | server | req/s | p50 ms | p99 ms | requests | failed |',
-    '|---:|---|---:|---:|---:|---:|---:|',
+    '| run | server | req/s | p50 ms | p99 ms | requests | failed | server CPU ms per request |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|',
   ];
   r.hub.forEach((h, i) => {
     const p = r.postgraphile[i]!;
     const b = r.baseline?.runs[i];
-    if (b) lines.push(`| ${i + 1} | hub, baseline (${r.baseline!.label}) | ${f(b.requestsPerSec)} | ${f(b.p50)} | ${f(b.p99)} | ${b.total} | ${failuresOf(b)} |`);
-    lines.push(`| ${i + 1} | hub | ${f(h.requestsPerSec)} | ${f(h.p50)} | ${f(h.p99)} | ${h.total} | ${failuresOf(h)} |`);
-    lines.push(`| ${i + 1} | PostGraphile 4 | ${f(p.requestsPerSec)} | ${f(p.p50)} | ${f(p.p99)} | ${p.total} | ${failuresOf(p)} |`);
+    const c = (s: Stats) => (s.cpuMsPerRequest === undefined ? '' : f(s.cpuMsPerRequest, 2));
+    if (b) lines.push(`| ${i + 1} | hub, baseline (${r.baseline!.label}) | ${f(b.requestsPerSec)} | ${f(b.p50)} | ${f(b.p99)} | ${b.total} | ${failuresOf(b)} | ${c(b)} |`);
+    lines.push(`| ${i + 1} | hub | ${f(h.requestsPerSec)} | ${f(h.p50)} | ${f(h.p99)} | ${h.total} | ${failuresOf(h)} | ${c(h)} |`);
+    lines.push(`| ${i + 1} | PostGraphile 4 | ${f(p.requestsPerSec)} | ${f(p.p50)} | ${f(p.p99)} | ${p.total} | ${failuresOf(p)} | ${c(p)} |`);
   });
   lines.push(
     '',
@@ -578,9 +609,12 @@ export function formatQueryTable(r: QueryBenchResult): string {
           `| hub baseline, median | ${f(r.baseline.median.requestsPerSec)} | ${f(r.baseline.median.p50)} | ${f(r.baseline.median.p99)} |`,
           `| hub baseline / PostGraphile (median of pairs) | ${f(r.baseline.ratios.throughput, 2)} | | ${f(r.baseline.ratios.p99, 2)} |`,
           `| hub / hub baseline (median of pairs) | ${f(r.baseline.hubOverBaseline, 2)} | | |`,
+          ...(r.baseline.cpuBaselineOverHub !== undefined ? [`| hub baseline CPU per request / hub's (median of pairs) | ${f(r.baseline.cpuBaselineOverHub, 2)} | | |`] : []),
+          ...(r.baseline.ratios.cpu !== undefined ? [`| PostGraphile CPU per request / hub baseline's (median of pairs) | ${f(r.baseline.ratios.cpu, 2)} | | |`] : []),
         ]
       : []),
     `| hub / PostGraphile (median of back-to-back pairs) | **${f(r.ratios.throughput, 2)}** (target ≥ 1.3) | | **${f(r.ratios.p99, 2)}** (target ≤ 1) |`,
+    ...(r.ratios.cpu !== undefined ? [`| PostGraphile's CPU per request / the hub's, Node process only (median of pairs; the throughput ratio if each had a core to itself) | **${f(r.ratios.cpu, 2)}** | | |`] : []),
     '',
     `Pairs (throughput, p99): ${r.pairs.map((p) => `${f(p.throughput, 2)}, ${f(p.p99, 2)}`).join('; ')}. ` +
       `Equivalence checked on ${r.equivalence.persons} persons: ${r.equivalence.records} records (${r.equivalence.withSettlement} with a settlement), ` +
