@@ -32,7 +32,7 @@ import { quarterlyReport } from '../src/reports/quarterly.ts';
 import { eligibility } from '../src/policy/eligibility.ts';
 import { findPgBinDir, startCluster } from '../dev/pg-cluster.ts';
 import { copyInto, exportCanonical } from './copy-reference.ts';
-import { baseEnv, formatQueryTable, runLoadProcess, runQueryBench, sampleIdNumbers, startHub, stopChild } from './query-load.ts';
+import { baseEnv, CASEWORKER, formatQueryTable, runLoadProcess, runQueryBench, sampleIdNumbers, startHub, stopChild } from './query-load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -318,7 +318,7 @@ async function main() {
 
     // 6. household query, hub vs PostGraphile
     if (only.has('query')) {
-      const ids = await sampleIdNumbers(cluster.url, 5000, true);
+      const ids = await sampleIdNumbers(cluster.url, 5000, true, CASEWORKER.county);
       const qr = await runQueryBench({ pgUrl: cluster.url, idNumbers: ids, runs, durationSec: duration, connections, log });
       results.query = qr;
       out.push(`### Household aid-history query under load\n\n${formatQueryTable(qr)}`);

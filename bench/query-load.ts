@@ -19,7 +19,33 @@ import { freePort } from '../dev/pg-cluster.ts';
 import { sql } from 'drizzle-orm';
 import { openDatabase, rows } from '../src/db/client.ts';
 
-export type Stats = LoadStats;
+/** A run's load figures, and the server's own CPU time per response during it (Linux: /proc/<pid>/stat). */
+export type Stats = LoadStats & { cpuMsPerRequest?: number };
+
+/**
+ * CPU time (user + system, ms) a process has used so far, or null where /proc is not there. On a shared
+ * machine a server's throughput follows the CPU share it gets; its CPU time per request does not, so the
+ * ratio of CPU per request compares two servers even when other work runs beside them.
+ */
+function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of the line, in clock ticks (100 per second on Linux)
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** runLoadProcess against a server, with that server's CPU time per response. */
+async function measured(server: Child, url: string, bodiesFile: string, connections: number, durationSec: number): Promise<Stats> {
+  const before = cpuMs(server.proc.pid);
+  const s: Stats = await runLoadProcess(url, bodiesFile, connections, durationSec);
+  const after = cpuMs(server.proc.pid);
+  if (before !== null && after !== null && s.total > 0) s.cpuMsPerRequest = Math.round(((after - before) / s.total) * 1000) / 1000;
+  return s;
+}
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,6 +62,16 @@ export interface QueryBenchOptions {
   hubEnv?: Record<string, string>;
   /** Extra node arguments of the hub server, e.g. `['--cpu-prof', '--cpu-prof-dir=…']` (not allowed in NODE_OPTIONS). */
   hubNodeArgs?: string[];
+  /**
+   * A second hub measured in the same run (issue 17's before/after): started with hubEnv plus this
+   * environment (e.g. `{ COMPILED_QUERIES: 'off' }`); runs then alternate baseline, hub, PostGraphile.
+   */
+  baselineHubEnv?: Record<string, string>;
+  /**
+   * The baseline hub's source tree, when it is another version (e.g. `git archive <ref> | tar -x -C DIR` with
+   * DIR/node_modules linked to this one's): its `bin/relief-hub.mjs serve` is started instead.
+   */
+  baselineRoot?: string;
   /** Extra environment of the PostGraphile server. */
   postgraphileEnv?: Record<string, string>;
   /** Warm-up load on each server before the first measured run (default 5 s). */
@@ -77,13 +113,15 @@ export interface Equivalence {
 
 export interface QueryBenchResult {
   hub: Stats[];
+  /** The baseline hub's runs (baselineHubEnv), when one was measured. */
+  baseline?: { label: string; env: Record<string, string>; runs: Stats[]; median: Summary; pairs: Array<{ throughput: number; p99: number; cpu?: number }>; ratios: { throughput: number; p99: number; cpu?: number }; hubOverBaseline: number; cpuBaselineOverHub?: number };
   postgraphile: Stats[];
   /** Medians over the runs. */
   median: { hub: Summary; postgraphile: Summary };
   /** hub / PostGraphile of each pair of back-to-back runs. */
-  pairs: Array<{ throughput: number; p99: number }>;
+  pairs: Array<{ throughput: number; p99: number; cpu?: number }>;
   /** Medians of the pair ratios: throughput hub/PostGraphile (≥ 1 is the target), p99 hub/PostGraphile (≤ 1 is the target). */
-  ratios: { throughput: number; p99: number };
+  ratios: { throughput: number; p99: number; cpu?: number };
   equivalence: Equivalence;
   /** Requests that failed in any run (transport errors, non-2xx, GraphQL errors): should be 0. */
   failures: number;
@@ -92,7 +130,7 @@ export interface QueryBenchResult {
 }
 
 /** The caseworker of the demo (src/cli/main.ts): civil affairs in Xiuying, Haikou. */
-const CASEWORKER = { role: 'CASEWORKER', agency: 'civil-affairs', county: '460105' };
+export const CASEWORKER = { role: 'CASEWORKER', agency: 'civil-affairs', county: '460105' };
 const PURPOSE = 'reviewing a household aid history (benchmark)';
 
 /**
@@ -160,8 +198,8 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-function startChild(name: string, args: string[], env: Record<string, string | undefined>, onLine?: (line: string) => void): Child {
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(name: string, args: string[], env: Record<string, string | undefined>, onLine?: (line: string) => void, cwd = ROOT): Child {
+  const proc = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const keep = (chunk: Buffer, stream: 'out' | 'err') => {
     for (const line of chunk.toString('utf8').split('\n')) {
@@ -207,7 +245,7 @@ export function baseEnv(extra: Record<string, string | undefined>): Record<strin
  * settings, the rate limit out of the way; resolves once /healthz answers. `env` is the child's environment
  * (mint tokens with the same AUTH_SECRET).
  */
-export async function startHub(pgUrl: string, secret: string, extra: Record<string, string>, nodeArgs: string[]): Promise<{ child: Child; url: string; env: Record<string, string | undefined> }> {
+export async function startHub(pgUrl: string, secret: string, extra: Record<string, string>, nodeArgs: string[], root = ROOT): Promise<{ child: Child; url: string; env: Record<string, string | undefined> }> {
   const port = await freePort();
   const env = baseEnv({
     DATABASE_URL: pgUrl,
@@ -218,7 +256,7 @@ export async function startHub(pgUrl: string, secret: string, extra: Record<stri
     LOG_LEVEL: 'warn',
     ...extra,
   });
-  const child = startChild('hub', [...nodeArgs, path.join(ROOT, 'bin/relief-hub.mjs'), 'serve'], env);
+  const child = startChild('hub', [...nodeArgs, path.join(root, 'bin/relief-hub.mjs'), 'serve'], env, undefined, root);
   await waitFor('the hub', child, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
   return { child, url: `http://127.0.0.1:${port}/graphql`, env };
 }
@@ -430,9 +468,11 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-query-bench-'));
   let hub: Awaited<ReturnType<typeof startHub>> | null = null;
   let pg: Awaited<ReturnType<typeof startPostGraphile>> | null = null;
+  let base: Awaited<ReturnType<typeof startHub>> | null = null;
   // Should this process end abruptly, take the servers with it.
   const killAll = () => {
     hub?.child.proc.kill('SIGKILL');
+    base?.child.proc.kill('SIGKILL');
     pg?.child.proc.kill('SIGKILL');
   };
   process.once('exit', killAll);
@@ -451,6 +491,7 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
     log(`query bench: starting the hub and PostGraphile on ${opts.pgUrl.replace(/\/\/[^@]*@/, '//')}`);
     hub = await startHub(opts.pgUrl, secret, opts.hubEnv ?? {}, opts.hubNodeArgs ?? []);
     const tokens = Array.from({ length: tokenCount }, (_, i) => mintToken(hub!.env, `bench-caseworker-${i + 1}`));
+    if (opts.baselineHubEnv || opts.baselineRoot) base = await startHub(opts.pgUrl, secret, { ...(opts.hubEnv ?? {}), ...(opts.baselineHubEnv ?? {}) }, [], opts.baselineRoot ?? ROOT);
     pg = await startPostGraphile(opts.pgUrl, opts.postgraphileEnv ?? {});
     log(`query bench: hub at ${hub.url}, PostGraphile at ${pg.url}`);
 
@@ -470,30 +511,55 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
 
     const describe = (s: Stats) =>
       `${s.requestsPerSec} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.total} requests` + (failuresOf(s) ? `, FAILED ${failuresOf(s)}: ${s.errorSamples.join(' | ')}` : '');
+    if (base) await checkEquivalence(base.url, hubHeaders(0), pg.url, sample);
     if (warmupSec > 0) {
       log(`query bench: warm-up ${warmupSec}s each`);
+      if (base) log(`  baseline hub warm-up: ${describe(await runLoadProcess(base.url, hubFile, opts.connections, warmupSec))}`);
       log(`  hub warm-up: ${describe(await runLoadProcess(hub.url, hubFile, opts.connections, warmupSec))}`);
       log(`  PostGraphile warm-up: ${describe(await runLoadProcess(pg.url, pgFile, opts.connections, warmupSec))}`);
     }
     const hubRuns: Stats[] = [];
     const pgRuns: Stats[] = [];
+    const baseRuns: Stats[] = [];
     for (let i = 0; i < opts.runs; i++) {
-      const h = await runLoadProcess(hub.url, hubFile, opts.connections, opts.durationSec);
+      if (base) {
+        const b = await measured(base.child, base.url, hubFile, opts.connections, opts.durationSec);
+        log(`  run ${i + 1} baseline hub: ${describe(b)}`);
+        baseRuns.push(b);
+      }
+      const h = await measured(hub.child, hub.url, hubFile, opts.connections, opts.durationSec);
       log(`  run ${i + 1} hub:          ${describe(h)}`);
-      const p = await runLoadProcess(pg.url, pgFile, opts.connections, opts.durationSec);
+      const p = await measured(pg.child, pg.url, pgFile, opts.connections, opts.durationSec);
       log(`  run ${i + 1} PostGraphile: ${describe(p)}`);
       hubRuns.push(h);
       pgRuns.push(p);
     }
-    const pairs = hubRuns.map((h, i) => ({ throughput: h.requestsPerSec / pgRuns[i]!.requestsPerSec, p99: h.p99 / pgRuns[i]!.p99 }));
-    const failures = [...hubRuns, ...pgRuns].reduce((n, s) => n + failuresOf(s), 0);
+    // cpu: PostGraphile's CPU per request over the hub's (> 1: the hub spends less per request)
+    const cpuRatio = (a: Stats, b: Stats) => (a.cpuMsPerRequest && b.cpuMsPerRequest ? b.cpuMsPerRequest / a.cpuMsPerRequest : undefined);
+    const pairs = hubRuns.map((h, i) => ({ throughput: h.requestsPerSec / pgRuns[i]!.requestsPerSec, p99: h.p99 / pgRuns[i]!.p99, cpu: cpuRatio(h, pgRuns[i]!) }));
+    const failures = [...hubRuns, ...pgRuns, ...baseRuns].reduce((n, s) => n + failuresOf(s), 0);
+    const basePairs = baseRuns.map((b, i) => ({ throughput: b.requestsPerSec / pgRuns[i]!.requestsPerSec, p99: b.p99 / pgRuns[i]!.p99, cpu: cpuRatio(b, pgRuns[i]!) }));
+    const cpuMedian = (ps: Array<{ cpu?: number }>) => (ps.every((p) => p.cpu !== undefined) ? median(ps.map((p) => p.cpu!)) : undefined);
+    const baseline = base
+      ? {
+          label: [opts.baselineRoot ? `sources of ${opts.baselineRoot}` : '', ...Object.entries(opts.baselineHubEnv ?? {}).map(([k, v]) => `${k}=${v}`)].filter(Boolean).join(', '),
+          env: opts.baselineHubEnv ?? {},
+          runs: baseRuns,
+          median: summary(baseRuns),
+          pairs: basePairs,
+          ratios: { throughput: median(basePairs.map((p) => p.throughput)), p99: median(basePairs.map((p) => p.p99)), cpu: cpuMedian(basePairs) },
+          hubOverBaseline: median(hubRuns.map((h, i) => h.requestsPerSec / baseRuns[i]!.requestsPerSec)),
+          cpuBaselineOverHub: hubRuns.every((h, i) => h.cpuMsPerRequest && baseRuns[i]!.cpuMsPerRequest) ? median(hubRuns.map((h, i) => baseRuns[i]!.cpuMsPerRequest! / h.cpuMsPerRequest!)) : undefined,
+        }
+      : undefined;
     if (failures > 0) log(`query bench: WARNING ${failures} failed requests (see the errors column)`);
     return {
       hub: hubRuns,
+      ...(baseline ? { baseline } : {}),
       postgraphile: pgRuns,
       median: { hub: summary(hubRuns), postgraphile: summary(pgRuns) },
       pairs,
-      ratios: { throughput: median(pairs.map((p) => p.throughput)), p99: median(pairs.map((p) => p.p99)) },
+      ratios: { throughput: median(pairs.map((p) => p.throughput)), p99: median(pairs.map((p) => p.p99)), cpu: cpuMedian(pairs) },
       equivalence,
       failures,
       config: {
@@ -508,7 +574,7 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
       queries: { hub: HUB_QUERY, postgraphile: POSTGRAPHILE_QUERY },
     };
   } finally {
-    await Promise.all([stopChild(hub?.child ?? null), stopChild(pg?.child ?? null)]);
+    await Promise.all([stopChild(hub?.child ?? null), stopChild(pg?.child ?? null), stopChild(base?.child ?? null)]);
     process.removeListener('exit', killAll);
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -521,13 +587,16 @@ export function formatQueryTable(r: QueryBenchResult): string {
     `Household aid-history query, ${r.config.connections} connections, ${r.config.durationSec} s per run, ${r.config.runs} runs each (alternating), ` +
       `${r.config.distinctPersons} distinct persons, ${r.config.role} (${r.config.tokens} token${r.config.tokens > 1 ? 's' : ''}).`,
     '',
-    '| run | server | req/s | p50 ms | p99 ms | requests | failed |',
-    '|---:|---|---:|---:|---:|---:|---:|',
+    '| run | server | req/s | p50 ms | p99 ms | requests | failed | server CPU ms per request |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|',
   ];
   r.hub.forEach((h, i) => {
     const p = r.postgraphile[i]!;
-    lines.push(`| ${i + 1} | hub | ${f(h.requestsPerSec)} | ${f(h.p50)} | ${f(h.p99)} | ${h.total} | ${failuresOf(h)} |`);
-    lines.push(`| ${i + 1} | PostGraphile 4 | ${f(p.requestsPerSec)} | ${f(p.p50)} | ${f(p.p99)} | ${p.total} | ${failuresOf(p)} |`);
+    const b = r.baseline?.runs[i];
+    const c = (s: Stats) => (s.cpuMsPerRequest === undefined ? '' : f(s.cpuMsPerRequest, 2));
+    if (b) lines.push(`| ${i + 1} | hub, baseline (${r.baseline!.label}) | ${f(b.requestsPerSec)} | ${f(b.p50)} | ${f(b.p99)} | ${b.total} | ${failuresOf(b)} | ${c(b)} |`);
+    lines.push(`| ${i + 1} | hub | ${f(h.requestsPerSec)} | ${f(h.p50)} | ${f(h.p99)} | ${h.total} | ${failuresOf(h)} | ${c(h)} |`);
+    lines.push(`| ${i + 1} | PostGraphile 4 | ${f(p.requestsPerSec)} | ${f(p.p50)} | ${f(p.p99)} | ${p.total} | ${failuresOf(p)} | ${c(p)} |`);
   });
   lines.push(
     '',
@@ -535,7 +604,17 @@ export function formatQueryTable(r: QueryBenchResult): string {
     '|---|---:|---:|---:|',
     `| hub, median | ${f(r.median.hub.requestsPerSec)} | ${f(r.median.hub.p50)} | ${f(r.median.hub.p99)} |`,
     `| PostGraphile 4, median | ${f(r.median.postgraphile.requestsPerSec)} | ${f(r.median.postgraphile.p50)} | ${f(r.median.postgraphile.p99)} |`,
-    `| hub / PostGraphile (median of back-to-back pairs) | **${f(r.ratios.throughput, 2)}** (target ≥ 1) | | **${f(r.ratios.p99, 2)}** (target ≤ 1) |`,
+    ...(r.baseline
+      ? [
+          `| hub baseline, median | ${f(r.baseline.median.requestsPerSec)} | ${f(r.baseline.median.p50)} | ${f(r.baseline.median.p99)} |`,
+          `| hub baseline / PostGraphile (median of pairs) | ${f(r.baseline.ratios.throughput, 2)} | | ${f(r.baseline.ratios.p99, 2)} |`,
+          `| hub / hub baseline (median of pairs) | ${f(r.baseline.hubOverBaseline, 2)} | | |`,
+          ...(r.baseline.cpuBaselineOverHub !== undefined ? [`| hub baseline CPU per request / hub's (median of pairs) | ${f(r.baseline.cpuBaselineOverHub, 2)} | | |`] : []),
+          ...(r.baseline.ratios.cpu !== undefined ? [`| PostGraphile CPU per request / hub baseline's (median of pairs) | ${f(r.baseline.ratios.cpu, 2)} | | |`] : []),
+        ]
+      : []),
+    `| hub / PostGraphile (median of back-to-back pairs) | **${f(r.ratios.throughput, 2)}** (target ≥ 1.3) | | **${f(r.ratios.p99, 2)}** (target ≤ 1) |`,
+    ...(r.ratios.cpu !== undefined ? [`| PostGraphile's CPU per request / the hub's, Node process only (median of pairs; the throughput ratio if each had a core to itself) | **${f(r.ratios.cpu, 2)}** | | |`] : []),
     '',
     `Pairs (throughput, p99): ${r.pairs.map((p) => `${f(p.throughput, 2)}, ${f(p.p99, 2)}`).join('; ')}. ` +
       `Equivalence checked on ${r.equivalence.persons} persons: ${r.equivalence.records} records (${r.equivalence.withSettlement} with a settlement), ` +
@@ -546,9 +625,13 @@ export function formatQueryTable(r: QueryBenchResult): string {
 
 /**
  * Identity numbers of current persons in a fixed pseudo-random order; `householdsOnly`: of persons in a recorded
- * household whose members have aid (the hub's household of one has no PostGraphile counterpart).
+ * household whose members have aid (the hub's household of one has no PostGraphile counterpart). `county`: of
+ * persons of that county all of whose household members are of it too — the caseworker's own caseload, which it
+ * sees whole (since issue 14 a caseworker sees a member of another county only through that member's own
+ * number, so a household spanning counties is answered in part, and PostGraphile, which has no scope, cannot be
+ * compared with it).
  */
-export async function sampleIdNumbers(url: string, limit: number, householdsOnly: boolean): Promise<string[]> {
+export async function sampleIdNumbers(url: string, limit: number, householdsOnly: boolean, county: string | null = null): Promise<string[]> {
   const database = await openDatabase({ databaseUrl: url, dataDir: null });
   try {
     const r = await rows<{ id_number: string }>(
@@ -556,8 +639,12 @@ export async function sampleIdNumbers(url: string, limit: number, householdsOnly
       householdsOnly
         ? sql`SELECT p.id_number FROM persons p
               WHERE p.id_number IS NOT NULL AND p.merged_into IS NULL
+                AND (${county}::text IS NULL OR p.county_code = ${county})
                 AND EXISTS (SELECT 1 FROM household_members hm JOIN household_members hm2 ON hm2.household_id = hm.household_id
                             JOIN aid_records a ON a.person_id = hm2.person_id WHERE hm.person_id = p.id)
+                AND (${county}::text IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM household_members hm JOIN household_members hm2 ON hm2.household_id = hm.household_id
+                      JOIN persons q ON q.id = hm2.person_id WHERE hm.person_id = p.id AND q.county_code IS DISTINCT FROM ${county}))
               ORDER BY md5(p.id_number) LIMIT ${limit}`
         : sql`SELECT id_number FROM persons WHERE id_number IS NOT NULL AND merged_into IS NULL ORDER BY md5(id_number) LIMIT ${limit}`,
     );

@@ -9,7 +9,10 @@
  * --pg-url uses an already loaded hub database instead (nothing is generated); --keep leaves the cluster
  * running and prints its URL; --stat-statements starts the cluster with pg_stat_statements and prints the
  * statements that took the most time during the load (with --pg-url, the server must preload it);
- * --cpu-prof DIR writes a V8 CPU profile of the hub server into DIR.
+ * --cpu-prof DIR writes a V8 CPU profile of the hub server into DIR; --baseline 'NAME=value …' measures a
+ * second hub with that environment in the same run (e.g. 'COMPILED_QUERIES=off', the path before issue 17);
+ * --baseline-root DIR starts that second hub from another source tree (`git archive <ref> | tar -x -C DIR`, with
+ * DIR/node_modules linked to this tree's), to measure a version before a change in the same run.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +24,7 @@ import { openDatabase, rows } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { ingestFile } from '../src/ingest/service.ts';
 import { findPgBinDir, startCluster, type Cluster } from '../dev/pg-cluster.ts';
-import { formatQueryTable, runQueryBench, sampleIdNumbers } from './query-load.ts';
+import { CASEWORKER, formatQueryTable, runQueryBench, sampleIdNumbers } from './query-load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +39,8 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     'stat-statements': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    baseline: { type: 'string' },
+    'baseline-root': { type: 'string' },
   },
 });
 
@@ -91,8 +96,8 @@ async function main() {
       await database.db.execute(sql`SELECT pg_stat_statements_reset()`);
       await database.close();
     }
-    const idNumbers = await sampleIdNumbers(url, Number(values.sample), true);
-    console.error(`${idNumbers.length} persons of households with aid sampled`);
+    const idNumbers = await sampleIdNumbers(url, Number(values.sample), true, CASEWORKER.county);
+    console.error(`${idNumbers.length} persons of households with aid, all members of the caseworker's county ${CASEWORKER.county}, sampled`);
     const result = await runQueryBench({
       pgUrl: url,
       idNumbers,
@@ -102,6 +107,9 @@ async function main() {
       warmupSec: Number(values.warmup),
       tokens: Number(values.tokens),
       // V8 CPU profile of the hub server, written when it stops (open it in Chrome DevTools or speedscope).
+      // --baseline 'COMPILED_QUERIES=off': a second hub with that environment, measured in the same run.
+      ...(values['baseline-root'] ? { baselineRoot: path.resolve(values['baseline-root']) } : {}),
+      ...(values.baseline ? { baselineHubEnv: Object.fromEntries(values.baseline.split(/\s+/).filter(Boolean).map((kv) => kv.split('=', 2) as [string, string])) } : {}),
       hubNodeArgs: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`] : [],
     });
     console.log(`\n### Recipient query under load: hub vs PostGraphile 4\n\n${formatQueryTable(result)}\n`);

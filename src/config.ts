@@ -71,6 +71,8 @@ export interface Config {
   dbConnectTimeoutMs: number;
   /** Most lexical tokens a query document may have; the parser stops there (QUERY_TOO_COMPLEX). */
   maxQueryTokens: number;
+  /** Compiled execution of the hot reads (src/graphql/compiled.ts); `COMPILED_QUERIES=off` leaves every request to Apollo. */
+  compiledQueries: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -166,5 +168,6 @@ export function loadConfig(env: Env = process.env): Config {
     dbStatementTimeoutMs: intVar(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 86_400_000),
     dbConnectTimeoutMs: intVar(env, 'DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     maxQueryTokens: intVar(env, 'MAX_QUERY_TOKENS', 5000, 100, 1_000_000),
+    compiledQueries: oneOf(env, 'COMPILED_QUERIES', ['on', 'off'] as const, 'on') === 'on',
   };
 }

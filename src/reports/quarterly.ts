@@ -108,7 +108,18 @@ function toRow(r: RawRow): ReportRow {
 
 /** The regions of every county code seen, from the one table of divisions (src/identity/regions.ts), as a CTE body. */
 export async function regionsTable(db: Db): Promise<SQL> {
-  const codes = (await rows<{ c: string | null }>(db, sql`/* report.county-codes */ SELECT DISTINCT county_code AS c FROM persons`)).map((r) => r.c ?? '');
+  // The distinct codes by a loose scan of persons_county_idx (one probe per code, not a pass over every person).
+  const codes = (
+    await rows<{ c: string | null }>(
+      db,
+      sql`/* report.county-codes */ WITH RECURSIVE c(code) AS (
+            SELECT min(county_code) FROM persons
+            UNION ALL
+            SELECT (SELECT min(county_code) FROM persons WHERE county_code > c.code) FROM c WHERE c.code IS NOT NULL)
+          SELECT code AS c FROM c WHERE code IS NOT NULL
+          UNION ALL SELECT NULL WHERE EXISTS (SELECT 1 FROM persons WHERE county_code IS NULL)`,
+    )
+  ).map((r) => r.c ?? '');
   return sql`SELECT * FROM unnest(${A(codes)}::text[], ${A(codes.map(reportCounty))}::text[], ${A(codes.map(cityOf))}::text[]) AS r(code, county, city)`;
 }
 

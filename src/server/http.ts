@@ -8,12 +8,11 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { migrationsFolder, type Database } from '../db/client.ts';
@@ -32,6 +31,7 @@ import { GroupCommit } from '../shared/group-commit.ts';
 import { landingPage } from './landing.ts';
 import { checkRequestInputs, clipMessage, codeOfUncodedClientError, isTokenLimit } from './request-guards.ts';
 import { serveConsole } from './console.ts';
+import { CompiledOperations, contentTypeFor, plainRequest } from '../graphql/compiled.ts';
 
 export interface RunningServer {
   url: string;
@@ -44,6 +44,8 @@ export interface RunningServer {
   readonly inFlight: number;
   /** This server's metrics (what /metrics serves). */
   metrics: HubMetrics;
+  /** Requests answered by the compiled path (src/graphql/compiled.ts) so far. */
+  readonly compiledAnswers: number;
   /**
    * Graceful stop: stop accepting, let in-flight requests finish (at most `graceMs`), then close every
    * connection and Apollo. The caller closes the database after it.
@@ -53,8 +55,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The logger of the request being served (a pino child with its request id), for code that has no context. */
-const requestScope = new AsyncLocalStorage<Logger>();
 
 /** An incoming `x-request-id` is kept when it is short and plain; otherwise the hub makes one. */
 const REQUEST_ID = /^[A-Za-z0-9._:@\/+=-]{1,128}$/;
@@ -108,14 +108,28 @@ function errorBody(code: string, message: string) {
 const UNAVAILABLE_MESSAGE = 'the database is unavailable; try again shortly';
 
 /**
+ * What an error of a GraphQL response is: the database unavailable, the client's (coded) mistake, or
+ * unexpected. `code` is the error's own `extensions.code`, if any. formatError answers by it, and the
+ * server logs by it (the request's logger, in a plugin hook that has the request's context).
+ */
+export function errorKind(original: unknown, code: unknown): 'unavailable' | 'client' | 'unexpected' {
+  if (isDatabaseUnavailable(original)) return 'unavailable';
+  if (original instanceof HubError || isTokenLimit(original) || codeOfUncodedClientError(original)) return 'client';
+  return typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR' ? 'client' : 'unexpected';
+}
+
+/**
  * Unexpected errors reach clients as INTERNAL_SERVER_ERROR without internals; coded ones pass as they are.
  * No message echoes the client's input whole (clipMessage); Apollo's code-less client errors get a code.
+ * Errors of a request are logged where they are met, with the request's id (didEncounterErrors below); one
+ * that reaches this function without having been logged there (`logged`) is logged here, without an id.
  */
-export function formatError(log: Logger) {
+export function formatError(log: Logger, logged: WeakSet<object> = new WeakSet()) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
+    const unlogged = !(original !== null && typeof original === 'object' && logged.has(original));
     if (isDatabaseUnavailable(original)) {
-      (requestScope.getStore() ?? log).warn({ err: original }, 'database unavailable');
+      if (unlogged) log.warn({ err: original }, 'database unavailable');
       return { message: UNAVAILABLE_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE } };
     }
     if (original instanceof HubError) {
@@ -130,7 +144,7 @@ export function formatError(log: Logger) {
       const { stacktrace: _s, ...ext } = formatted.extensions ?? {};
       return { ...formatted, message: clipMessage(formatted.message), extensions: ext };
     }
-    (requestScope.getStore() ?? log).error({ err: original }, 'unexpected error in a request');
+    if (unlogged) log.error({ err: original }, 'unexpected error in a request');
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 }
@@ -215,12 +229,19 @@ const STATE = Symbol('request state');
 interface RequestState {
   operation: string;
   outcome: string;
+  /** The request's logger (a pino child with its request id). */
+  log: Logger;
 }
 
 export async function startServer(database: Database, config: Config, log: Logger, opts: ServeOptions = {}): Promise<RunningServer> {
   const keys = await Keys.load(config, database);
+  // Errors already logged with their request's id (didEncounterErrors), so that formatError does not log them again.
+  const loggedErrors = new WeakSet<object>();
+  const schema = servedSchema(opts.subgraph, opts.schema);
+  // Compiled execution of the hot reads (src/graphql/compiled.ts); not for a federation subgraph. COMPILED_QUERIES=off turns it off.
+  const compiled = opts.subgraph || config.compiledQueries === false ? null : new CompiledOperations(schema);
   const apollo = new ApolloServer<HubContext>({
-    schema: servedSchema(opts.subgraph, opts.schema),
+    schema,
     introspection: config.env === 'development',
     // No "Did you mean …" naming the schema's fields outside development.
     hideSchemaDetailsFromClientErrors: config.env !== 'development',
@@ -231,7 +252,7 @@ export async function startServer(database: Database, config: Config, log: Logge
     // Apollo's own SIGINT/SIGTERM handler stops Apollo and re-raises the signal, killing the process before
     // the hub has closed its database; `relief-hub serve` handles the signals itself (shutdown, then close).
     stopOnTerminationSignals: false,
-    formatError: formatError(log),
+    formatError: formatError(log, loggedErrors),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       // The schema has no @cacheControl hints, so Apollo's cache-control plugin only ever answered
@@ -241,6 +262,16 @@ export async function startServer(database: Database, config: Config, log: Logge
       {
         async requestDidStart() {
           return {
+            async didEncounterErrors({ contextValue, errors }) {
+              const reqLog = requestStates.get(contextValue)?.log ?? log;
+              for (const e of errors) {
+                const original = unwrapResolverError(e);
+                const kind = errorKind(original, e.extensions?.code);
+                if (kind === 'unavailable') reqLog.warn({ err: original }, 'database unavailable');
+                else if (kind === 'unexpected') reqLog.error({ err: original }, 'unexpected error in a request');
+                if (original !== null && typeof original === 'object') loggedErrors.add(original);
+              }
+            },
             async didResolveOperation({ document, request, schema, operation, operationName, contextValue }) {
               // Introspection selections are measured apart only where introspection is allowed at all.
               enforceLimits(document, { maxDepth: config.maxQueryDepth, maxFields: config.maxQueryFields, introspection: config.env === 'development' });
@@ -248,19 +279,12 @@ export async function startServer(database: Database, config: Config, log: Logge
               // A read of personal data states its purpose; without one nothing runs (HTTP 400).
               requirePurpose(schema, document, operationName, contextValue.purpose);
               if (!operation) return;
+              // Parsed, validated and within the limits: the same text may take the compiled path next time.
+              compiled?.note(request.query, request.operationName, document, operation);
               const state = requestStates.get(contextValue);
               const first = operation.selectionSet.selections.find((s) => s.kind === 'Field');
               if (state) state.operation = `${operation.operation}.${first?.kind === 'Field' ? first.name.value : 'fragment'}`;
-              // A read-only operation goes to the standby unless the caller has a write it has not replayed yet.
-              // A standby that cannot be asked whether it replayed the caller's write: the primary answers instead.
-              const toStandby = router ? await router.routesToStandby(operation, contextValue.principal?.sub ?? null).catch(() => false) : false;
-              if (router && toStandby) {
-                contextValue.database = router.read;
-                contextValue.loaders = createLoaders(router.read);
-                metrics.operationServedBy('read');
-              } else {
-                metrics.operationServedBy('primary');
-              }
+              metrics.operationServedBy(await route(contextValue, operation));
             },
             async willSendResponse({ contextValue, operationName, operation, response }) {
               // What the cache-control plugin sent: personal data is never cached.
@@ -273,14 +297,14 @@ export async function startServer(database: Database, config: Config, log: Logge
               } catch (e) {
                 if (!isDatabaseUnavailable(e)) throw e;
                 // Personal data whose read could not be logged is not sent.
-                (requestScope.getStore() ?? log).warn({ err: e }, 'database unavailable');
+                (requestStates.get(contextValue)?.log ?? log).warn({ err: e }, 'database unavailable');
                 if (response.body.kind === 'single') {
                   response.body.singleResult = { errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE } }] };
                 }
               }
               // The caller's reads must see this write: they stay on the primary until the standby replayed it.
               if (router && operation?.operation === 'mutation' && contextValue.principal) {
-                await router.wrote(contextValue.principal.sub).catch((e: unknown) => (requestScope.getStore() ?? log).warn({ err: e }, 'could not note the WAL position of a write'));
+                await router.wrote(contextValue.principal.sub).catch((e: unknown) => (requestStates.get(contextValue)?.log ?? log).warn({ err: e }, 'could not note the WAL position of a write'));
               }
               if (response.body.kind === 'single') {
                 const errors = response.body.singleResult.errors;
@@ -311,6 +335,59 @@ export async function startServer(database: Database, config: Config, log: Logge
     get: (ctx: HubContext) => (ctx as HubContext & { [STATE]?: RequestState })[STATE],
     set: (ctx: HubContext, state: RequestState) => void Object.assign(ctx, { [STATE]: state }),
   };
+  /**
+   * A read-only operation goes to the standby unless the caller has a write it has not replayed yet.
+   * A standby that cannot be asked whether it replayed the caller's write: the primary answers instead.
+   */
+  async function route(ctx: HubContext, operation: OperationDefinitionNode): Promise<'read' | 'primary'> {
+    const toStandby = router ? await router.routesToStandby(operation, ctx.principal?.sub ?? null).catch(() => false) : false;
+    if (!router || !toStandby) return 'primary';
+    ctx.database = router.read;
+    ctx.loaders = createLoaders(router.read);
+    return 'read';
+  }
+
+  /**
+   * The compiled path (src/graphql/compiled.ts): the answer Apollo would send, or null to let Apollo
+   * answer (not a compiled operation, a check that refuses, any error in the result, an access log that
+   * could not be written). The checks are the plugin's, in its order.
+   */
+  async function serveCompiled(body: unknown, accept: string | undefined, principal: Principal, purpose: string | null, state: RequestState): Promise<{ contentType: string; text: string } | null> {
+    const request = compiled ? plainRequest(body) : null;
+    const contentType = request ? contentTypeFor(accept) : null;
+    const op = request && contentType ? compiled!.get(request.query, request.operationName) : null;
+    if (!request || !contentType || !op) return null;
+    if (op.personal && !purpose) return null;
+    try {
+      checkRequestInputs(schema, op.document, request.variables);
+    } catch {
+      return null;
+    }
+    const ctx = createContext(database, principal, purpose);
+    ctx.onIngest = (summary) => metrics.ingest(summary);
+    const where = await route(ctx, op.operation);
+    let result: Awaited<ReturnType<typeof op.query>>;
+    try {
+      result = await op.query(undefined, ctx, request.variables ?? {});
+    } catch {
+      return null;
+    }
+    if (result.errors && result.errors.length > 0) return null;
+    if (ctx.access.size > 0) {
+      try {
+        // Every read of personal data is logged before the answer leaves (group commit, src/access/log.ts).
+        await ctx.access.flush(database.db, principal, op.operationName ?? 'anonymous', purpose);
+      } catch {
+        return null;
+      }
+    }
+    metrics.operationServedBy(where);
+    state.operation = op.label;
+    compiledAnswers++;
+    return { contentType, text: JSON.stringify({ data: result.data }) + '\n' };
+  }
+
+  let compiledAnswers = 0;
   const migrationsExpected = latestMigration();
   let draining = false;
 
@@ -330,7 +407,7 @@ export async function startServer(database: Database, config: Config, log: Logge
     const requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     const reqLog = log.child({ reqId: requestId });
-    const state: RequestState = { operation: 'http', outcome: 'ok' };
+    const state: RequestState = { operation: 'http', outcome: 'ok', log: reqLog };
     // Counted when the response is handed over (not on 'finish', which may come after the client read it).
     const end = res.end.bind(res) as (...a: unknown[]) => http.ServerResponse;
     res.end = ((...args: unknown[]) => {
@@ -340,8 +417,9 @@ export async function startServer(database: Database, config: Config, log: Logge
       res.end = end as typeof res.end;
       return end(...args);
     }) as typeof res.end;
-    requestScope.run(reqLog, () =>
-      handle(req, res, state).catch((err: unknown) => {
+    // No AsyncLocalStorage for the request's logger: on Node 20 it turns on promise hooks for every promise
+    // of the process (about 5% of the CPU under the household-query load); the logger travels in the state.
+    void handle(req, res, state).catch((err: unknown) => {
         if (isDatabaseUnavailable(err)) {
           reqLog.warn({ err }, 'database unavailable');
           state.outcome = ErrorCode.DATABASE_UNAVAILABLE;
@@ -353,8 +431,7 @@ export async function startServer(database: Database, config: Config, log: Logge
         state.outcome = ErrorCode.INTERNAL_SERVER_ERROR;
         if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
         else res.end();
-      }),
-    );
+      });
   });
 
   /** /readyz: the database answers (within the statement timeout), its migrations are this build's, and the server is not draining. */
@@ -445,12 +522,8 @@ export async function startServer(database: Database, config: Config, log: Logge
         throw e;
       }
     }
-    const headers = new HeaderMap();
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    }
     let body: unknown = undefined;
-    const contentType = headers.get('content-type') ?? '';
+    const contentType = req.headers['content-type'] ?? '';
     if (req.method === 'POST' && /application\/(graphql-response\+)?json/i.test(contentType)) {
       try {
         body = bodyText === '' ? undefined : JSON.parse(bodyText);
@@ -461,6 +534,20 @@ export async function startServer(database: Database, config: Config, log: Logge
       }
     } else if (req.method === 'POST') {
       body = bodyText;
+    }
+    if (compiled && req.method === 'POST') {
+      const fast = await serveCompiled(body, req.headers.accept, principal, purpose, state);
+      if (fast) {
+        res.statusCode = 200;
+        res.setHeader('cache-control', 'no-store');
+        res.setHeader('content-type', fast.contentType);
+        res.end(fast.text);
+        return;
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body };
     const context = async () => {
@@ -498,6 +585,9 @@ export async function startServer(database: Database, config: Config, log: Logge
     },
     get inFlight() {
       return inFlight;
+    },
+    get compiledAnswers() {
+      return compiledAnswers;
     },
     async shutdown(graceMs = 10_000) {
       draining = true;
