@@ -11,9 +11,8 @@ import { FileRejectedError } from '../../src/ingest/adapter.ts';
 import { openText } from '../../src/ingest/json-readers.ts';
 import { XmlSpans } from '../../src/ingest/xml-bounds.ts';
 import { limits } from '../../src/ingest/limits.ts';
-import { nameAsReceived, optionalDay, optionalText, quarantine, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
+import { Fields, mapRecord, refuse } from '../../src/ingest/fields.ts';
 import { detailsOf } from '../../src/ingest/readers.ts';
-import { refuse } from '../../src/ingest/fields.ts';
 import type { AidStatus } from '../../src/codes.ts';
 
 const PROGRAM = 'WORKER_MUTUAL_AID';
@@ -160,41 +159,40 @@ async function* readClaims(input: ByteInput): AsyncGenerator<SourceRecord<ClaimV
 
 function mapClaim(rec: SourceRecord<ClaimValue>, ctx: MapContext): MapOutcome {
   const c = rec.value;
-  let recordId: string | null = null;
-  try {
-    recordId = requiredText(c.id, 'Claim@id');
-    if (!c.member) refuse('MISSING_FIELD', 'Member is missing');
-    if (!c.benefit) refuse('MISSING_FIELD', 'Benefit is missing');
-    const idNumber = requiredIdNumber(c.member.idNo, 'Member@idNo', ctx.today);
-    const amountFen = requiredYuan(c.benefit.amount, 'Benefit@amount');
-    const approvedOn = optionalDay(c.benefit.approved, 'Benefit@approved', ctx.today);
-    const paidOn = optionalDay(c.benefit.paid, 'Benefit@paid', ctx.today);
-    const statusText = requiredText(c.status, 'Status');
+  return mapRecord((known) => {
+    // Fields named as in the document: `Claim@id`, `Status`, and each child element's attributes as `Member@idNo`.
+    const f = new Fields({ 'Claim@id': c.id, Member: c.member, Settlement: c.settlement, Benefit: c.benefit, Status: c.status }, ctx);
+    const recordId = known(f.required('Claim@id'));
+    const member = f.object('Member', '@');
+    const benefit = f.object('Benefit', '@');
+    const settlement = f.optionalObject('Settlement', '@');
+    const idNumber = member.idNumber('idNo');
+    const amountFen = benefit.yuan('amount');
+    const approvedOn = benefit.optionalDate('approved');
+    const paidOn = benefit.optionalDate('paid');
+    const statusText = f.required('Status');
     const status = STATUSES[statusText];
     if (!status) refuse('BAD_VALUE', `Status "${statusText}" is not PAID, APPROVED or REVOKED`);
     if (status === 'PAID' && paidOn === null) refuse('MISSING_FIELD', 'Benefit@paid is missing on a PAID claim');
     return {
-      ok: true,
       recordId,
       facts: [
         {
           kind: 'aid',
-          person: { idNumber, name: nameAsReceived(c.member.name, 'Member@name') },
+          person: { idNumber, name: member.asReceived('name') },
           program: PROGRAM,
           amountFen,
           approvedOn,
           paidOn,
           status,
-          voucher: optionalText(c.benefit.voucher, 'Benefit@voucher'),
-          settlementRef: optionalText(c.settlement?.ref, 'Settlement@ref'),
-          hospitalCode: optionalText(c.settlement?.hospital, 'Settlement@hospital'),
-          details: { cardNo: optionalText(c.member.cardNo, 'Member@cardNo'), employer: optionalText(c.member.employer, 'Member@employer') },
+          voucher: benefit.text('voucher'),
+          settlementRef: settlement.text('ref'),
+          hospitalCode: settlement.text('hospital'),
+          details: { cardNo: member.text('cardNo'), employer: member.text('employer') },
         },
       ],
     };
-  } catch (e) {
-    return quarantine(recordId, e);
-  }
+  });
 }
 
 const sdl = /* GraphQL */ `
