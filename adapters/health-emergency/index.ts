@@ -5,10 +5,9 @@
  * the same case carries an identity number.
  */
 import type { Adapter, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
-import { reject } from '../../src/ingest/adapter.ts';
-import { readJsonLines, verifyJsonLines, type JsonLine } from '../../src/ingest/json-readers.ts';
+import { reject, detailsOf } from '../../src/ingest/adapter.ts';
+import { readJsonLines, verifyJsonLines, type JsonLine } from '../../src/formats/json.ts';
 import { Fields, mapRecord } from '../../src/ingest/fields.ts';
-import { detailsOf } from '../../src/ingest/readers.ts';
 import { cstDate, formatCstDateTime } from '../../src/identity/dates.ts';
 
 const PROGRAM = 'DISEASE_EMERGENCY';

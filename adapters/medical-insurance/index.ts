@@ -4,7 +4,7 @@
  */
 import type { Adapter, Fact, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
 import { reject } from '../../src/ingest/adapter.ts';
-import { readJsonLines, verifyJsonLines, type JsonLine } from '../../src/ingest/json-readers.ts';
+import { readJsonLines, verifyJsonLines, type JsonLine } from '../../src/formats/json.ts';
 import { Fields, mapRecord, refuse } from '../../src/ingest/fields.ts';
 import { formatYuan, toFen, type Fen } from '../../src/identity/money.ts';
 

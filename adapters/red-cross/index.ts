@@ -4,9 +4,9 @@
  * item by item.
  */
 import type { Adapter, ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
-import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/ingest/json-readers.ts';
+import { detailsOf } from '../../src/ingest/adapter.ts';
+import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/formats/json.ts';
 import { Fields, mapRecord } from '../../src/ingest/fields.ts';
-import { detailsOf } from '../../src/ingest/readers.ts';
 import { cstDate, formatCstDateTime } from '../../src/identity/dates.ts';
 
 const PROGRAM = 'RED_CROSS_MEDICAL';

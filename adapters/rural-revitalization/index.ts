@@ -3,17 +3,17 @@
  * (sources.md §4). Sheet 监测对象 lists the monitored households and their members; sheet 帮扶记录 the aid paid.
  * Row 1 of each sheet is a merged title, row 2 the header, data from row 3.
  *
- * The workbook is read by src/ingest/xlsx.ts, one row at a time, so a large county's ledger never sits in
- * memory inflated; every part of it is read within the bounds of src/ingest/limits.ts. A workbook that cannot be unzipped or lacks a sheet's columns is refused whole
+ * The workbook is read by src/formats/xlsx.ts, one row at a time, so a large county's ledger never sits in
+ * memory inflated; every part of it is read within the bounds of src/formats/limits.ts. A workbook that cannot be unzipped or lacks a sheet's columns is refused whole
  * (MALFORMED) while it is read: the pipeline applies a file in one transaction, so nothing of it is kept.
  * There is no separate verify(): an XLSX carries no integrity check of its own, and a second full unzip
  * would double the cost of the slowest format.
  */
 import type { Adapter, ByteInput, Fact, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
-import { FileRejectedError } from '../../src/ingest/adapter.ts';
-import { readXlsxRows, xlsxBytes, XlsxError, type XlsxCell } from '../../src/ingest/xlsx.ts';
+import { FileRejectedError, detailsOf } from '../../src/ingest/adapter.ts';
+import { readXlsxRows, xlsxBytes, XlsxError, type XlsxCell } from '../../src/formats/xlsx.ts';
 import { Fields, mapRecord, refuse } from '../../src/ingest/fields.ts';
-import { detailsOf, normalizeHeader } from '../../src/ingest/readers.ts';
+import { normalizeHeader } from '../../src/formats/text.ts';
 import { toHalfWidth } from '../../src/identity/id-number.ts';
 
 const PROGRAM = 'RURAL_MEDICAL_SUPPORT';
@@ -43,7 +43,7 @@ function isEmpty(c: Cell): boolean {
 async function* readWorkbook(input: ByteInput): AsyncGenerator<SourceRecord<RuralRow>> {
   const malformed = (message: string) => new FileRejectedError('MALFORMED', `${input.name}: ${message}`);
   // A zip is read from its central directory at the end: the compressed bytes are held (not inflated) and
-  // each sheet is inflated and parsed as a stream (src/ingest/xlsx.ts).
+  // each sheet is inflated and parsed as a stream (src/formats/xlsx.ts).
   let known = 0;
   let sheetName: string | null = null;
   let columns: Map<string, number> | null = null;
@@ -54,7 +54,7 @@ async function* readWorkbook(input: ByteInput): AsyncGenerator<SourceRecord<Rura
     }
   };
   try {
-    // Held compressed up to limits.maxXlsxFileBytes; everything inflated is bounded (src/ingest/limits.ts).
+    // Held compressed up to limits.maxXlsxFileBytes; everything inflated is bounded (src/formats/limits.ts).
     const bytes = await xlsxBytes(input.open());
     for await (const row of readXlsxRows(bytes)) {
       if (row.sheet !== sheetName) {

@@ -7,12 +7,11 @@
  */
 import { SaxesParser } from 'saxes';
 import type { Adapter, ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
-import { FileRejectedError } from '../../src/ingest/adapter.ts';
-import { openText } from '../../src/ingest/json-readers.ts';
-import { XmlSpans } from '../../src/ingest/xml-bounds.ts';
-import { limits } from '../../src/ingest/limits.ts';
+import { FileRejectedError, detailsOf } from '../../src/ingest/adapter.ts';
+import { openText } from '../../src/formats/text.ts';
+import { XmlSpans } from '../../src/formats/xml.ts';
+import { limits } from '../../src/formats/limits.ts';
 import { Fields, mapRecord, refuse } from '../../src/ingest/fields.ts';
-import { detailsOf } from '../../src/ingest/readers.ts';
 import type { AidStatus } from '../../src/codes.ts';
 
 const PROGRAM = 'WORKER_MUTUAL_AID';

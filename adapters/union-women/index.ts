@@ -4,9 +4,9 @@
  * Either way each item is one claim, mapped by the same function.
  */
 import type { Adapter, ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
-import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/ingest/json-readers.ts';
+import { detailsOf } from '../../src/ingest/adapter.ts';
+import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/formats/json.ts';
 import { Fields, mapRecord } from '../../src/ingest/fields.ts';
-import { detailsOf } from '../../src/ingest/readers.ts';
 import { formatCstDateTime } from '../../src/identity/dates.ts';
 import { claimRecord } from './pull.ts';
 

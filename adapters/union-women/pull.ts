@@ -7,14 +7,14 @@
  * requests that time out back off exponentially; 429 waits as long as Retry-After asks (seconds or an HTTP
  * date).
  *
- * The API is hostile until read, like any file (src/ingest/limits.ts): each request has a timeout (answer
+ * The API is hostile until read, like any file (src/formats/limits.ts): each request has a timeout (answer
  * included) and the pull a total one; an answer is read up to `maxPageBytes` and no further; a pull follows
  * at most `maxPages` pages and never a cursor twice; a redirect is followed only within the base's origin;
  * credentials in the base URL are sent as HTTP Basic authorization and never printed (`redactUrl`).
  */
 import type { SourceRecord } from '../../src/ingest/adapter.ts';
-import { parseJsonBounded } from '../../src/ingest/json-readers.ts';
-import { limits } from '../../src/ingest/limits.ts';
+import { parseJsonBounded } from '../../src/formats/json.ts';
+import { limits } from '../../src/formats/limits.ts';
 
 /**
  * Why a pull gave up: `PULL_FAILED` (a status that will not get better, or too many failed tries, timeouts

@@ -7,9 +7,9 @@
  * guardian's household recorded elsewhere, or merge it once the child's own number arrives.
  */
 import type { Adapter, ByteInput, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
-import { findTopLevelValue, verifyJsonDocument, walkJson, type JsonShape } from '../../src/ingest/json-readers.ts';
+import { detailsOf } from '../../src/ingest/adapter.ts';
+import { findTopLevelValue, verifyJsonDocument, walkJson, type JsonShape } from '../../src/formats/json.ts';
 import { Fields, mapRecord, refuse } from '../../src/ingest/fields.ts';
-import { detailsOf } from '../../src/ingest/readers.ts';
 import { birthDateOf } from '../../src/identity/id-number.ts';
 import { normalizeName } from '../../src/identity/text.ts';
 

@@ -235,3 +235,14 @@ export interface Adapter<V = unknown> {
 export function reject(recordId: string | null, reason: ReasonCode, message: string): MapOutcome {
   return { ok: false, recordId, reason, message };
 }
+
+/** The parent an `AidRecord` field resolver receives: the stored aid record with its system's `details`. */
+export interface AidParent {
+  system: string;
+  details?: unknown;
+}
+
+/** Resolver of an adapter's `AidRecord` detail field: the stored details of that system's records, else null. */
+export function detailsOf(system: string): (parent: AidParent) => unknown {
+  return (parent) => (parent.system === system ? (parent.details ?? null) : null);
+}

@@ -10,8 +10,8 @@ import { normalizeIdNumber, toHalfWidth } from '../identity/id-number.ts';
 import { parseFen, parseYuan, type Fen } from '../identity/money.ts';
 import { clean, hasLoneSurrogate } from '../identity/text.ts';
 import { reject, type Fact, type MapContext, type MapOutcome } from './adapter.ts';
-import { isUnparsable, type Unparsable } from './readers.ts';
-import { limits } from './limits.ts';
+import { isUnparsable, type Unparsable } from '../formats/text.ts';
+import { limits } from '../formats/limits.ts';
 
 /* ----------------------------------------------------------------- field checks for mappers */
 

@@ -6,7 +6,7 @@ import { adapterFor, adapters, systemCodes } from '../../adapters/index.ts';
 import type { Database } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import type { Adapter, ByteInput } from './adapter.ts';
-import { bufferInput } from './readers.ts';
+import { bufferInput } from '../formats/text.ts';
 import { hasLoneSurrogate } from '../identity/text.ts';
 import { ingest, ingestBatch, ingestSource, inputSource, type BatchSummary, type IngestOptions, type IngestSummary } from './pipeline.ts';
 

@@ -1,18 +1,18 @@
 /**
- * The readers' bounds (src/ingest/limits.ts), one by one: each hostile input of issue 14 ends in a record
+ * The readers' bounds (src/formats/limits.ts), one by one: each hostile input of issue 14 ends in a record
  * the mapper quarantines or a refusal with its code, and each bound holds however large the input, because
  * it is a count or a length checked as the input streams (shown with a small cap and the same input twice
  * as large, or a real size where that is cheap).
  */
 import { describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
-import { FileRejectedError, type MapContext } from './adapter.ts';
-import { bufferInput, isUnparsable, readCsvRecords, readLines } from './readers.ts';
-import { jsonDeeperThan, readJsonLines, verifyJsonDocument, verifyJsonLines, walkJson } from './json-readers.ts';
+import { FileRejectedError, type MapContext } from '../ingest/adapter.ts';
+import { bufferInput, isUnparsable, readCsvRecords, readLines } from './text.ts';
+import { jsonDeeperThan, readJsonLines, verifyJsonDocument, verifyJsonLines, walkJson } from './json.ts';
 import { readXlsxRows, XlsxError } from './xlsx.ts';
 import { DEFAULT_LIMITS, parseLimits, withLimits } from './limits.ts';
-import { checkText, nameAsReceived, optionalText, Refusal } from './fields.ts';
-import { XmlSpans } from './xml-bounds.ts';
+import { checkText, nameAsReceived, optionalText, Refusal } from '../ingest/fields.ts';
+import { XmlSpans } from './xml.ts';
 import { aidWorkbook, columnName, sharedStrings } from '../../test/support/hostile.ts';
 import { createLogger, describeError, safeError, scrubMessage } from '../shared/log.ts';
 import { adapterFor } from '../../adapters/index.ts';
