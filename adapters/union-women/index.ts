@@ -8,7 +8,8 @@ import { detailsOf } from '../../src/ingest/adapter.ts';
 import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/formats/json.ts';
 import { Fields, mapRecord } from '../../src/ingest/fields.ts';
 import { formatCstDateTime } from '../../src/identity/dates.ts';
-import { claimRecord } from './pull.ts';
+import { itemRecord } from '../../src/ingest/pull-http.ts';
+import { claimsApi } from './pull.ts';
 
 const PROGRAM = 'FEMALE_WORKER_MUTUAL_AID';
 
@@ -16,7 +17,7 @@ const SHAPE: JsonShape = { root: 'array', objects: [['*']], arrays: [['*', 'item
 
 async function* readSavedPages(input: ByteInput): AsyncGenerator<SourceRecord<unknown>> {
   for await (const hit of walkJson(input, SHAPE, [['*', 'items', '*']])) {
-    yield claimRecord(input.name, `pages[${hit.path[0]}].items[${hit.path[2]}]`, hit.value);
+    yield itemRecord(input.name, `pages[${hit.path[0]}].items[${hit.path[2]}]`, hit.value);
   }
 }
 
@@ -83,4 +84,5 @@ export const unionWomen: Adapter<unknown> = {
       unionWomen: detailsOf('union-women'),
     },
   },
+  pull: claimsApi,
 };
