@@ -25,6 +25,7 @@ export const charity: Adapter<CsvValue> = {
   title: '慈善医疗救助筹款绿色通道',
   programs: [{ code: PROGRAM, title: '慈善医疗救助' }],
   format: 'CSV (UTF-8, header row): 类型 捐赠 (donation in) or 救助 (grant out to a patient)',
+  socialChannel: true,
   read: (input) => readCsvRecords(input, { encoding: 'utf8', headers: [HEADER] }),
   map(record, ctx) {
     return mapRow(

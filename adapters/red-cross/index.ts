@@ -89,6 +89,7 @@ export const redCross: Adapter<RedCrossItem> = {
   title: '红十字医疗救助筹款绿色通道',
   programs: [{ code: PROGRAM, title: '红十字医疗救助' }],
   format: 'JSON document: {"donations": [...] into the Red Cross fund, "grants": [...] out of it to patients}',
+  socialChannel: true,
   verify: (input) => verifyJsonDocument(input, SHAPE),
   read: readDocument,
   map: (rec, ctx) =>

@@ -103,6 +103,8 @@ export const unionMutualAid: Adapter<ClaimValue> = {
   title: '工会职工医疗互助',
   programs: [{ code: PROGRAM, title: '职工医疗互助' }],
   format: 'XML (UTF-8): <MutualAidExport> with one <Claim> per payout; a document that is not well-formed is refused whole',
+  // A union card stated on a claim shows the member belongs to a trade union.
+  membershipEvidence: { field: 'cardNo' },
   verify: (input) => verifyXmlExport(input, SHAPE),
   read: readClaims,
   map: mapClaim,

@@ -248,6 +248,16 @@ export interface Adapter<V = unknown> {
   readonly resolvers?: Record<string, Record<string, unknown>>;
   /** Set for a system whose data is pulled from an API (`relief-hub pull <system>`); others deliver files. */
   readonly pull?: PullSpec;
+  /**
+   * A social channel (red-cross, charity): its grants are charity, not the public aid already counted against a
+   * stay (eligibility's net burden, the report's public-aid indicators).
+   */
+  readonly socialChannel?: boolean;
+  /**
+   * Its aid records show trade-union membership when their `details[field]` is set (union-mutual-aid: the member's
+   * union card number, `cardNo`), for eligibility's `unionMemberCard` condition.
+   */
+  readonly membershipEvidence?: { readonly field: string };
 }
 
 /** Helper for mappers: a quarantine outcome. */

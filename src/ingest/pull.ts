@@ -6,11 +6,10 @@
  */
 import { sql } from 'drizzle-orm';
 import { rows, type Database } from '../db/client.ts';
-import { adapters } from '../../adapters/index.ts';
+import { adapters, requireAdapter } from '../../adapters/index.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { fetchPages, pulledRecords, PullError, redactUrl, type PullOptions } from './pull-http.ts';
 import type { Adapter, MapContext, PullSpec, SourceRecord } from './adapter.ts';
-import { requireAdapter } from './service.ts';
 import { todayCst } from '../identity/dates.ts';
 import { ingestSource, type IngestOptions, type IngestSummary } from './pipeline.ts';
 

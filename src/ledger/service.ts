@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { rows, type Database, type Tx } from '../db/client.ts';
-import { adapters } from '../../adapters/index.ts';
+import { adapterOfProgram } from '../../adapters/index.ts';
 import { fundCodeOf } from '../codes.ts';
 import { normalizeIdNumber } from '../identity/id-number.ts';
 import { normalizeVoucher } from '../identity/text.ts';
@@ -36,7 +36,7 @@ export type RecordAidResult =
   | { kind: 'AidRefused'; reason: 'OVER_CAPACITY' | 'INSUFFICIENT_FUNDS' | 'SETTLEMENT_REFUNDED' | 'SETTLEMENT_PERSON_MISMATCH'; message: string; remaining: bigint | null; balance: bigint | null };
 
 function systemOfProgram(program: string): string {
-  const a = adapters.find((x) => x.programs.some((p) => p.code === program));
+  const a = adapterOfProgram(program);
   if (!a) throw new HubError(ErrorCode.BAD_USER_INPUT, `unknown program "${program}"`, { argument: 'program' });
   return a.code;
 }

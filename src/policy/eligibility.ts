@@ -9,6 +9,7 @@ import { ageOn, todayCst } from '../identity/dates.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { versionInForce, type Condition } from './rules.ts';
 import { categoryRank, countsSql, netBurdenSql } from '../shared/rules.ts';
+import { membershipEvidence, socialChannelSystems } from '../../adapters/index.ts';
 
 export interface EligibilityAnswer {
   eligible: boolean;
@@ -21,8 +22,22 @@ export interface EligibilityAnswer {
   idNumber: string;
 }
 
-/** Social channels: their grants are not the "public aid already counted" of the charity rule. */
-export const SOCIAL_CHANNELS = ['red-cross', 'charity'];
+/**
+ * Social channels: their grants are not the "public aid already counted" of the charity rule. Adapters declare
+ * it (`socialChannel`); this is the registry's answer at start-up, for the report's indicators.
+ */
+export const SOCIAL_CHANNELS: readonly string[] = socialChannelSystems();
+
+/** Aid records that show trade-union membership, as the adapters declare it (union-mutual-aid: `cardNo` set). */
+function membershipEvidenceSql(personId: number) {
+  const evidence = membershipEvidence();
+  if (evidence.length === 0) return sql`0`;
+  const any = sql.join(
+    evidence.map((e) => sql`(system = ${e.system} AND details->>${e.field}::text IS NOT NULL)`),
+    sql` OR `,
+  );
+  return sql`(SELECT count(*) FROM aid_records WHERE person_id = ${personId} AND (${any}))`;
+}
 
 interface Subject {
   id: number;
@@ -52,10 +67,11 @@ async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise
       return { ok: false, reason: `NEITHER_WOMAN_NOR_CHILD_UNDER_${c.age}` };
     }
     case 'unionMemberCard': {
-      // A union card stated on a union-mutual-aid claim, or registration as a hardship worker, shows membership.
+      // A union card stated on an aid record of a system that declares it evidence (union-mutual-aid's claims),
+      // or registration as a hardship worker, shows membership.
       const r = await rows<{ n: string }>(
         db,
-        sql`/* eligibility.union-card */ SELECT ((SELECT count(*) FROM aid_records WHERE person_id = ${p.id} AND system = 'union-mutual-aid' AND details->>'cardNo' IS NOT NULL)
+        sql`/* eligibility.union-card */ SELECT (${membershipEvidenceSql(p.id)}
                   + (SELECT count(*) FROM statuses WHERE person_id = ${p.id} AND category = 'POOR_WORKER' AND valid_from <= ${asOf}::date))::text AS n`,
       );
       return r[0]!.n !== '0' ? { ok: true, reason: 'UNION_MEMBER' } : { ok: false, reason: 'NO_UNION_CARD' };
@@ -69,7 +85,7 @@ async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise
             LEFT JOIN (
               SELECT linked_settlement_id, sum(amount_fen) AS counted FROM aid_records x
               WHERE person_id = ${p.id} AND ${countsSql('x')} AND paid_on <= ${asOf}::date
-                AND system <> ALL(${`{${SOCIAL_CHANNELS.join(',')}}`}::text[])
+                AND system <> ALL(${`{${socialChannelSystems().join(',')}}`}::text[])
               GROUP BY linked_settlement_id
             ) a ON a.linked_settlement_id = s.settlement_id
             WHERE s.person_id = ${p.id} AND s.refunded_by IS NULL
