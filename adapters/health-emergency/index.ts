@@ -5,9 +5,9 @@
  * the same case carries an identity number.
  */
 import type { Adapter, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
-import { reject, detailsOf } from '../../src/ingest/adapter.ts';
+import { detailsOf } from '../../src/ingest/adapter.ts';
 import { readJsonLines, verifyJsonLines, type JsonLine } from '../../src/formats/json.ts';
-import { Fields, mapRecord } from '../../src/ingest/fields.ts';
+import { mapJsonLine } from '../../src/ingest/fields.ts';
 import { cstDate, formatCstDateTime } from '../../src/identity/dates.ts';
 
 const PROGRAM = 'DISEASE_EMERGENCY';
@@ -25,10 +25,7 @@ export function provisionalKeyOf(caseNo: string): string {
 }
 
 function mapCase(rec: SourceRecord<JsonLine>, ctx: MapContext): MapOutcome {
-  const line = rec.value;
-  if (!line.parsed) return reject(null, 'UNPARSABLE', line.error);
-  return mapRecord((known) => {
-    const f = Fields.of(line.data, `line ${rec.location.line}`, ctx);
+  return mapJsonLine(rec, ctx, (f, known) => {
     const caseNo = known(f.required('caseNo'));
     const patient = f.object('patient');
     const flaggedUnidentified = patient.optionalBoolean('unidentified');

@@ -3,19 +3,15 @@
  * field names (sources.md §1). Each line is one hospital stay, or a refund line cancelling one.
  */
 import type { Adapter, Fact, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
-import { reject } from '../../src/ingest/adapter.ts';
 import { readJsonLines, verifyJsonLines, type JsonLine } from '../../src/formats/json.ts';
-import { Fields, mapRecord, refuse } from '../../src/ingest/fields.ts';
+import { mapJsonLine, refuse } from '../../src/ingest/fields.ts';
 import { formatYuan, toFen, type Fen } from '../../src/identity/money.ts';
 
 /** The national platform's tolerance: personal burden may differ from the computed B by at most 0.01 yuan. */
 const BURDEN_TOLERANCE_FEN = 1n;
 
 function mapLine(rec: SourceRecord<JsonLine>, ctx: MapContext): MapOutcome {
-  const line = rec.value;
-  if (!line.parsed) return reject(null, 'UNPARSABLE', line.error);
-  return mapRecord((known) => {
-    const f = Fields.of(line.data, `line ${rec.location.line}`, ctx);
+  return mapJsonLine(rec, ctx, (f, known) => {
     const recordId = known(f.required('setl_id'));
     const flag = f.text('refd_setl_flag') ?? '0';
     if (flag === '1') {

@@ -6,7 +6,7 @@
 import type { Adapter, ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
 import { detailsOf } from '../../src/ingest/adapter.ts';
 import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/formats/json.ts';
-import { Fields, mapRecord } from '../../src/ingest/fields.ts';
+import { mapObject } from '../../src/ingest/fields.ts';
 import { cstDate, formatCstDateTime } from '../../src/identity/dates.ts';
 
 const PROGRAM = 'RED_CROSS_MEDICAL';
@@ -29,8 +29,7 @@ async function* readDocument(input: ByteInput): AsyncGenerator<SourceRecord<RedC
 }
 
 function mapDonation(item: unknown, where: string, ctx: MapContext): MapOutcome {
-  return mapRecord((known) => {
-    const f = Fields.of(item, where, ctx);
+  return mapObject(item, where, ctx, (f, known) => {
     const donationId = f.required('donationId');
     const recordId = known(`donation:${donationId}`);
     return {
@@ -41,8 +40,7 @@ function mapDonation(item: unknown, where: string, ctx: MapContext): MapOutcome 
 }
 
 function mapGrant(item: unknown, where: string, ctx: MapContext): MapOutcome {
-  return mapRecord((known) => {
-    const f = Fields.of(item, where, ctx);
+  return mapObject(item, where, ctx, (f, known) => {
     const recordId = known(f.required('grantId'));
     const idNumber = f.idNumber('patientIdNo');
     const amountFen = f.yuan('amount');

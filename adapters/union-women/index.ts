@@ -6,7 +6,7 @@
 import type { Adapter, ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
 import { detailsOf } from '../../src/ingest/adapter.ts';
 import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/formats/json.ts';
-import { Fields, mapRecord } from '../../src/ingest/fields.ts';
+import { mapObject } from '../../src/ingest/fields.ts';
 import { formatCstDateTime } from '../../src/identity/dates.ts';
 import { itemRecord } from '../../src/ingest/pull-http.ts';
 import { claimsApi } from './pull.ts';
@@ -23,8 +23,7 @@ async function* readSavedPages(input: ByteInput): AsyncGenerator<SourceRecord<un
 
 /** Maps one claim item, whether read from a saved page or pulled. */
 export function mapClaim(rec: SourceRecord<unknown>, ctx: MapContext): MapOutcome {
-  return mapRecord((known) => {
-    const f = Fields.of(rec.value, `item ${rec.location.path ?? ''}`.trim(), ctx);
+  return mapObject(rec.value, `item ${rec.location.path ?? ''}`.trim(), ctx, (f, known) => {
     const recordId = known(f.required('claimId'));
     const insured = f.object('insured');
     const idNumber = insured.idNumber('idCard');

@@ -9,7 +9,7 @@
 import type { Adapter, ByteInput, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
 import { detailsOf } from '../../src/ingest/adapter.ts';
 import { findTopLevelValue, verifyJsonDocument, walkJson, type JsonShape } from '../../src/formats/json.ts';
-import { Fields, mapRecord, refuse } from '../../src/ingest/fields.ts';
+import { mapObject, refuse, type Fields } from '../../src/ingest/fields.ts';
 import { birthDateOf } from '../../src/identity/id-number.ts';
 import { normalizeName } from '../../src/identity/text.ts';
 
@@ -65,8 +65,7 @@ function childPerson(b: Fields): { person: PersonRef; guardianIdNumber: string |
 }
 
 function mapGrant(rec: SourceRecord<BatchRecord>, ctx: MapContext): MapOutcome {
-  return mapRecord((known) => {
-    const r = Fields.of(rec.value.record, rec.location.path ?? 'record', ctx);
+  return mapObject(rec.value.record, rec.location.path ?? 'record', ctx, (r, known) => {
     const recordId = known(r.required('recordNo'));
     const b = r.object('beneficiary');
     const type = b.required('type');

@@ -2,14 +2,16 @@
  * The field layer every mapper reads through: each reader takes a value as the format gave it (text of a
  * CSV cell, a JSON scalar, an XLSX cell, an XML attribute), runs the shared normalisers, and refuses the
  * record with the contract's reason code when the field is unusable. Mappers catch the `Refusal` once
- * (`mapRecord`, or `mapRow` for text rows), so a mapper reads as a straight list of fields.
+ * (`mapRecord`; `mapRow` for a text row, `mapObject` for a JSON object, `mapJsonLine` for an NDJSON line),
+ * so a mapper reads as a straight list of fields.
  */
 import type { ReasonCode } from '../codes.ts';
 import { parseDate, parseInstant } from '../identity/dates.ts';
 import { normalizeIdNumber, toHalfWidth } from '../identity/id-number.ts';
 import { parseFen, parseYuan, type Fen } from '../identity/money.ts';
 import { clean, hasLoneSurrogate } from '../identity/text.ts';
-import { reject, type Fact, type MapContext, type MapOutcome } from './adapter.ts';
+import { reject, type Fact, type MapContext, type MapOutcome, type SourceRecord } from './adapter.ts';
+import type { JsonLine } from '../formats/json.ts';
 import { isUnparsable, type Unparsable } from '../formats/text.ts';
 import { limits } from '../formats/limits.ts';
 
@@ -182,6 +184,18 @@ export function mapRecord(body: (known: (recordId: string) => string) => Mapped,
     if (err instanceof Refusal) return reject(recordId ?? recordIdHint(), err.reason, err.message);
     throw err;
   }
+}
+
+/** `mapRecord` over a record that must be a JSON object (`what` names it in the UNPARSABLE message when not). */
+export function mapObject(value: unknown, what: string, ctx: MapContext, body: (f: Fields, known: (recordId: string) => string) => Mapped): MapOutcome {
+  return mapRecord((known) => body(Fields.of(value, what, ctx), known));
+}
+
+/** `mapObject` over an NDJSON line: a line that did not parse is UNPARSABLE with the reader's message. */
+export function mapJsonLine(rec: SourceRecord<JsonLine>, ctx: MapContext, body: (f: Fields, known: (recordId: string) => string) => Mapped): MapOutcome {
+  const line = rec.value;
+  if (!line.parsed) return reject(null, 'UNPARSABLE', line.error);
+  return mapObject(line.data, `line ${rec.location.line}`, ctx, body);
 }
 
 /**

@@ -7,17 +7,14 @@
  * names it. test-adapter.test.ts registers it and runs the contract suite on it.
  */
 import type { Adapter, MapContext, MapOutcome, SourceRecord } from '../../../src/ingest/adapter.ts';
-import { detailsOf, reject } from '../../../src/ingest/adapter.ts';
+import { detailsOf } from '../../../src/ingest/adapter.ts';
 import { readJsonLines, verifyJsonLines, type JsonLine } from '../../../src/formats/json.ts';
-import { Fields, mapRecord } from '../../../src/ingest/fields.ts';
+import { mapJsonLine } from '../../../src/ingest/fields.ts';
 
 export const PROGRAM = 'TEST_VILLAGE_MUTUAL';
 
 function mapPayout(rec: SourceRecord<JsonLine>, ctx: MapContext): MapOutcome {
-  const line = rec.value;
-  if (!line.parsed) return reject(null, 'UNPARSABLE', line.error);
-  return mapRecord((known) => {
-    const f = Fields.of(line.data, `line ${rec.location.line}`, ctx);
+  return mapJsonLine(rec, ctx, (f, known) => {
     const recordId = known(f.required('claimNo'));
     const member = f.object('member');
     const idNumber = member.idNumber('idNo');
