@@ -3,7 +3,7 @@
  * A wrong value stops start-up with a message that names the variable.
  */
 import path from 'node:path';
-import { parseLimits, type IngestLimits } from './ingest/limits.ts';
+import { parseLimits, type IngestLimits } from './formats/limits.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -42,7 +42,7 @@ export interface Config {
   maxBodyBytes: number;
   /** Rows written per statement when ingesting. */
   ingestBatchSize: number;
-  /** The readers' bounds (src/ingest/limits.ts): the defaults, overridden by `INGEST_LIMITS` (JSON). */
+  /** The readers' bounds (src/formats/limits.ts): the defaults, overridden by `INGEST_LIMITS` (JSON). */
   ingestLimits: IngestLimits;
   /**
    * HS256 secret that signs and verifies bearer tokens (at least 32 characters). When neither it nor a JWKS

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { buildSchema, extendSchema, parse, type GraphQLObjectType } from 'graphql';
 import type { MapContext, MapOutcome } from '../../src/ingest/adapter.ts';
-import { bufferInput } from '../../src/ingest/readers.ts';
+import { bufferInput } from '../../src/formats/text.ts';
 
 import { charity } from './index.ts';
 import { HEADER, idOf, utf8, wrongCheckOf } from './fixtures.ts';

@@ -3,7 +3,8 @@
  * CSV in UTF-8: donations in (类型 捐赠) and grants out to patients (类型 救助) in one file.
  */
 import type { Adapter, AidFact, DonationFact } from '../../src/ingest/adapter.ts';
-import { detailsOf, readCsvRecords, type CsvValue } from '../../src/ingest/readers.ts';
+import { detailsOf } from '../../src/ingest/adapter.ts';
+import { readCsvRecords, type CsvValue } from '../../src/formats/text.ts';
 import { Fields, mapRow } from '../../src/ingest/fields.ts';
 
 const PROGRAM = 'CHARITY_MEDICAL';
@@ -24,6 +25,7 @@ export const charity: Adapter<CsvValue> = {
   title: '慈善医疗救助筹款绿色通道',
   programs: [{ code: PROGRAM, title: '慈善医疗救助' }],
   format: 'CSV (UTF-8, header row): 类型 捐赠 (donation in) or 救助 (grant out to a patient)',
+  socialChannel: true,
   read: (input) => readCsvRecords(input, { encoding: 'utf8', headers: [HEADER] }),
   map(record, ctx) {
     return mapRow(

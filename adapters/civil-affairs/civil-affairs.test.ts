@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { buildSchema, extendSchema, parse, type GraphQLObjectType } from 'graphql';
 import { FileRejectedError, type MapContext, type MapOutcome } from '../../src/ingest/adapter.ts';
-import { bufferInput } from '../../src/ingest/readers.ts';
+import { bufferInput } from '../../src/formats/text.ts';
 
 import { civilAffairs } from './index.ts';
 import { PAYMENT_HEADER, STATUS_HEADER, gb, idOf, wrongCheckOf } from './fixtures.ts';

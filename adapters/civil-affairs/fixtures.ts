@@ -1,6 +1,6 @@
 /** Files in the civil-affairs format for the shared contract suite and this adapter's tests. */
 import iconv from 'iconv-lite';
-import { type ContractFixture, idOf, wrongCheckOf } from '../../src/ingest/contract-fixture.ts';
+import { type ContractFixture, idOf, wrongCheckOf } from '../contract-fixture.ts';
 export { type ContractFixture, idOf, wrongCheckOf };
 
 

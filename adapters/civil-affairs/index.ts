@@ -3,8 +3,9 @@
  * CSV in GB18030; the header row tells a status file (对象认定) from a payment file (临时救助发放).
  */
 import type { Adapter, AidFact, MembershipFact, ResidenceFact, SourceRecord, StatusFact } from '../../src/ingest/adapter.ts';
+import { detailsOf } from '../../src/ingest/adapter.ts';
 import type { StatusCategory } from '../../src/codes.ts';
-import { detailsOf, readCsvRecords, type CsvValue } from '../../src/ingest/readers.ts';
+import { readCsvRecords, type CsvValue } from '../../src/formats/text.ts';
 import { Fields, mapRow, refuse } from '../../src/ingest/fields.ts';
 
 const PROGRAM = 'TEMPORARY_ASSISTANCE';

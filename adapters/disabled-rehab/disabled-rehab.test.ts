@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { buildSchema, extendSchema, parse, type GraphQLObjectType } from 'graphql';
 import type { MapContext, MapOutcome } from '../../src/ingest/adapter.ts';
-import { bufferInput } from '../../src/ingest/readers.ts';
+import { bufferInput } from '../../src/formats/text.ts';
 
 import { disabledRehab } from './index.ts';
 import { HEADER, ROSTER_HEADER, idOf, rosterFixture, utf8, wrongCheckOf } from './fixtures.ts';

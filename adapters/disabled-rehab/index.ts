@@ -6,9 +6,10 @@
  * statuses with a residence — so a first-time applicant meets the rehabilitation rule before any payment.
  */
 import type { Adapter, AidFact, Fact, ResidenceFact, StatusFact } from '../../src/ingest/adapter.ts';
+import { detailsOf } from '../../src/ingest/adapter.ts';
 import { toHalfWidth } from '../../src/identity/id-number.ts';
 import { normalizeVoucher } from '../../src/identity/text.ts';
-import { detailsOf, readCsvRecords, type CsvValue } from '../../src/ingest/readers.ts';
+import { readCsvRecords, type CsvValue } from '../../src/formats/text.ts';
 import { Fields, checkIdNumber, mapRow, refuse } from '../../src/ingest/fields.ts';
 
 const PROGRAM = 'DISABLED_REHAB';

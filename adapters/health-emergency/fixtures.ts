@@ -3,7 +3,7 @@
  * case not yet paid, and one line for every reason code this format can produce.
  */
 import { checkCharacter } from '../../src/identity/id-number.ts';
-import { utf8, type ContractFixture } from '../../src/ingest/contract-fixture.ts';
+import { utf8, type ContractFixture } from '../contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 

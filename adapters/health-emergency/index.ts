@@ -5,11 +5,9 @@
  * the same case carries an identity number.
  */
 import type { Adapter, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
-import { reject } from '../../src/ingest/adapter.ts';
-import { readJsonLines, verifyJsonLines, type JsonLine } from '../../src/ingest/json-readers.ts';
-import { nameAsReceived, objectOf, optionalIdNumber, optionalInstant, optionalText, quarantine, requiredFen, requiredInstant, requiredText } from '../../src/ingest/fields.ts';
-import { detailsOf } from '../../src/ingest/readers.ts';
-import { refuse } from '../../src/ingest/fields.ts';
+import { detailsOf } from '../../src/ingest/adapter.ts';
+import { readJsonLines, verifyJsonLines, type JsonLine } from '../../src/formats/json.ts';
+import { mapJsonLine } from '../../src/ingest/fields.ts';
 import { cstDate, formatCstDateTime } from '../../src/identity/dates.ts';
 
 const PROGRAM = 'DISEASE_EMERGENCY';
@@ -27,29 +25,23 @@ export function provisionalKeyOf(caseNo: string): string {
 }
 
 function mapCase(rec: SourceRecord<JsonLine>, ctx: MapContext): MapOutcome {
-  const line = rec.value;
-  if (!line.parsed) return reject(null, 'UNPARSABLE', line.error);
-  let recordId: string | null = null;
-  try {
-    const o = objectOf(line.data, `line ${rec.location.line}`);
-    const caseNo = (recordId = requiredText(o.caseNo, 'caseNo'));
-    if (o.patient == null) refuse('MISSING_FIELD', 'patient is missing');
-    const patient = objectOf(o.patient, 'patient', 'BAD_VALUE');
-    if (patient.unidentified != null && typeof patient.unidentified !== 'boolean') {
-      refuse('BAD_VALUE', `patient.unidentified ${JSON.stringify(patient.unidentified)} is not true or false`);
-    }
+  return mapJsonLine(rec, ctx, (f, known) => {
+    const caseNo = known(f.required('caseNo'));
+    const patient = f.object('patient');
+    const flaggedUnidentified = patient.optionalBoolean('unidentified');
     // A number that is there must be a real one, even on a case flagged unidentified: it is not guessed at.
-    const idNumber = optionalIdNumber(patient.idNo, 'patient.idNo', ctx.today);
-    const unidentified = patient.unidentified === true || idNumber === null;
+    const idNumber = patient.optionalIdNumber('idNo');
+    const unidentified = flaggedUnidentified === true || idNumber === null;
     const provisionalKey = provisionalKeyOf(caseNo);
-    const name = nameAsReceived(patient.name, 'patient.name');
+    const name = patient.asReceived('name');
     const person: PersonRef = unidentified ? { provisionalKey, name } : { idNumber, provisionalKey, name };
 
-    const amountFen = requiredFen(o.amountFen, 'amountFen');
-    const approvedAt = requiredInstant(o.approvedAt, 'approvedAt', ctx.now);
-    const paidAt = optionalInstant(o.paidAt, 'paidAt', ctx.now);
-    const admittedAt = optionalInstant(o.admittedAt, 'admittedAt', ctx.now);
-    const approxAge = typeof patient.approxAge === 'number' && Number.isInteger(patient.approxAge) && patient.approxAge >= 0 ? patient.approxAge : null;
+    const amountFen = f.fen('amountFen');
+    const approvedAt = f.instant('approvedAt');
+    const paidAt = f.optionalInstant('paidAt');
+    const admittedAt = f.optionalInstant('admittedAt');
+    const age = patient.value('approxAge');
+    const approxAge = typeof age === 'number' && Number.isInteger(age) && age >= 0 ? age : null;
     const details: EmergencyCaseDetails = {
       caseNo,
       unidentified,
@@ -57,8 +49,7 @@ function mapCase(rec: SourceRecord<JsonLine>, ctx: MapContext): MapOutcome {
       admittedAt: admittedAt ? formatCstDateTime(admittedAt) : null,
     };
     return {
-      ok: true,
-      recordId,
+      recordId: caseNo,
       facts: [
         {
           kind: 'aid',
@@ -68,16 +59,14 @@ function mapCase(rec: SourceRecord<JsonLine>, ctx: MapContext): MapOutcome {
           approvedOn: cstDate(approvedAt),
           paidOn: paidAt ? cstDate(paidAt) : null,
           status: paidAt ? 'PAID' : 'APPROVED',
-          voucher: optionalText(o.voucherNo, 'voucherNo'),
-          settlementRef: optionalText(o.settlementId, 'settlementId'),
-          hospitalCode: optionalText(o.hospitalCode, 'hospitalCode'),
+          voucher: f.text('voucherNo'),
+          settlementRef: f.text('settlementId'),
+          hospitalCode: f.text('hospitalCode'),
           details,
         },
       ],
     };
-  } catch (e) {
-    return quarantine(recordId, e);
-  }
+  });
 }
 
 const sdl = /* GraphQL */ `

@@ -3,49 +3,35 @@
  * field names (sources.md §1). Each line is one hospital stay, or a refund line cancelling one.
  */
 import type { Adapter, Fact, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
-import { reject } from '../../src/ingest/adapter.ts';
-import { readJsonLines, verifyJsonLines, type JsonLine } from '../../src/ingest/json-readers.ts';
-import { nameAsReceived, objectOf, optionalDay, optionalInstant, optionalText, optionalYuan, quarantine, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
-import { refuse } from '../../src/ingest/fields.ts';
+import { readJsonLines, verifyJsonLines, type JsonLine } from '../../src/formats/json.ts';
+import { mapJsonLine, refuse } from '../../src/ingest/fields.ts';
 import { formatYuan, toFen, type Fen } from '../../src/identity/money.ts';
 
 /** The national platform's tolerance: personal burden may differ from the computed B by at most 0.01 yuan. */
 const BURDEN_TOLERANCE_FEN = 1n;
 
 function mapLine(rec: SourceRecord<JsonLine>, ctx: MapContext): MapOutcome {
-  const line = rec.value;
-  if (!line.parsed) return reject(null, 'UNPARSABLE', line.error);
-  let recordId: string | null = null;
-  try {
-    const o = objectOf(line.data, `line ${rec.location.line}`);
-    recordId = requiredText(o.setl_id, 'setl_id');
-    const flag = optionalText(o.refd_setl_flag, 'refd_setl_flag') ?? '0';
+  return mapJsonLine(rec, ctx, (f, known) => {
+    const recordId = known(f.required('setl_id'));
+    const flag = f.text('refd_setl_flag') ?? '0';
     if (flag === '1') {
       return {
-        ok: true,
         recordId,
-        facts: [
-          {
-            kind: 'refund',
-            refundId: recordId,
-            originalSettlementId: requiredText(o.init_setl_id, 'init_setl_id'),
-            at: optionalInstant(o.setl_time, 'setl_time', ctx.now),
-          },
-        ],
+        facts: [{ kind: 'refund', refundId: recordId, originalSettlementId: f.required('init_setl_id'), at: f.optionalInstant('setl_time') }],
       };
     }
     if (flag !== '0') refuse('BAD_VALUE', `refd_setl_flag "${flag}" is neither "0" nor "1"`);
 
-    const idNumber = requiredIdNumber(o.certno, 'certno', ctx.today);
-    const totalFen = requiredYuan(o.medfee_sumamt, 'medfee_sumamt');
+    const idNumber = f.idNumber('certno');
+    const totalFen = f.yuan('medfee_sumamt');
     // A fund that paid nothing is often sent empty rather than "0".
-    const paid = (field: string): Fen => optionalYuan(o[field], field) ?? 0n;
+    const paid = (field: string): Fen => f.optionalYuan(field) ?? 0n;
     const policyScopeFen = paid('inscp_scp_amt');
     const basicFen = paid('hifp_pay');
     const criticalFen = paid('hifmi_pay');
     const supplementFen = paid('hifob_pay');
     const assistanceFen = paid('maf_pay');
-    const statedBurden = requiredYuan(o.psn_part_amt, 'psn_part_amt');
+    const statedBurden = f.yuan('psn_part_amt');
     const burdenFen = totalFen - basicFen - criticalFen - supplementFen - assistanceFen;
     if (burdenFen < 0n) {
       refuse('BURDEN_MISMATCH', `fund payments exceed the total cost ${formatYuan(totalFen)} by ${formatYuan(-burdenFen)}`);
@@ -57,21 +43,21 @@ function mapLine(rec: SourceRecord<JsonLine>, ctx: MapContext): MapOutcome {
         `psn_part_amt ${formatYuan(statedBurden)} differs from medfee_sumamt − hifp_pay − hifmi_pay − hifob_pay − maf_pay = ${formatYuan(burdenFen)}`,
       );
     }
-    const admittedOn = optionalDay(o.begndate, 'begndate', ctx.today);
-    const dischargedOn = optionalDay(o.enddate, 'enddate', ctx.today);
+    const admittedOn = f.optionalDate('begndate');
+    const dischargedOn = f.optionalDate('enddate');
     if (admittedOn && dischargedOn && dischargedOn < admittedOn) {
       refuse('BAD_DATE', `enddate ${dischargedOn} is before begndate ${admittedOn}`);
     }
     const settlement: Fact = {
       kind: 'settlement',
-      person: { idNumber, name: nameAsReceived(o.psn_name, 'psn_name') },
+      person: { idNumber, name: f.asReceived('psn_name') },
       settlementId: recordId,
-      insuredPersonNo: optionalText(o.psn_no, 'psn_no'),
-      hospitalCode: optionalText(o.fixmedins_code, 'fixmedins_code'),
-      hospitalName: optionalText(o.fixmedins_name, 'fixmedins_name'),
+      insuredPersonNo: f.text('psn_no'),
+      hospitalCode: f.text('fixmedins_code'),
+      hospitalName: f.text('fixmedins_name'),
       admittedOn,
       dischargedOn,
-      diagnosisCode: optionalText(o.diag_code, 'diag_code'),
+      diagnosisCode: f.text('diag_code'),
       totalFen,
       policyScopeFen,
       basicFen,
@@ -79,12 +65,10 @@ function mapLine(rec: SourceRecord<JsonLine>, ctx: MapContext): MapOutcome {
       supplementFen,
       assistanceFen,
       burdenFen,
-      settledAt: optionalInstant(o.setl_time, 'setl_time', ctx.now),
+      settledAt: f.optionalInstant('setl_time'),
     };
-    return { ok: true, recordId, facts: [settlement] };
-  } catch (e) {
-    return quarantine(recordId, e);
-  }
+    return { recordId, facts: [settlement] };
+  });
 }
 
 const sdl = /* GraphQL */ `

@@ -4,9 +4,9 @@
  * item by item.
  */
 import type { Adapter, ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
-import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/ingest/json-readers.ts';
-import { nameAsReceived, objectOf, optionalText, quarantine, requiredIdNumber, requiredInstant, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
-import { detailsOf } from '../../src/ingest/readers.ts';
+import { detailsOf } from '../../src/ingest/adapter.ts';
+import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/formats/json.ts';
+import { mapObject } from '../../src/ingest/fields.ts';
 import { cstDate, formatCstDateTime } from '../../src/identity/dates.ts';
 
 const PROGRAM = 'RED_CROSS_MEDICAL';
@@ -29,59 +29,41 @@ async function* readDocument(input: ByteInput): AsyncGenerator<SourceRecord<RedC
 }
 
 function mapDonation(item: unknown, where: string, ctx: MapContext): MapOutcome {
-  let recordId: string | null = null;
-  try {
-    const d = objectOf(item, where);
-    const donationId = requiredText(d.donationId, 'donationId');
-    recordId = `donation:${donationId}`;
+  return mapObject(item, where, ctx, (f, known) => {
+    const donationId = f.required('donationId');
+    const recordId = known(`donation:${donationId}`);
     return {
-      ok: true,
       recordId,
-      facts: [
-        {
-          kind: 'donation',
-          donationId,
-          donor: optionalText(d.donor, 'donor'),
-          amountFen: requiredYuan(d.amount, 'amount'),
-          receivedAt: requiredInstant(d.receivedAt, 'receivedAt', ctx.now),
-        },
-      ],
+      facts: [{ kind: 'donation', donationId, donor: f.text('donor'), amountFen: f.yuan('amount'), receivedAt: f.instant('receivedAt') }],
     };
-  } catch (e) {
-    return quarantine(recordId, e);
-  }
+  });
 }
 
 function mapGrant(item: unknown, where: string, ctx: MapContext): MapOutcome {
-  let recordId: string | null = null;
-  try {
-    const g = objectOf(item, where);
-    recordId = requiredText(g.grantId, 'grantId');
-    const idNumber = requiredIdNumber(g.patientIdNo, 'patientIdNo', ctx.today);
-    const amountFen = requiredYuan(g.amount, 'amount');
-    const grantedAt = requiredInstant(g.grantedAt, 'grantedAt', ctx.now);
+  return mapObject(item, where, ctx, (f, known) => {
+    const recordId = known(f.required('grantId'));
+    const idNumber = f.idNumber('patientIdNo');
+    const amountFen = f.yuan('amount');
+    const grantedAt = f.instant('grantedAt');
     return {
-      ok: true,
       recordId,
       facts: [
         {
           kind: 'aid',
-          person: { idNumber, name: nameAsReceived(g.patientName, 'patientName') },
+          person: { idNumber, name: f.asReceived('patientName') },
           program: PROGRAM,
           amountFen,
           approvedOn: null,
           paidOn: cstDate(grantedAt),
           status: 'PAID',
-          voucher: optionalText(g.voucherNo, 'voucherNo'),
-          settlementRef: optionalText(g.settlementId, 'settlementId'),
+          voucher: f.text('voucherNo'),
+          settlementRef: f.text('settlementId'),
           hospitalCode: null,
           details: { grantedAt: formatCstDateTime(grantedAt) },
         },
       ],
     };
-  } catch (e) {
-    return quarantine(recordId, e);
-  }
+  });
 }
 
 const sdl = /* GraphQL */ `
@@ -105,6 +87,7 @@ export const redCross: Adapter<RedCrossItem> = {
   title: '红十字医疗救助筹款绿色通道',
   programs: [{ code: PROGRAM, title: '红十字医疗救助' }],
   format: 'JSON document: {"donations": [...] into the Red Cross fund, "grants": [...] out of it to patients}',
+  socialChannel: true,
   verify: (input) => verifyJsonDocument(input, SHAPE),
   read: readDocument,
   map: (rec, ctx) =>

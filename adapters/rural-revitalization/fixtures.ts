@@ -4,7 +4,7 @@
  */
 import ExcelJS from 'exceljs';
 import { checkCharacter } from '../../src/identity/id-number.ts';
-import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
+import type { ContractFixture } from '../contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 

@@ -3,18 +3,17 @@
  * (sources.md §4). Sheet 监测对象 lists the monitored households and their members; sheet 帮扶记录 the aid paid.
  * Row 1 of each sheet is a merged title, row 2 the header, data from row 3.
  *
- * The workbook is read by src/ingest/xlsx.ts, one row at a time, so a large county's ledger never sits in
- * memory inflated; every part of it is read within the bounds of src/ingest/limits.ts. A workbook that cannot be unzipped or lacks a sheet's columns is refused whole
+ * The workbook is read by src/formats/xlsx.ts, one row at a time, so a large county's ledger never sits in
+ * memory inflated; every part of it is read within the bounds of src/formats/limits.ts. A workbook that cannot be unzipped or lacks a sheet's columns is refused whole
  * (MALFORMED) while it is read: the pipeline applies a file in one transaction, so nothing of it is kept.
  * There is no separate verify(): an XLSX carries no integrity check of its own, and a second full unzip
  * would double the cost of the slowest format.
  */
 import type { Adapter, ByteInput, Fact, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
-import { FileRejectedError } from '../../src/ingest/adapter.ts';
-import { readXlsxRows, xlsxBytes, XlsxError, type XlsxCell } from '../../src/ingest/xlsx.ts';
-import { nameAsReceived, optionalDay, optionalText, optionalYuan, quarantine, requiredDay, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
-import { detailsOf, normalizeHeader } from '../../src/ingest/readers.ts';
-import { refuse } from '../../src/ingest/fields.ts';
+import { FileRejectedError, detailsOf } from '../../src/ingest/adapter.ts';
+import { readXlsxRows, xlsxBytes, XlsxError, type XlsxCell } from '../../src/formats/xlsx.ts';
+import { Fields, mapRecord, refuse } from '../../src/ingest/fields.ts';
+import { normalizeHeader } from '../../src/formats/text.ts';
 import { toHalfWidth } from '../../src/identity/id-number.ts';
 
 const PROGRAM = 'RURAL_MEDICAL_SUPPORT';
@@ -26,8 +25,6 @@ const MONITORED_COLUMNS = ['户编号', '身份证号', '姓名', '与户主关�
 const AID_COLUMNS = ['记录ID', '身份证号', '姓名', '帮扶项目', '金额(元)', '发放日期', '凭证号', '备注'] as const;
 
 const SHEETS: Record<string, readonly string[]> = { [MONITORED_SHEET]: MONITORED_COLUMNS, [AID_SHEET]: AID_COLUMNS };
-
-const MONITORING_TYPES = new Set(['脱贫不稳定户', '边缘易致贫户', '突发严重困难户']);
 
 /** A cell as the mapper sees it: text, a number, a boolean, or a Date for a date-formatted number. */
 export type Cell = XlsxCell;
@@ -46,7 +43,7 @@ function isEmpty(c: Cell): boolean {
 async function* readWorkbook(input: ByteInput): AsyncGenerator<SourceRecord<RuralRow>> {
   const malformed = (message: string) => new FileRejectedError('MALFORMED', `${input.name}: ${message}`);
   // A zip is read from its central directory at the end: the compressed bytes are held (not inflated) and
-  // each sheet is inflated and parsed as a stream (src/ingest/xlsx.ts).
+  // each sheet is inflated and parsed as a stream (src/formats/xlsx.ts).
   let known = 0;
   let sheetName: string | null = null;
   let columns: Map<string, number> | null = null;
@@ -57,7 +54,7 @@ async function* readWorkbook(input: ByteInput): AsyncGenerator<SourceRecord<Rura
     }
   };
   try {
-    // Held compressed up to limits.maxXlsxFileBytes; everything inflated is bounded (src/ingest/limits.ts).
+    // Held compressed up to limits.maxXlsxFileBytes; everything inflated is bounded (src/formats/limits.ts).
     const bytes = await xlsxBytes(input.open());
     for await (const row of readXlsxRows(bytes)) {
       if (row.sheet !== sheetName) {
@@ -102,27 +99,29 @@ export function settlementIdInRemark(remark: string | null): string | null {
   return m ? m[1]! : null;
 }
 
-function mapMonitored(f: Record<string, Cell>, ctx: MapContext): MapOutcome {
-  let recordId: string | null = null;
-  try {
-    const household = requiredText(f['户编号'], '户编号');
-    const idNumber = requiredIdNumber(f['身份证号'], '身份证号', ctx.today);
-    const validFrom = requiredDay(f['纳入日期'], '纳入日期', ctx.today);
-    recordId = `monitor:${household}:${idNumber}:${validFrom}`;
-    const monitoringType = requiredText(f['监测类型'], '监测类型');
-    if (!MONITORING_TYPES.has(monitoringType)) refuse('BAD_VALUE', `监测类型 "${monitoringType}" is not one of ${[...MONITORING_TYPES].join(', ')}`);
-    const validTo = optionalDay(f['风险消除日期'], '风险消除日期', ctx.today);
+const MONITORING_TYPES = { 脱贫不稳定户: '脱贫不稳定户', 边缘易致贫户: '边缘易致贫户', 突发严重困难户: '突发严重困难户' } as const;
+
+function mapMonitored(cells: Record<string, Cell>, ctx: MapContext): MapOutcome {
+  return mapRecord((known) => {
+    const f = new Fields(cells, ctx);
+    const household = f.required('户编号');
+    const idNumber = f.idNumber('身份证号');
+    const validFrom = f.date('纳入日期');
+    const recordId = known(`monitor:${household}:${idNumber}:${validFrom}`);
+    const monitoringType = f.choice('监测类型', MONITORING_TYPES);
+    const validTo = f.optionalDate('风险消除日期');
     if (validTo !== null && validTo < validFrom) refuse('BAD_DATE', `风险消除日期 ${validTo} is before 纳入日期 ${validFrom}`);
-    const perCapitaIncomeFen = optionalYuan(f['家庭人均纯收入(元)'], '家庭人均纯收入(元)');
-    const countyCode = optionalText(f['县(市、区)代码'], '县(市、区)代码');
+    const perCapitaIncomeFen = f.optionalYuan('家庭人均纯收入(元)');
+    // The code as written: the bureau's sheets carry plain digits (no full-width normalisation here).
+    const countyCode = f.text('县(市、区)代码');
     if (countyCode !== null && !/^\d{6}$/.test(countyCode)) refuse('BAD_VALUE', `县(市、区)代码 "${countyCode}" is not a 6-digit county code`);
-    const person: PersonRef = { idNumber, name: nameAsReceived(f['姓名'], '姓名') };
+    const person: PersonRef = { idNumber, name: f.asReceived('姓名') };
     const facts: Fact[] = [
       {
         kind: 'membership',
         householdKey: `rural:${household}`,
         person,
-        relationship: optionalText(f['与户主关系'], '与户主关系'),
+        relationship: f.text('与户主关系'),
         perCapitaIncomeFen,
         asOf: validFrom,
         countyCode,
@@ -130,42 +129,37 @@ function mapMonitored(f: Record<string, Cell>, ctx: MapContext): MapOutcome {
       { kind: 'status', person, category: 'RURAL_MONITORED', validFrom, validTo, countyCode, detail: { 监测类型: monitoringType } },
     ];
     if (countyCode !== null) facts.push({ kind: 'residence', person, countyCode, asOf: validFrom });
-    return { ok: true, recordId, facts };
-  } catch (e) {
-    return quarantine(recordId, e);
-  }
+    return { recordId, facts };
+  });
 }
 
-function mapAid(f: Record<string, Cell>, ctx: MapContext): MapOutcome {
-  let recordId: string | null = null;
-  try {
-    recordId = requiredText(f['记录ID'], '记录ID');
-    const idNumber = requiredIdNumber(f['身份证号'], '身份证号', ctx.today);
-    const amountFen = requiredYuan(f['金额(元)'], '金额(元)');
-    const paidOn = requiredDay(f['发放日期'], '发放日期', ctx.today);
-    const remark = optionalText(f['备注'], '备注');
+function mapAid(cells: Record<string, Cell>, ctx: MapContext): MapOutcome {
+  return mapRecord((known) => {
+    const f = new Fields(cells, ctx);
+    const recordId = known(f.required('记录ID'));
+    const idNumber = f.idNumber('身份证号');
+    const amountFen = f.yuan('金额(元)');
+    const paidOn = f.date('发放日期');
+    const remark = f.text('备注');
     return {
-      ok: true,
       recordId,
       facts: [
         {
           kind: 'aid',
-          person: { idNumber, name: nameAsReceived(f['姓名'], '姓名') },
+          person: { idNumber, name: f.asReceived('姓名') },
           program: PROGRAM,
           amountFen,
           approvedOn: null,
           paidOn,
           status: 'PAID',
-          voucher: optionalText(f['凭证号'], '凭证号'),
+          voucher: f.text('凭证号'),
           settlementRef: settlementIdInRemark(remark),
           hospitalCode: null,
-          details: { project: optionalText(f['帮扶项目'], '帮扶项目'), remark },
+          details: { project: f.text('帮扶项目'), remark },
         },
       ],
     };
-  } catch (e) {
-    return quarantine(recordId, e);
-  }
+  });
 }
 
 const sdl = /* GraphQL */ `

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { Kind, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { bufferInput } from '../../src/ingest/readers.ts';
+import { bufferInput } from '../../src/formats/text.ts';
 import type { ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
 import { FileRejectedError } from '../../src/ingest/adapter.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';

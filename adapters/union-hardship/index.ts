@@ -3,9 +3,9 @@
  * Pipe-delimited GB18030 text: an H header line, D data lines, a T trailer whose count and sum of fen
  * must match the D lines, else the whole file is refused.
  */
-import { FileRejectedError, type Adapter, type AidFact, type StatusFact, type ByteInput, type SourceRecord } from '../../src/ingest/adapter.ts';
+import { FileRejectedError, type Adapter, type AidFact, type StatusFact, type ByteInput, type SourceRecord, detailsOf } from '../../src/ingest/adapter.ts';
 import { toHalfWidth } from '../../src/identity/id-number.ts';
-import { detailsOf, isUnparsable, readLines, unparsable, type CsvValue } from '../../src/ingest/readers.ts';
+import { isUnparsable, readLines, unparsable, type CsvValue } from '../../src/formats/text.ts';
 import { Fields, mapRow } from '../../src/ingest/fields.ts';
 
 const PROGRAM = 'POOR_WORKER_MEDICAL';

@@ -3,7 +3,7 @@
  * each status, one claim per reason code this format can produce, and a truncated export.
  */
 import { checkCharacter } from '../../src/identity/id-number.ts';
-import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
+import type { ContractFixture } from '../contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 

@@ -3,7 +3,7 @@
  * reason code this format can produce, and a file cut off mid-page.
  */
 import { checkCharacter } from '../../src/identity/id-number.ts';
-import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
+import type { ContractFixture } from '../contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 

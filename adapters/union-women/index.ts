@@ -4,12 +4,12 @@
  * Either way each item is one claim, mapped by the same function.
  */
 import type { Adapter, ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
-import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/ingest/json-readers.ts';
-import { nameAsReceived, objectOf, optionalInstant, optionalText, quarantine, requiredDay, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
-import { detailsOf } from '../../src/ingest/readers.ts';
-import { refuse } from '../../src/ingest/fields.ts';
+import { detailsOf } from '../../src/ingest/adapter.ts';
+import { verifyJsonDocument, walkJson, type JsonShape } from '../../src/formats/json.ts';
+import { mapObject } from '../../src/ingest/fields.ts';
 import { formatCstDateTime } from '../../src/identity/dates.ts';
-import { claimRecord } from './pull.ts';
+import { itemRecord } from '../../src/ingest/pull-http.ts';
+import { claimsApi } from './pull.ts';
 
 const PROGRAM = 'FEMALE_WORKER_MUTUAL_AID';
 
@@ -17,44 +17,38 @@ const SHAPE: JsonShape = { root: 'array', objects: [['*']], arrays: [['*', 'item
 
 async function* readSavedPages(input: ByteInput): AsyncGenerator<SourceRecord<unknown>> {
   for await (const hit of walkJson(input, SHAPE, [['*', 'items', '*']])) {
-    yield claimRecord(input.name, `pages[${hit.path[0]}].items[${hit.path[2]}]`, hit.value);
+    yield itemRecord(input.name, `pages[${hit.path[0]}].items[${hit.path[2]}]`, hit.value);
   }
 }
 
 /** Maps one claim item, whether read from a saved page or pulled. */
 export function mapClaim(rec: SourceRecord<unknown>, ctx: MapContext): MapOutcome {
-  let recordId: string | null = null;
-  try {
-    const item = objectOf(rec.value, `item ${rec.location.path ?? ''}`.trim());
-    recordId = requiredText(item.claimId, 'claimId');
-    if (item.insured == null) refuse('MISSING_FIELD', 'insured is missing');
-    const insured = objectOf(item.insured, 'insured', 'BAD_VALUE');
-    const idNumber = requiredIdNumber(insured.idCard, 'insured.idCard', ctx.today);
-    const amountFen = requiredYuan(item.payout, 'payout');
-    const paidOn = requiredDay(item.payoutDate, 'payoutDate', ctx.today);
-    const updatedAt = optionalInstant(item.updatedAt, 'updatedAt', ctx.now);
+  return mapObject(rec.value, `item ${rec.location.path ?? ''}`.trim(), ctx, (f, known) => {
+    const recordId = known(f.required('claimId'));
+    const insured = f.object('insured');
+    const idNumber = insured.idNumber('idCard');
+    const amountFen = f.yuan('payout');
+    const paidOn = f.date('payoutDate');
+    const updatedAt = f.optionalInstant('updatedAt');
     return {
-      ok: true,
       recordId,
       facts: [
         {
           kind: 'aid',
-          person: { idNumber, name: nameAsReceived(insured.name, 'insured.name') },
+          person: { idNumber, name: insured.asReceived('name') },
           program: PROGRAM,
           amountFen,
           approvedOn: null,
           paidOn,
           status: 'PAID',
-          voucher: optionalText(item.voucher, 'voucher'),
-          settlementRef: optionalText(item.settlementNo, 'settlementNo'),
+          voucher: f.text('voucher'),
+          settlementRef: f.text('settlementNo'),
           hospitalCode: null,
-          details: { illness: optionalText(item.illness, 'illness'), updatedAt: updatedAt ? formatCstDateTime(updatedAt) : null },
+          details: { illness: f.text('illness'), updatedAt: updatedAt ? formatCstDateTime(updatedAt) : null },
         },
       ],
     };
-  } catch (e) {
-    return quarantine(recordId, e);
-  }
+  });
 }
 
 const sdl = /* GraphQL */ `
@@ -89,4 +83,5 @@ export const unionWomen: Adapter<unknown> = {
       unionWomen: detailsOf('union-women'),
     },
   },
+  pull: claimsApi,
 };

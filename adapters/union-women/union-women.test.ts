@@ -4,12 +4,13 @@ import { createReadStream } from 'node:fs';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { Kind, parse } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bufferInput } from '../../src/ingest/readers.ts';
+import { bufferInput } from '../../src/formats/text.ts';
 import type { ByteInput, MapContext, MapOutcome, SourceRecord } from '../../src/ingest/adapter.ts';
 import { FileRejectedError } from '../../src/ingest/adapter.ts';
 import { checkCharacter } from '../../src/identity/id-number.ts';
 import { unionWomen } from './index.ts';
-import { claimsUrl, fetchClaimPages, PullError, pulledRecords, redactUrl, retryAfterMs, type ClaimPage, type PullOptions } from './pull.ts';
+import { PullError, pulledRecords, redactUrl, retryAfterMs, type PulledPage as ClaimPage, type PullOptions } from '../../src/ingest/pull-http.ts';
+import { claimsUrl, fetchClaimPages } from './pull.ts';
 import { claimItem, INSURED_ID } from './fixtures.ts';
 
 const ctx: MapContext = { system: 'union-women', today: '2026-04-01', now: new Date('2026-04-01T12:00:00+08:00') };

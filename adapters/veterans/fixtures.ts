@@ -1,5 +1,5 @@
 /** Files in the veterans format for the shared contract suite and this adapter's tests. */
-import { type ContractFixture, idOf, wrongCheckOf } from '../../src/ingest/contract-fixture.ts';
+import { type ContractFixture, idOf, wrongCheckOf } from '../contract-fixture.ts';
 export { type ContractFixture, idOf, wrongCheckOf };
 
 

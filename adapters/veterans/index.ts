@@ -5,8 +5,9 @@
  * (困难退役军人名册), whose rows are `VETERAN` statuses with a residence.
  */
 import type { Adapter, AidFact, ResidenceFact, StatusFact } from '../../src/ingest/adapter.ts';
+import { detailsOf } from '../../src/ingest/adapter.ts';
 import { normalizeVoucher } from '../../src/identity/text.ts';
-import { detailsOf, readCsvRecords, type CsvValue } from '../../src/ingest/readers.ts';
+import { readCsvRecords, type CsvValue } from '../../src/formats/text.ts';
 import { Fields, mapRow, refuse } from '../../src/ingest/fields.ts';
 
 const PROGRAM = 'VETERAN_ASSISTANCE';

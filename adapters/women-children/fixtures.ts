@@ -3,7 +3,7 @@
  * guardian, a child with an own number, and one record per reason code this format can produce.
  */
 import { checkCharacter } from '../../src/identity/id-number.ts';
-import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
+import type { ContractFixture } from '../contract-fixture.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
 

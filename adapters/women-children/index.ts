@@ -7,10 +7,9 @@
  * guardian's household recorded elsewhere, or merge it once the child's own number arrives.
  */
 import type { Adapter, ByteInput, MapContext, MapOutcome, PersonRef, SourceRecord } from '../../src/ingest/adapter.ts';
-import { findTopLevelValue, verifyJsonDocument, walkJson, type JsonShape } from '../../src/ingest/json-readers.ts';
-import { nameAsReceived, objectOf, optionalDay, optionalIdNumber, optionalText, quarantine, requiredDay, requiredIdNumber, requiredText, requiredYuan } from '../../src/ingest/fields.ts';
-import { detailsOf } from '../../src/ingest/readers.ts';
-import { refuse } from '../../src/ingest/fields.ts';
+import { detailsOf } from '../../src/ingest/adapter.ts';
+import { findTopLevelValue, verifyJsonDocument, walkJson, type JsonShape } from '../../src/formats/json.ts';
+import { mapObject, refuse, type Fields } from '../../src/ingest/fields.ts';
 import { birthDateOf } from '../../src/identity/id-number.ts';
 import { normalizeName } from '../../src/identity/text.ts';
 
@@ -44,19 +43,19 @@ async function* readBatch(input: ByteInput): AsyncGenerator<SourceRecord<BatchRe
   }
 }
 
-function childPerson(b: Record<string, unknown>, ctx: MapContext): { person: PersonRef; guardianIdNumber: string | null } {
-  const name = nameAsReceived(b.name, 'beneficiary.name');
-  const own = optionalIdNumber(b.idNumber, 'beneficiary.idNumber', ctx.today);
+function childPerson(b: Fields): { person: PersonRef; guardianIdNumber: string | null } {
+  const name = b.asReceived('name');
+  const own = b.optionalIdNumber('idNumber');
   if (own === null) {
-    const guardianIdNumber = requiredIdNumber(b.guardianIdNumber, 'beneficiary.guardianIdNumber', ctx.today);
-    const birthDate = requiredDay(b.birthDate, 'beneficiary.birthDate', ctx.today);
+    const guardianIdNumber = b.idNumber('guardianIdNumber');
+    const birthDate = b.date('birthDate');
     const normalized = normalizeName(name);
     if (normalized === null) refuse('MISSING_FIELD', 'beneficiary.name is missing for a child without an own identity number');
     return { person: { provisionalKey: childKey(guardianIdNumber, normalized, birthDate), name, birthDate, guardianIdNumber }, guardianIdNumber };
   }
   // With an own number and the guardian too, the key ties this child to an earlier provisional one.
-  const guardianIdNumber = optionalIdNumber(b.guardianIdNumber, 'beneficiary.guardianIdNumber', ctx.today);
-  const birthDate = optionalDay(b.birthDate, 'beneficiary.birthDate', ctx.today) ?? birthDateOf(own);
+  const guardianIdNumber = b.optionalIdNumber('guardianIdNumber');
+  const birthDate = b.optionalDate('birthDate') ?? birthDateOf(own);
   const normalized = normalizeName(name);
   if (guardianIdNumber === null || normalized === null) return { person: { idNumber: own, name }, guardianIdNumber };
   return {
@@ -65,26 +64,20 @@ function childPerson(b: Record<string, unknown>, ctx: MapContext): { person: Per
   };
 }
 
-function mapRecord(rec: SourceRecord<BatchRecord>, ctx: MapContext): MapOutcome {
-  let recordId: string | null = null;
-  try {
-    const r = objectOf(rec.value.record, rec.location.path ?? 'record');
-    recordId = requiredText(r.recordNo, 'recordNo');
-    if (r.beneficiary == null) refuse('MISSING_FIELD', 'beneficiary is missing');
-    const b = objectOf(r.beneficiary, 'beneficiary', 'BAD_VALUE');
-    const type = requiredText(b.type, 'beneficiary.type');
+function mapGrant(rec: SourceRecord<BatchRecord>, ctx: MapContext): MapOutcome {
+  return mapObject(rec.value.record, rec.location.path ?? 'record', ctx, (r, known) => {
+    const recordId = known(r.required('recordNo'));
+    const b = r.object('beneficiary');
+    const type = b.required('type');
     if (type !== 'WOMAN' && type !== 'CHILD') refuse('BAD_VALUE', `beneficiary.type "${type}" is neither WOMAN nor CHILD`);
-    const project = requiredText(r.project, 'project');
+    const project = r.required('project');
     const program = PROGRAMS[project as keyof typeof PROGRAMS];
     if (!program) refuse('BAD_VALUE', `project "${project}" is neither 两癌救助 nor 儿童大病救助`);
     const { person, guardianIdNumber } =
-      type === 'CHILD'
-        ? childPerson(b, ctx)
-        : { person: { idNumber: requiredIdNumber(b.idNumber, 'beneficiary.idNumber', ctx.today), name: nameAsReceived(b.name, 'beneficiary.name') }, guardianIdNumber: null };
-    const amountFen = requiredYuan(r.amount, 'amount');
-    const grantDate = requiredDay(r.grantDate, 'grantDate', ctx.today);
+      type === 'CHILD' ? childPerson(b) : { person: { idNumber: b.idNumber('idNumber'), name: b.asReceived('name') }, guardianIdNumber: null };
+    const amountFen = r.yuan('amount');
+    const grantDate = r.date('grantDate');
     return {
-      ok: true,
       recordId,
       facts: [
         {
@@ -95,17 +88,15 @@ function mapRecord(rec: SourceRecord<BatchRecord>, ctx: MapContext): MapOutcome 
           approvedOn: null,
           paidOn: grantDate,
           status: 'PAID',
-          voucher: optionalText(r.voucherNo, 'voucherNo'),
-          settlementRef: optionalText(r.settlementId, 'settlementId'),
+          voucher: r.text('voucherNo'),
+          settlementRef: r.text('settlementId'),
           hospitalCode: null,
           details: { batch: rec.value.batch, beneficiaryType: type, guardianIdNumber },
         },
         { kind: 'status', person, category: 'WOMAN_CHILD_HARDSHIP', validFrom: grantDate, validTo: null },
       ],
     };
-  } catch (e) {
-    return quarantine(recordId, e);
-  }
+  });
 }
 
 const sdl = /* GraphQL */ `
@@ -142,7 +133,7 @@ export const womenChildren: Adapter<BatchRecord> = {
   format: 'JSON document per batch: {"batch", "records": [...]}; children without an own number known through their guardian',
   verify: (input) => verifyJsonDocument(input, SHAPE),
   read: readBatch,
-  map: mapRecord,
+  map: mapGrant,
   sdl,
   resolvers: {
     AidRecord: {

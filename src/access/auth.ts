@@ -10,7 +10,7 @@ import { generatedSecret } from './store.ts';
 import type { Config } from '../config.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { keepSecret } from '../db/data-dir.ts';
-import { adapters } from '../../adapters/index.ts';
+import { adapterFor, adapters } from '../../adapters/index.ts';
 import { HAINAN_COUNTIES } from '../identity/regions.ts';
 
 export const ROLES = ['CASEWORKER', 'PLATFORM', 'CHARITY', 'AUDITOR', 'SOURCE_SYSTEM'] as const;
@@ -49,7 +49,7 @@ const SKEW_SECONDS = 60;
 export function unknownClaim(claims: { agency?: string | null; county?: string | null; system?: string | null }): string | null {
   if (claims.agency != null && !adapters.some((a) => a.agency === claims.agency)) return `unknown agency "${claims.agency}"`;
   if (claims.county != null && !Object.hasOwn(HAINAN_COUNTIES, claims.county)) return `unknown county "${claims.county}" (a current 6-digit county code of Hainan)`;
-  if (claims.system != null && !adapters.some((a) => a.code === claims.system)) return `unknown system "${claims.system}"`;
+  if (claims.system != null && !adapterFor(claims.system)) return `unknown system "${claims.system}"`;
   return null;
 }
 

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { createLogger, describeError } from '../shared/log.ts';
-import { applyLimits } from '../ingest/limits.ts';
+import { applyLimits } from '../formats/limits.ts';
 import { HubError } from '../shared/errors.ts';
 import { DataDirLockedError } from '../db/data-dir.ts';
 import { UsageError, type Command } from './command.ts';

@@ -5,7 +5,7 @@
  * idempotence, provenance, person resolution, writing in batches.
  *
  * Adding a thirteenth system means one folder under adapters/ exporting one `Adapter`, and one line in
- * adapters/index.ts.
+ * adapters/index.ts. A system pulled from an API also declares its `pull` spec; nothing in src/ names it.
  */
 import type { Readable } from 'node:stream';
 import type { AidStatus, ReasonCode, RejectCode, StatusCategory } from '../codes.ts';
@@ -192,6 +192,23 @@ export interface ProgramDef {
   title: string;
 }
 
+/**
+ * How a system that answers over HTTP is pulled (src/ingest/pull.ts, client in src/ingest/pull-http.ts):
+ * pages fetched from a base URL, each with items and a cursor to the next, resumed from a watermark kept per
+ * system. Each item is one record for the adapter's `map`, located `pull:<page>:<i>`.
+ */
+export interface PullSpec {
+  /** The URL of a page: changed since the watermark (null: everything), after the cursor (null: the first). */
+  pageUrl(base: string, since: string | null, cursor: string | null): string;
+  /** A parsed JSON answer's items and the next page's cursor (null: the last page), or why it is unusable (retried). */
+  page(body: unknown): { items: unknown[]; nextCursor: string | null } | string;
+  /**
+   * The item field holding the instant (ISO 8601 with offset) the watermark follows, e.g. `updatedAt`: the
+   * next pull asks for what changed after the latest one applied.
+   */
+  readonly watermarkField: string;
+}
+
 export interface Adapter<V = unknown> {
   /** System code of contract.md, e.g. `civil-affairs`. */
   readonly code: string;
@@ -229,9 +246,32 @@ export interface Adapter<V = unknown> {
    */
   readonly sdl?: string;
   readonly resolvers?: Record<string, Record<string, unknown>>;
+  /** Set for a system whose data is pulled from an API (`relief-hub pull <system>`); others deliver files. */
+  readonly pull?: PullSpec;
+  /**
+   * A social channel (red-cross, charity): its grants are charity, not the public aid already counted against a
+   * stay (eligibility's net burden, the report's public-aid indicators).
+   */
+  readonly socialChannel?: boolean;
+  /**
+   * Its aid records show trade-union membership when their `details[field]` is set (union-mutual-aid: the member's
+   * union card number, `cardNo`), for eligibility's `unionMemberCard` condition.
+   */
+  readonly membershipEvidence?: { readonly field: string };
 }
 
 /** Helper for mappers: a quarantine outcome. */
 export function reject(recordId: string | null, reason: ReasonCode, message: string): MapOutcome {
   return { ok: false, recordId, reason, message };
+}
+
+/** The parent an `AidRecord` field resolver receives: the stored aid record with its system's `details`. */
+export interface AidParent {
+  system: string;
+  details?: unknown;
+}
+
+/** Resolver of an adapter's `AidRecord` detail field: the stored details of that system's records, else null. */
+export function detailsOf(system: string): (parent: AidParent) => unknown {
+  return (parent) => (parent.system === system ? (parent.details ?? null) : null);
 }

@@ -2,16 +2,18 @@
  * The field layer every mapper reads through: each reader takes a value as the format gave it (text of a
  * CSV cell, a JSON scalar, an XLSX cell, an XML attribute), runs the shared normalisers, and refuses the
  * record with the contract's reason code when the field is unusable. Mappers catch the `Refusal` once
- * (`mapRow` for text rows, `quarantine` for the others), so a mapper reads as a straight list of fields.
+ * (`mapRecord`; `mapRow` for a text row, `mapObject` for a JSON object, `mapJsonLine` for an NDJSON line),
+ * so a mapper reads as a straight list of fields.
  */
 import type { ReasonCode } from '../codes.ts';
 import { parseDate, parseInstant } from '../identity/dates.ts';
 import { normalizeIdNumber, toHalfWidth } from '../identity/id-number.ts';
 import { parseFen, parseYuan, type Fen } from '../identity/money.ts';
 import { clean, hasLoneSurrogate } from '../identity/text.ts';
-import { reject, type Fact, type MapContext, type MapOutcome } from './adapter.ts';
-import { isUnparsable, type Unparsable } from './readers.ts';
-import { limits } from './limits.ts';
+import { reject, type Fact, type MapContext, type MapOutcome, type SourceRecord } from './adapter.ts';
+import type { JsonLine } from '../formats/json.ts';
+import { isUnparsable, type Unparsable } from '../formats/text.ts';
+import { limits } from '../formats/limits.ts';
 
 /* ----------------------------------------------------------------- field checks for mappers */
 
@@ -33,70 +35,126 @@ export function refuse(reason: ReasonCode, message: string): never {
 /**
  * The fields of one record, read through the shared normalisers; each accessor refuses the record with
  * the contract's reason code when its field is unusable, so a mapper reads as a straight list of fields.
+ *
+ * One class for every format: the values are what the format gave (text of a CSV cell, a JSON scalar, an
+ * XLSX cell, an XML attribute). A nested object (a JSON sub-object, an XML child element's attributes) is
+ * read through `object()`, whose fields are named `<parent><separator><field>` in messages
+ * (`patient.idNo`, `Member@idNo`).
  */
 export class Fields {
   constructor(
-    private readonly row: Readonly<Record<string, string | undefined>>,
+    private readonly row: Readonly<Record<string, unknown>>,
     readonly ctx: MapContext,
+    /** Put before every field name in messages (`patient.`, `Member@`). */
+    private readonly prefix = '',
   ) {}
 
-  /** Trimmed text, null when empty; BAD_VALUE past `limits.maxFieldChars`. */
+  /** The fields of a record that must be a plain JSON object (`reason`, default UNPARSABLE, when not). */
+  static of(value: unknown, what: string, ctx: MapContext, reason: ReasonCode = 'UNPARSABLE'): Fields {
+    return new Fields(objectOf(value, what, reason), ctx);
+  }
+
+  private label(name: string): string {
+    return this.prefix + name;
+  }
+
+  /** The value as the format gave it, for a field no reader fits (a lenient optional number). */
+  value(name: string): unknown {
+    return this.row[name];
+  }
+
+  /** A nested object: MISSING_FIELD when absent, BAD_VALUE when it is not an object. */
+  object(name: string, separator = '.'): Fields {
+    const label = this.label(name);
+    const v = this.row[name];
+    if (v == null) refuse('MISSING_FIELD', `${label} is missing`);
+    return new Fields(objectOf(v, label, 'BAD_VALUE'), this.ctx, label + separator);
+  }
+
+  /** A nested object that may be absent (its fields then read as absent); BAD_VALUE when it is not an object. */
+  optionalObject(name: string, separator = '.'): Fields {
+    const label = this.label(name);
+    const v = this.row[name];
+    return new Fields(v == null ? {} : objectOf(v, label, 'BAD_VALUE'), this.ctx, label + separator);
+  }
+
+  /** Trimmed text, null when empty; BAD_VALUE past `limits.maxFieldChars` or when not a scalar. */
   text(name: string): string | null {
-    const s = clean(this.row[name]);
-    return s === null ? null : checkText(name, s, limits.maxFieldChars);
+    return optionalText(this.row[name], this.label(name));
   }
 
   /** A name exactly as received (names are kept so), null when blank; BAD_VALUE past `limits.maxNameChars`. */
   asReceived(name: string): string | null {
-    const v = this.row[name];
-    return v == null || clean(v) === null ? null : checkText(name, v, limits.maxNameChars);
+    return nameAsReceived(this.row[name], this.label(name));
   }
 
   required(name: string): string {
-    return requiredText(this.row[name], name);
+    return requiredText(this.row[name], this.label(name));
   }
 
   /** A normalised 18-character identity number (INVALID_ID when it cannot be one). */
   idNumber(name: string): string {
-    return requiredIdNumber(this.row[name], name, this.ctx.today);
+    return requiredIdNumber(this.row[name], this.label(name), this.ctx.today);
+  }
+
+  /** An identity number that may be absent; one that is there must be a real one. */
+  optionalIdNumber(name: string): string | null {
+    return optionalIdNumber(this.row[name], this.label(name), this.ctx.today);
   }
 
   /** A calendar day, not after today. */
   date(name: string): string {
-    return requiredDay(this.row[name], name, this.ctx.today);
+    return requiredDay(this.row[name], this.label(name), this.ctx.today);
   }
 
   /** An optional calendar day; `allowFuture` for the end of a validity period, which may lie ahead. */
   optionalDate(name: string, opts: { allowFuture?: boolean } = {}): string | null {
-    return optionalDay(this.row[name], name, opts.allowFuture ? undefined : this.ctx.today);
+    return optionalDay(this.row[name], this.label(name), opts.allowFuture ? undefined : this.ctx.today);
+  }
+
+  /** An ISO 8601 timestamp with offset, not after now. */
+  instant(name: string): Date {
+    return requiredInstant(this.row[name], this.label(name), this.ctx.now);
+  }
+
+  optionalInstant(name: string): Date | null {
+    return optionalInstant(this.row[name], this.label(name), this.ctx.now);
   }
 
   yuan(name: string): Fen {
-    return requiredYuan(this.row[name], name);
+    return requiredYuan(this.row[name], this.label(name));
   }
 
   optionalYuan(name: string): Fen | null {
-    return optionalYuan(this.row[name], name);
+    return optionalYuan(this.row[name], this.label(name));
   }
 
   fen(name: string): Fen {
-    return requiredFen(this.row[name], name);
+    return requiredFen(this.row[name], this.label(name));
+  }
+
+  /** true, false or absent (null); anything else is BAD_VALUE. */
+  optionalBoolean(name: string): boolean | null {
+    const v = this.row[name];
+    if (v == null) return null;
+    if (typeof v === 'boolean') return v;
+    return refuse('BAD_VALUE', `${this.label(name)} ${JSON.stringify(v)} is not true or false`);
   }
 
   /** A coded value looked up in `table` (BAD_VALUE when the format does not define it). */
   choice<T>(name: string, table: Readonly<Record<string, T>>): T {
     const s = this.required(name);
-    return Object.hasOwn(table, s) ? table[s]! : refuse('BAD_VALUE', `${name} "${s}" is not one of ${Object.keys(table).join(', ')}`);
+    return Object.hasOwn(table, s) ? table[s]! : refuse('BAD_VALUE', `${this.label(name)} "${s}" is not one of ${Object.keys(table).join(', ')}`);
   }
 
   /** A 6-digit county code. */
   countyCode(name: string): string {
-    return checkCounty(name, this.required(name));
+    return checkCounty(this.label(name), this.required(name));
   }
 
   optionalCountyCode(name: string): string | null {
     const s = this.text(name);
-    return s === null ? null : checkCounty(name, s);
+    return s === null ? null : checkCounty(this.label(name), s);
   }
 }
 
@@ -110,36 +168,51 @@ function checkCounty(name: string, text: string): string {
   return /^\d{6}$/.test(s) ? s : refuse('BAD_VALUE', `${name} "${text}" is not a 6-digit county code`);
 }
 
+/** What a mapper body returns for a record it accepts. */
+export type Mapped = { recordId: string; facts: Fact[]; paymentKey?: string };
+
 /**
- * Runs a mapper body over one record: an `Unparsable` value is quarantined as UNPARSABLE, a `Refusal`
- * with its reason under `recordIdHint` (the record id as far as it is known before the fields are checked).
+ * Runs a mapper body over one record and turns a `Refusal` into the record's quarantine outcome (anything
+ * else is a fault and is rethrown). The body calls `known(id)` as soon as it has read the record id, so a
+ * refusal after that names the record; before it, the record id is `recordIdHint()` (default: unknown).
  */
-export function mapRow<V extends object>(
-  value: V | Unparsable,
-  recordIdHint: (value: V) => string | null,
-  body: (value: V) => { recordId: string; facts: Fact[]; paymentKey?: string },
-): MapOutcome {
-  if (isUnparsable(value)) return reject(null, 'UNPARSABLE', value.$unparsable);
+export function mapRecord(body: (known: (recordId: string) => string) => Mapped, recordIdHint: () => string | null = () => null): MapOutcome {
+  let recordId: string | undefined;
   try {
-    return { ok: true, ...body(value) };
+    return { ok: true, ...body((id) => (recordId = id)) };
   } catch (err) {
-    if (err instanceof Refusal) return reject(recordIdHint(value), err.reason, err.message);
+    if (err instanceof Refusal) return reject(recordId ?? recordIdHint(), err.reason, err.message);
     throw err;
   }
 }
 
+/** `mapRecord` over a record that must be a JSON object (`what` names it in the UNPARSABLE message when not). */
+export function mapObject(value: unknown, what: string, ctx: MapContext, body: (f: Fields, known: (recordId: string) => string) => Mapped): MapOutcome {
+  return mapRecord((known) => body(Fields.of(value, what, ctx), known));
+}
+
+/** `mapObject` over an NDJSON line: a line that did not parse is UNPARSABLE with the reader's message. */
+export function mapJsonLine(rec: SourceRecord<JsonLine>, ctx: MapContext, body: (f: Fields, known: (recordId: string) => string) => Mapped): MapOutcome {
+  const line = rec.value;
+  if (!line.parsed) return reject(null, 'UNPARSABLE', line.error);
+  return mapObject(line.data, `line ${rec.location.line}`, ctx, body);
+}
+
+/**
+ * `mapRecord` for a text row: an `Unparsable` value is quarantined as UNPARSABLE, a `Refusal` with its reason
+ * under `recordIdHint` (the record id as far as it is known before the fields are checked).
+ */
+export function mapRow<V extends object>(value: V | Unparsable, recordIdHint: (value: V) => string | null, body: (value: V) => Mapped): MapOutcome {
+  if (isUnparsable(value)) return reject(null, 'UNPARSABLE', value.$unparsable);
+  return mapRecord(
+    () => body(value),
+    () => recordIdHint(value),
+  );
+}
 
 /* ----------------------------------------------------------------- field readers for mappers */
-// The mappers of the JSON, XML and XLSX adapters read values that are not all text: a missing required
-// field, an identity number, yuan or fen, a day or an instant, each failing with the contract's reason code.
-// They throw readers.ts's `Refusal`, and the mapper turns it into its outcome with `quarantine()`, so a
-// mapper reads as a list of fields instead of a ladder of early returns.
-
-/** The outcome for a `Refusal` thrown while mapping; anything else is a fault and is rethrown. */
-export function quarantine(recordId: string | null, e: unknown): MapOutcome {
-  if (e instanceof Refusal) return reject(recordId, e.reason, e.message);
-  throw e;
-}
+// What `Fields` is made of: each reads one value as a format gave it (a missing required field, an identity
+// number, yuan or fen, a day or an instant), failing with the contract's reason code by throwing `Refusal`.
 
 function isBlank(v: unknown): boolean {
   return v == null || (typeof v === 'string' && clean(v) === null);

@@ -12,7 +12,7 @@ import { HubError, ErrorCode } from '../shared/errors.ts';
 import type { Location, SourceRecord } from './adapter.ts';
 import { ingestSource, stableJson, type IngestSummary } from './pipeline.ts';
 import { mapRecord } from './common-rules.ts';
-import { requireAdapter } from './service.ts';
+import { requireAdapter } from '../../adapters/index.ts';
 
 export type QuarantineItemRow = typeof quarantine.$inferSelect;
 

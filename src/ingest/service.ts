@@ -2,28 +2,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
-import { adapterFor, adapters, systemCodes } from '../../adapters/index.ts';
+import { adapters, requireAdapter } from '../../adapters/index.ts';
 import type { Database } from '../db/client.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
-import type { Adapter, ByteInput } from './adapter.ts';
-import { bufferInput } from './readers.ts';
+import type { ByteInput } from './adapter.ts';
+import { bufferInput } from '../formats/text.ts';
 import { hasLoneSurrogate } from '../identity/text.ts';
 import { ingest, ingestBatch, ingestSource, inputSource, type BatchSummary, type IngestOptions, type IngestSummary } from './pipeline.ts';
 
-export class UnknownSystemError extends HubError {
-  constructor(system: string) {
-    super(ErrorCode.UNKNOWN_SYSTEM, `unknown source system "${system}"; known systems: ${systemCodes.join(', ')}`, {
-      system,
-      knownSystems: [...systemCodes],
-    });
-  }
-}
-
-export function requireAdapter(system: string): Adapter {
-  const a = adapterFor(system);
-  if (!a) throw new UnknownSystemError(system);
-  return a;
-}
+/** The registry's one lookup, re-exported for the callers that import it from here (the CLI). */
+export { requireAdapter, UnknownSystemError } from '../../adapters/index.ts';
 
 export function fileInput(file: string): ByteInput {
   const name = path.basename(file);

@@ -4,7 +4,7 @@
  * for the person and reconciles the ledger, in the same transaction.
  */
 import { transaction, type Database, type Tx } from '../db/client.ts';
-import { adapters } from '../../adapters/index.ts';
+import { adapterOfProgram } from '../../adapters/index.ts';
 import { fundCodeOf } from '../codes.ts';
 import { normalizeIdNumber } from '../identity/id-number.ts';
 import { resolvePersons } from '../identity/persons.ts';
@@ -34,7 +34,7 @@ export type RecordAidResult =
   | { kind: 'AidRefused'; reason: 'OVER_CAPACITY' | 'INSUFFICIENT_FUNDS' | 'SETTLEMENT_REFUNDED' | 'SETTLEMENT_PERSON_MISMATCH'; message: string; remaining: bigint | null; balance: bigint | null };
 
 function systemOfProgram(program: string): string {
-  const a = adapters.find((x) => x.programs.some((p) => p.code === program));
+  const a = adapterOfProgram(program);
   if (!a) throw new HubError(ErrorCode.BAD_USER_INPUT, `unknown program "${program}"`, { argument: 'program' });
   return a.code;
 }

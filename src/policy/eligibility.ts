@@ -8,6 +8,7 @@ import { ageOn, todayCst } from '../identity/dates.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { versionInForce, type Condition } from './rules.ts';
 import * as store from './store.ts';
+import { membershipEvidence, socialChannelSystems } from '../../adapters/index.ts';
 
 export interface EligibilityAnswer {
   eligible: boolean;
@@ -19,9 +20,6 @@ export interface EligibilityAnswer {
   /** The identity number asked about, normalised (for the access log). */
   idNumber: string;
 }
-
-/** Social channels: their grants are not the "public aid already counted" of the charity rule. */
-export const SOCIAL_CHANNELS = ['red-cross', 'charity'];
 
 interface Subject {
   id: number;
@@ -47,12 +45,13 @@ async function evaluate(db: Db, c: Condition, p: Subject, asOf: string): Promise
       return { ok: false, reason: `NEITHER_WOMAN_NOR_CHILD_UNDER_${c.age}` };
     }
     case 'unionMemberCard': {
-      // A union card stated on a union-mutual-aid claim, or registration as a hardship worker, shows membership.
-      return (await store.unionCardEvidence(db, p.id, asOf)) !== 0 ? { ok: true, reason: 'UNION_MEMBER' } : { ok: false, reason: 'NO_UNION_CARD' };
+      // A union card stated on an aid record of a system that declares it evidence (union-mutual-aid's claims),
+      // or registration as a hardship worker, shows membership.
+      return (await store.unionCardEvidence(db, p.id, asOf, membershipEvidence())) !== 0 ? { ok: true, reason: 'UNION_MEMBER' } : { ok: false, reason: 'NO_UNION_CARD' };
     }
     case 'netBurdenAtLeast': {
       // Personal burden of the stays discharged in the window, less the public aid counted against each stay.
-      const ok = (await store.netBurden(db, p.id, asOf, c.days, SOCIAL_CHANNELS)) >= BigInt(c.thresholdFen);
+      const ok = (await store.netBurden(db, p.id, asOf, c.days, socialChannelSystems())) >= BigInt(c.thresholdFen);
       return { ok, reason: ok ? 'NET_BURDEN_AT_LEAST_THRESHOLD' : 'NET_BURDEN_BELOW_THRESHOLD' };
     }
   }

@@ -72,10 +72,17 @@ export async function statusHeld(db: Db, personId: number, categories: readonly 
 }
 
 /** Evidence of union membership: a union card stated on a union-mutual-aid claim, or registration as a hardship worker by the day. */
-export async function unionCardEvidence(db: Db, personId: number, asOf: string): Promise<number> {
+export async function unionCardEvidence(db: Db, personId: number, asOf: string, evidence: ReadonlyArray<{ system: string; field: string }>): Promise<number> {
+  const onAid =
+    evidence.length === 0
+      ? sql`0`
+      : sql`(SELECT count(*) FROM aid_records WHERE person_id = ${personId} AND (${sql.join(
+          evidence.map((e) => sql`(system = ${e.system} AND details->>${e.field}::text IS NOT NULL)`),
+          sql` OR `,
+        )}))`;
   const r = await rows<{ n: string }>(
     db,
-    sql`/* eligibility.union-card */ SELECT ((SELECT count(*) FROM aid_records WHERE person_id = ${personId} AND system = 'union-mutual-aid' AND details->>'cardNo' IS NOT NULL)
+    sql`/* eligibility.union-card */ SELECT (${onAid}
               + (SELECT count(*) FROM statuses WHERE person_id = ${personId} AND category = 'POOR_WORKER' AND valid_from <= ${asOf}::date))::text AS n`,
   );
   return Number(r[0]!.n);

@@ -6,7 +6,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Db } from '../db/client.ts';
 import { KEY_CATEGORIES } from '../codes.ts';
-import { SOCIAL_CHANNELS } from '../policy/eligibility.ts';
+import { socialChannelSystems } from '../../adapters/index.ts';
 import { categoryOn, inGroups, quarterRange, regionsTable, type Dimension } from './quarterly.ts';
 
 async function base(db: Db, year: number, quarter: number): Promise<SQL> {
@@ -23,7 +23,7 @@ async function base(db: Db, year: number, quarter: number): Promise<SQL> {
     ),
     aid AS (
       SELECT a.linked_settlement_id AS sid,
-        COALESCE(sum(a.amount_fen - a.excess_fen) FILTER (WHERE a.system <> ALL(${A(SOCIAL_CHANNELS)}::text[])), 0) AS public_net,
+        COALESCE(sum(a.amount_fen - a.excess_fen) FILTER (WHERE a.system <> ALL(${A(socialChannelSystems())}::text[])), 0) AS public_net,
         sum(a.amount_fen) AS all_aid
       FROM aid_records a JOIN stays x ON x.settlement_id = a.linked_settlement_id
       WHERE a.duplicate_of IS NULL AND a.status <> 'REVERSED'

@@ -8,6 +8,8 @@ import { GraphQLError } from 'graphql';
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   UNKNOWN_SYSTEM: 'UNKNOWN_SYSTEM',
+  /** A system asked to be pulled that delivers files (its adapter has no pull spec). */
+  NOT_PULLED: 'NOT_PULLED',
   INVALID_ID_NUMBER: 'INVALID_ID_NUMBER',
   INVALID_CONTENT: 'INVALID_CONTENT',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

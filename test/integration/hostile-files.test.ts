@@ -19,7 +19,7 @@ import { A, openDatabase, rows, type Database } from '../../src/db/client.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { gql, startTestHub } from '../support/hub.ts';
 import { CAPPED_LIMITS, cappedCorpus, defaultCorpus, type HostileCase } from '../support/hostile.ts';
-import { withLimits } from '../../src/ingest/limits.ts';
+import { withLimits } from '../../src/formats/limits.ts';
 
 const BIN = path.resolve('bin/relief-hub.mjs');
 let dir: string;

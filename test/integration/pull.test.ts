@@ -1,5 +1,5 @@
 /**
- * `union-women` pull against a fake claims API on loopback that injects 5xx answers, 429 with Retry-After
+ * The generic pull, driven by union-women's pull spec, against a fake claims API on loopback that injects 5xx answers, 429 with Retry-After
  * and a permanent failure: the pull follows cursors from the stored watermark, retries, gives up with a
  * clear error after a bounded number of tries, and keeps what it applied.
  */
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { checkCharacter } from '../../src/identity/id-number.ts';
 import { rows, type Database } from '../../src/db/client.ts';
-import { pullUnionWomen, readWatermark } from '../../src/ingest/pull.ts';
+import { pull, pullUnionWomen, readWatermark } from '../../src/ingest/pull.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
@@ -83,7 +83,7 @@ describe(`union-women pull (${testDbKind})`, () => {
   it('follows cursors to the end through 5xx and 429 answers, and stores the watermark', async () => {
     plan.failures.set('first', [500, 429]);
     plan.failures.set('c2', [502]);
-    const s = await pullUnionWomen(database, { base, sleep: noSleep, maxTries: 4 });
+    const s = await pull(database, 'union-women', { base, sleep: noSleep, maxTries: 4 });
     expect(s.error).toBeNull();
     expect(s).toMatchObject({ pages: 3, records: 5, new: 5, since: null, watermark: '2026-03-05T09:00:00+08:00' });
     expect(plan.requests).toEqual(['first', 'first', 'first', 'c2', 'c2', 'c4']);
@@ -93,7 +93,7 @@ describe(`union-women pull (${testDbKind})`, () => {
 
   it('gives up after a bounded number of tries with a clear error, keeping the pages it applied', async () => {
     plan.permanent.add('c2');
-    const s = await pullUnionWomen(database, { base, sleep: noSleep, maxTries: 3 });
+    const s = await pull(database, 'union-women', { base, sleep: noSleep, maxTries: 3 });
     expect(s.error).toMatchObject({ code: 'PULL_FAILED', status: 503, tries: 3 });
     expect(s.pages).toBe(1);
     expect(plan.requests.filter((r) => r === 'c2')).toHaveLength(3);
@@ -103,14 +103,14 @@ describe(`union-women pull (${testDbKind})`, () => {
     // The next pull resumes from the watermark: only what changed since is asked for and applied.
     plan.permanent.clear();
     plan.requests = [];
-    const again = await pullUnionWomen(database, { base, sleep: noSleep, maxTries: 3 });
+    const again = await pull(database, 'union-women', { base, sleep: noSleep, maxTries: 3 });
     expect(again).toMatchObject({ error: null, since: '2026-03-02T09:00:00+08:00', new: 3, records: 3, watermark: '2026-03-05T09:00:00+08:00' });
     expect(await count()).toBe(5);
   });
 
   it('a pull with nothing new changes nothing', async () => {
-    await pullUnionWomen(database, { base, sleep: noSleep });
-    const s = await pullUnionWomen(database, { base, sleep: noSleep });
+    await pull(database, 'union-women', { base, sleep: noSleep });
+    const s = await pull(database, 'union-women', { base, sleep: noSleep });
     expect(s).toMatchObject({ error: null, records: 0, new: 0, pages: 1 });
     expect(await count()).toBe(5);
   });
@@ -119,13 +119,13 @@ describe(`union-women pull (${testDbKind})`, () => {
     const future = { ...claim(8, '2030-01-01T09:00:00+08:00'), claimId: 'NGAK-FUTURE' };
     const badId = { ...claim(9, '2026-03-07T09:00:00+08:00'), claimId: 'NGAK-BADID', insured: { idCard: '460102', name: '错号' } };
     plan.items = [ALL[0]!, future, ALL[1]!, ALL[2]!, badId, ALL[3]!, ALL[4]!];
-    const s = await pullUnionWomen(database, { base, sleep: noSleep });
+    const s = await pull(database, 'union-women', { base, sleep: noSleep });
     expect(s).toMatchObject({ error: null, records: 7, new: 5, quarantined: 2, watermark: '2026-03-05T09:00:00+08:00' });
     expect(await readWatermark(database, 'union-women')).toBe('2026-03-05T09:00:00+08:00');
 
     // A claim made after the last applied one and before the future date: the next pull gets it.
     plan.items = [...plan.items, claim(6, '2026-03-06T09:00:00+08:00')];
-    const next = await pullUnionWomen(database, { base, sleep: noSleep });
+    const next = await pull(database, 'union-women', { base, sleep: noSleep });
     expect(next).toMatchObject({ error: null, since: '2026-03-05T09:00:00+08:00', new: 1, watermark: '2026-03-06T09:00:00+08:00' });
     expect(await count()).toBe(6);
     // The quarantined claims came again and are kept once each, with their reasons.
@@ -136,9 +136,24 @@ describe(`union-women pull (${testDbKind})`, () => {
     ]);
   });
 
+  it('refuses, before fetching anything, a system without a pull spec (NOT_PULLED) and an unknown one (UNKNOWN_SYSTEM)', async () => {
+    await expect(pull(database, 'charity', { base, sleep: noSleep })).rejects.toMatchObject({
+      extensions: { code: 'NOT_PULLED', system: 'charity', pulledSystems: ['union-women'] },
+    });
+    await expect(pull(database, 'no-such-system', { base, sleep: noSleep })).rejects.toMatchObject({ extensions: { code: 'UNKNOWN_SYSTEM' } });
+    expect(plan.requests).toEqual([]);
+    expect(await readWatermark(database, 'charity')).toBeNull();
+  });
+
+  it('pullUnionWomen (the name the CLI calls) is the generic pull of union-women', async () => {
+    const s = await pullUnionWomen(database, { base, sleep: noSleep });
+    expect(s).toMatchObject({ system: 'union-women', error: null, new: 5 });
+    expect(await count()).toBe(5);
+  });
+
   it('never prints or stores the credentials of --base', async () => {
     const withPassword = base.replace('http://', 'http://ngak:s3cret-pw@');
-    const s = await pullUnionWomen(database, { base: withPassword, sleep: noSleep });
+    const s = await pull(database, 'union-women', { base: withPassword, sleep: noSleep });
     expect(s).toMatchObject({ error: null, new: 5 });
     expect(JSON.stringify(s)).not.toMatch(/s3cret|ngak:/);
     const files = await rows<{ file: string }>(database.db, sql`SELECT file FROM source_records UNION SELECT file FROM ingest_runs`);
@@ -146,7 +161,7 @@ describe(`union-women pull (${testDbKind})`, () => {
     for (const f of files) expect(f.file).not.toMatch(/s3cret|ngak:/);
 
     plan.permanent.add('first');
-    const failed = await pullUnionWomen(database, { base: withPassword, sleep: noSleep, maxTries: 1 });
+    const failed = await pull(database, 'union-women', { base: withPassword, sleep: noSleep, maxTries: 1 });
     expect(failed.error?.code).toBe('PULL_FAILED');
     expect(JSON.stringify(failed)).not.toMatch(/s3cret|ngak:/);
   });

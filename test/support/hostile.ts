@@ -14,7 +14,7 @@ import { batchJson, womanRecord } from '../../adapters/women-children/fixtures.t
 import { documentJson, donation, grant } from '../../adapters/red-cross/fixtures.ts';
 import { claimXml, exportXml } from '../../adapters/union-mutual-aid/fixtures.ts';
 import { claimItem } from '../../adapters/union-women/fixtures.ts';
-import type { IngestLimits } from '../../src/ingest/limits.ts';
+import type { IngestLimits } from '../../src/formats/limits.ts';
 
 export type Expectation =
   | { rejected: 'MALFORMED' }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { adapters } from '../../adapters/index.ts';
 import { FileRejectedError, type Adapter, type ByteInput } from '../../src/ingest/adapter.ts';
-import type { ContractFixture } from '../../src/ingest/contract-fixture.ts';
+import type { ContractFixture } from '../../adapters/contract-fixture.ts';
 import { mapRecord } from '../../src/ingest/common-rules.ts';
 
 const input = (name: string, content: Buffer): ByteInput => ({ name, open: () => Readable.from([content]) });

@@ -8,7 +8,7 @@ import iconv from 'iconv-lite';
 import { adapterFor } from '../../adapters/index.ts';
 import type { ByteInput, Fact, MapContext } from '../../src/ingest/adapter.ts';
 import { commonRuleViolation, mapRecord } from '../../src/ingest/common-rules.ts';
-import { idOf } from '../../src/ingest/contract-fixture.ts';
+import { idOf } from '../../adapters/contract-fixture.ts';
 
 const ctx: MapContext = { system: '', now: new Date('2026-11-01T12:00:00+08:00'), today: '2026-11-01' };
 const A = idOf('46010219800101123');

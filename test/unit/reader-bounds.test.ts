@@ -1,5 +1,5 @@
 /**
- * The readers' bounds (src/ingest/limits.ts), one by one: each hostile input of issue 14 ends in a record
+ * The readers' bounds (src/formats/limits.ts), one by one: each hostile input of issue 14 ends in a record
  * the mapper quarantines or a refusal with its code, and each bound holds however large the input, because
  * it is a count or a length checked as the input streams (shown with a small cap and the same input twice
  * as large, or a real size where that is cheap).
@@ -7,12 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { FileRejectedError, type MapContext } from '../../src/ingest/adapter.ts';
-import { bufferInput, isUnparsable, readCsvRecords, readLines } from '../../src/ingest/readers.ts';
-import { jsonDeeperThan, readJsonLines, verifyJsonDocument, verifyJsonLines, walkJson } from '../../src/ingest/json-readers.ts';
-import { readXlsxRows, XlsxError } from '../../src/ingest/xlsx.ts';
-import { DEFAULT_LIMITS, parseLimits, withLimits } from '../../src/ingest/limits.ts';
+import { bufferInput, isUnparsable, readCsvRecords, readLines } from '../../src/formats/text.ts';
+import { jsonDeeperThan, readJsonLines, verifyJsonDocument, verifyJsonLines, walkJson } from '../../src/formats/json.ts';
+import { readXlsxRows, XlsxError } from '../../src/formats/xlsx.ts';
+import { DEFAULT_LIMITS, parseLimits, withLimits } from '../../src/formats/limits.ts';
 import { checkText, nameAsReceived, optionalText, Refusal } from '../../src/ingest/fields.ts';
-import { XmlSpans } from '../../src/ingest/xml-bounds.ts';
+import { XmlSpans } from '../../src/formats/xml.ts';
 import { aidWorkbook, columnName, sharedStrings } from '../support/hostile.ts';
 import { createLogger, describeError, safeError, scrubMessage } from '../../src/shared/log.ts';
 import { adapterFor } from '../../adapters/index.ts';

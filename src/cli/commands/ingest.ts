@@ -1,7 +1,7 @@
 /** `relief-hub ingest <system> <file>`: one export; its summary as JSON on the last line, exit 2 when refused whole. */
 import { openHubDatabase } from '../../app.ts';
-import { adapters } from '../../../adapters/index.ts';
-import { ingestFile, UnknownSystemError } from '../../ingest/service.ts';
+import { adapters, requireAdapter } from '../../../adapters/index.ts';
+import { ingestFile } from '../../ingest/service.ts';
 import { UsageError, type CommandContext, type Parsed } from '../command.ts';
 
 export const name = 'ingest';
@@ -13,7 +13,7 @@ export async function run({ positionals }: Parsed<typeof spec>, { config, log }:
   if (!system || !file) {
     throw new UsageError(`usage: relief-hub ingest <system> <file>\nknown systems: ${adapters.map((a) => a.code).join(', ')}`);
   }
-  if (!adapters.some((a) => a.code === system)) throw new UnknownSystemError(system);
+  requireAdapter(system);
   const database = await openHubDatabase(config);
   try {
     log.debug({ system, file }, 'ingesting');

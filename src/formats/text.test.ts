@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
-import { FileRejectedError, type ByteInput } from './adapter.ts';
-import { bufferInput, isUnparsable, readCsvRecords, readLines, type CsvValue } from './readers.ts';
+import { FileRejectedError, type ByteInput } from '../ingest/adapter.ts';
+import { bufferInput, isUnparsable, readCsvRecords, readLines, type CsvValue } from './text.ts';
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

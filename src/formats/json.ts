@@ -8,28 +8,10 @@
  *
  * The mappers read their fields through src/ingest/fields.ts.
  */
-import type { Readable } from 'node:stream';
 import streamJson from 'stream-json';
-import { decodeStream } from '../identity/text.ts';
-import { FileRejectedError, type ByteInput, type SourceRecord } from './adapter.ts';
-import { isUnparsable, readLines } from './readers.ts';
+import { FileRejectedError, type ByteInput, type SourceRecord } from '../ingest/adapter.ts';
+import { isUnparsable, openText, readLines } from './text.ts';
 import { limits } from './limits.ts';
-
-/**
- * The UTF-8 text of an input as a stream. `pipe()` does not forward an error of the source (a file that
- * vanished): it is forwarded here, or reading would wait forever; `failure()` then tells an I/O fault
- * from a parse error.
- */
-export function openText(input: ByteInput): { source: Readable; text: Readable; failure: () => Error | null } {
-  const source = input.open();
-  const text = decodeStream(source, 'utf8', { fatal: true });
-  let failure: Error | null = null;
-  source.once('error', (err) => {
-    failure = err;
-    text.destroy(err);
-  });
-  return { source, text, failure: () => failure };
-}
 
 /* ----------------------------------------------------------------- NDJSON */
 
@@ -228,7 +210,7 @@ class ValueBuilder {
  * error, a truncated end or a wrong shape throws `FileRejectedError('MALFORMED')`, possibly after hits were
  * yielded — so run `verifyJsonDocument` first when nothing may be applied from a broken file.
  *
- * Memory is bounded whatever the document (src/ingest/limits.ts): strings, keys and numbers arrive from the
+ * Memory is bounded whatever the document (src/formats/limits.ts): strings, keys and numbers arrive from the
  * tokenizer in pieces and are assembled here only up to `maxRecordChars`; a selected value is built only
  * up to that many characters; nesting stops at `maxDepth`; bytes that are not UTF-8 stop the walk. Past
  * any of them the document is refused (MALFORMED): a document is one delivery, and a part of it that cannot

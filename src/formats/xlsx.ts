@@ -6,7 +6,7 @@
  * workbook part could arrive short), which made good files look malformed.
  *
  * Every part (the workbook, its relationships, styles, shared strings, each sheet) is inflated as a stream
- * and parsed as it inflates, within the bounds of src/ingest/limits.ts: a zip bomb, a 200 MB shared string,
+ * and parsed as it inflates, within the bounds of src/formats/limits.ts: a zip bomb, a 200 MB shared string,
  * twenty million shared strings or a cell named at column 2^32 are refused (XlsxError), never held.
  *
  * Cells come out as exceljs gave them: text, numbers, booleans, and Dates (UTC midnight of the day) for
@@ -16,7 +16,7 @@ import JSZip from 'jszip';
 import { SaxesParser } from 'saxes';
 import { PassThrough } from 'node:stream';
 import { limits } from './limits.ts';
-import { XmlSpanError, XmlSpans } from './xml-bounds.ts';
+import { XmlSpanError, XmlSpans } from './xml.ts';
 
 export type XlsxCell = string | number | boolean | Date | null;
 
@@ -78,7 +78,7 @@ function announcedEntries(bytes: Buffer): number | null {
  * One part of the workbook inflated as a stream of UTF-8 text, strictly decoded, and bounded: at most
  * `limits.maxZipEntryBytes` inflated bytes, at most `limits.maxZipRatio` inflated bytes per compressed byte
  * once past `limits.zipRatioFloorBytes` (a zip bomb is refused as it inflates, not after), and no span
- * between two `<` longer than `limits.maxXmlSpanChars` (src/ingest/xml-bounds.ts).
+ * between two `<` longer than `limits.maxXmlSpanChars` (src/formats/xml.ts).
  */
 async function* partChunks(zip: JSZip, path: string): AsyncGenerator<string> {
   const f = zip.file(path);
@@ -363,7 +363,7 @@ async function openZip(bytes: Buffer): Promise<JSZip> {
 
 /**
  * Every row of every sheet, sheet by sheet in workbook order. Throws XlsxError for what is not a workbook,
- * and for a workbook past any of the bounds of src/ingest/limits.ts.
+ * and for a workbook past any of the bounds of src/formats/limits.ts.
  */
 export async function* readXlsxRows(bytes: Buffer): AsyncGenerator<XlsxRow> {
   if (bytes.length > limits.maxXlsxFileBytes) throw new XlsxError(`the file is larger than ${limits.maxXlsxFileBytes} bytes`);

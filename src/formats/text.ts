@@ -1,12 +1,12 @@
 /**
  * Reading helpers shared by the text formats (CSV with a header row, line-oriented formats such as NDJSON
- * and pipe-delimited files), and the field checks their mappers share. Everything here streams: memory
+ * and pipe-delimited files), and the located records they yield. Everything here streams: memory
  * stays bounded by the longest record, not by the file.
  */
 import { Readable } from 'node:stream';
 import { toHalfWidth } from '../identity/id-number.ts';
-import type { TextEncoding } from '../identity/text.ts';
-import { FileRejectedError, type ByteInput, type SourceRecord } from './adapter.ts';
+import { decodeStream, type TextEncoding } from '../identity/text.ts';
+import { FileRejectedError, type ByteInput, type SourceRecord } from '../ingest/adapter.ts';
 import { limits, RAW_BASE64 } from './limits.ts';
 
 /* ----------------------------------------------------------------- inputs */
@@ -30,6 +30,22 @@ export function bufferInput(name: string, content: Buffer | string, opts: { chun
       return Readable.from(chunks);
     },
   };
+}
+
+/**
+ * The UTF-8 text of an input as a stream. `pipe()` does not forward an error of the source (a file that
+ * vanished): it is forwarded here, or reading would wait forever; `failure()` then tells an I/O fault
+ * from a parse error.
+ */
+export function openText(input: ByteInput): { source: Readable; text: Readable; failure: () => Error | null } {
+  const source = input.open();
+  const text = decodeStream(source, 'utf8', { fatal: true });
+  let failure: Error | null = null;
+  source.once('error', (err) => {
+    failure = err;
+    text.destroy(err);
+  });
+  return { source, text, failure: () => failure };
 }
 
 /* ----------------------------------------------------------------- lines */
@@ -322,17 +338,4 @@ function checkHeader(file: string, names: string[], expected: CsvOptions['header
     );
   }
   return names;
-}
-
-/* ----------------------------------------------------------------- SDL fragments */
-
-/** The parent an `AidRecord` field resolver receives: the stored aid record with its system's `details`. */
-export interface AidParent {
-  system: string;
-  details?: unknown;
-}
-
-/** Resolver of an adapter's `AidRecord` detail field: the stored details of that system's records, else null. */
-export function detailsOf(system: string): (parent: AidParent) => unknown {
-  return (parent) => (parent.system === system ? (parent.details ?? null) : null);
 }

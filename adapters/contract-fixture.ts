@@ -2,8 +2,8 @@
  * The shape of the small file each adapter ships for the shared contract suite (test/integration/
  * adapters-contract.test.ts), and the helpers its fixtures are written with.
  */
-import type { ReasonCode } from '../codes.ts';
-import { checkCharacter } from '../identity/id-number.ts';
+import type { ReasonCode } from '../src/codes.ts';
+import { checkCharacter } from '../src/identity/id-number.ts';
 
 export interface ContractFixture {
   name: string;
