@@ -1,7 +1,7 @@
 /** The policy pool's SQL: versions of every rule, the shipped defaults, and what eligibility asks of a person's records. */
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../db/client.ts';
-import { categoryRank, countsSql, netBurdenSql } from '../shared/rules.ts';
+import { categoryRank, countsSql, netBurdenSql, statusInForce } from '../shared/rules.ts';
 import type { PolicyVersion } from './rules.ts';
 
 /** Codes among these that already have a version in the pool. */
@@ -66,7 +66,7 @@ export async function statusHeld(db: Db, personId: number, categories: readonly 
   const r = await rows<{ category: string }>(
     db,
     sql`/* eligibility.status */ SELECT category FROM statuses WHERE person_id = ${personId} AND category = ANY(${`{${categories.join(',')}}`}::text[])
-        AND valid_from <= ${asOf}::date AND (valid_to IS NULL OR valid_to >= ${asOf}::date) ORDER BY ${categoryRank(sql`category`)} LIMIT 1`,
+        AND ${statusInForce('statuses', sql`${asOf}::date`)} ORDER BY ${categoryRank(sql`category`)} LIMIT 1`,
   );
   return r[0]?.category ?? null;
 }

@@ -34,12 +34,20 @@ export function categoryRank(column: SQL): SQL {
 }
 
 /**
+ * SQL: the statuses row under `alias` is in force on `day` (a date expression). A status's end date is its last
+ * day in force (domain.md "Recipient categories"); no end date means still in force.
+ */
+export function statusInForce(alias: string, day: SQL): SQL {
+  const s = sql.raw(alias);
+  return sql`(${s}.valid_from <= ${day} AND (${s}.valid_to IS NULL OR ${s}.valid_to >= ${day}))`;
+}
+
+/**
  * SQL: a person's recipient category on a day: the highest status held that day in the one order
  * (就高不重复), or NONE. Every report figure by category uses this expression.
  */
 export function categoryOn(personId: SQL, day: SQL): SQL {
-  return sql`COALESCE((SELECT s.category FROM statuses s WHERE s.person_id = ${personId} AND s.valid_from <= ${day}
-                  AND (s.valid_to IS NULL OR s.valid_to >= ${day})
+  return sql`COALESCE((SELECT s.category FROM statuses s WHERE s.person_id = ${personId} AND ${statusInForce('s', day)}
                 ORDER BY ${categoryRank(sql`s.category`)} LIMIT 1), 'NONE')`;
 }
 
