@@ -115,6 +115,8 @@ export async function resolveReview(
   actor: string,
   /** A caseworker decides on its agency's records only. */
   allowedSystems: string[] | null = null,
+  /** The time of the decision (warnings are recomputed as of its day). */
+  now: Date = new Date(),
 ): Promise<ReviewItem> {
   const item = parseItemId(id);
   if (reason.trim().length < 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'give the reason for the decision', { argument: 'reason' });
@@ -141,7 +143,7 @@ export async function resolveReview(
       VALUES (${item.aidId}, ${item.kind}, ${decision}, ${reason.trim()}, ${duplicateOf}, ${actor}, ${await basisOf(tx, item.aidId, item.kind)})`);
     const scope = new Scope();
     scope.addPerson(Number(a[0].person_id));
-    await applyConsequences(tx, scope, new Date());
+    await applyConsequences(tx, scope, now);
   });
   return item;
 }

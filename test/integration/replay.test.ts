@@ -6,9 +6,18 @@
  * status (困难职工) moved between persons; stale copies
  * of superseded versions — every derived fact and the quarterly report rows equal what a fresh database fed
  * only the current version of every record holds. The sequence goes through the real formats and the ingest
- * path, file by file or as one `load` (ingestBatch); review decisions taken at the end are taken alike on both.
+ * path, file by file or as one `load` (ingestBatch).
  *
- * Reproduce a failure with the seed it prints: REPLAY_SEED=<seed> (and REPLAY_RUNS=<n> for more runs).
+ * The platform's and caseworkers' acts are interleaved with the deliveries (at the end for a `load`):
+ * - undoing the merge in force of an emergency case (src/identity/persons.ts): an undo holds for the identity it
+ *   undid, so the fresh database undoes the same (case, identity) merge when its final version still claims it;
+ * - review decisions (src/review/store.ts): a decision holds only for the facts it was made on, so one made
+ *   before a correction of a record it concerns lapses, one made after holds; the fresh database is given, in
+ *   their order, only the decisions that still hold.
+ *
+ * Reproduce a failure with the seed it prints: REPLAY_SEED=<seed> (and REPLAY_RUNS=<n> for more runs, REPLAY_PATH=<path>
+ * for the failing case alone). REPLAY_DUMP=<prefix> writes both states of each run (<prefix>-replayed.json,
+ * <prefix>-fresh.json) and how many decisions, lapses and undos each run had (<prefix>-counts.txt).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -18,6 +27,10 @@ import { adapterFor } from '../../adapters/index.ts';
 import { ingest, ingestBatch, inputSource } from '../../src/ingest/pipeline.ts';
 import { bufferInput } from '../../src/ingest/service.ts';
 import { openItems, resolveReview, itemId, type ReviewKind } from '../../src/review/service.ts';
+import { undoMerge } from '../../src/identity/persons.ts';
+import { provisionalKeyOf } from '../../adapters/health-emergency/index.ts';
+import { applyConsequences, lockDerivation } from '../../src/overlap/consequences.ts';
+import { Scope } from '../../src/overlap/derive.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { charityGrantFile, civilPaymentFile, civilStatusFile, emergencyFile, hardshipFile, idNumber, settlementFile, type EmergencyRow, type HardshipRow, type GrantRow, type PaymentRow, type SettlementRow, type StatusRow } from '../support/builders.ts';
 import { derivedState } from '../support/replay.ts';
@@ -108,6 +121,7 @@ const history = fc.record({
     ...['LS-1', 'LS-2', 'LS-3'].map((id) => versions(paymentV(id))),
     ...['CG-1', 'CG-2'].map((id) => versions(grantV(id))),
     emergencyV('JJ-1'),
+    emergencyV('JJ-2'),
     ...['UH-1', 'UH-2'].map((id) => versions(hardshipV(id))),
   ),
   /** Interleaving of the deliveries: a random key per delivery. */
@@ -119,7 +133,17 @@ const history = fc.record({
   /** First versions first, then the corrections (so that no later delivery happens to re-derive what a correction left). */
   correctionsLast: fc.boolean(),
   load: fc.boolean(),
-  decisions: fc.array(fc.tuple(fc.nat(), fc.constantFrom('CONFIRM', 'DISMISS') as fc.Arbitrary<'CONFIRM' | 'DISMISS'>), { maxLength: 3 }),
+  /** Acts between deliveries: after the `at`-th file of the sequence (modulo its length), a review decision or a merge undone. */
+  acts: fc.array(
+    fc.record({
+      at: fc.nat({ max: 63 }),
+      act: fc.oneof(
+        { weight: 3, arbitrary: fc.tuple(fc.nat(), fc.constantFrom('CONFIRM', 'DISMISS') as fc.Arbitrary<'CONFIRM' | 'DISMISS'>).map(([n, decision]) => ({ kind: 'decide' as const, n, decision })) },
+        { weight: 1, arbitrary: fc.constantFrom('JJ-1', 'JJ-2').map((caseNo) => ({ kind: 'undo' as const, caseNo })) },
+      ),
+    }),
+    { maxLength: 5 },
+  ),
 });
 type History = typeof history extends fc.Arbitrary<infer T> ? T : never;
 
@@ -171,29 +195,96 @@ function plan(h: History): { sequence: File[]; finals: File[] } {
   return { sequence, finals };
 }
 
-async function deliverAll(files: File[], asLoad: boolean): Promise<void> {
+async function deliverAll(files: File[], asLoad: boolean, acts: History['acts'] = [], undone: Array<{ caseNo: string; into: string }> = []): Promise<void> {
   if (asLoad) {
     await ingestBatch(database, files.map((f) => ({ adapter: adapterFor(f.system)!, source: inputSource(adapterFor(f.system)!, bufferInput(f.name, f.content)) })), { now });
+    for (const a of acts) await act(a.act, undone);
     return;
   }
-  for (const f of files) await ingest(database, adapterFor(f.system)!, bufferInput(f.name, f.content), { now });
+  // Each act after the file it names (acts after one file in their order)
+  for (const [i, f] of files.entries()) {
+    await ingest(database, adapterFor(f.system)!, bufferInput(f.name, f.content), { now });
+    for (const a of acts) if (a.at % files.length === i) await act(a.act, undone);
+  }
 }
 
-/** The same review decisions, by natural key: the n-th open item (in (system, record, kind) order) of each database. */
-async function decide(decisions: History['decisions']): Promise<void> {
-  for (const [n, decision] of decisions) {
-    const items = (await openItems(database.db, null, null, 1000)).items;
-    if (items.length === 0) return;
-    const keys = new Map((await rows<{ id: string; k: string }>(database.db, sql`SELECT id::text, system || '/' || record_id AS k FROM aid_records`)).map((r) => [Number(r.id), r.k]));
-    const sorted = items.map((i) => ({ i, k: `${keys.get(i.aidId)}:${i.kind}` })).sort((a, b) => a.k.localeCompare(b.k));
-    const pick = sorted[n % sorted.length]!.i;
-    try {
-      await resolveReview(database, itemId(pick.aidId, pick.kind as ReviewKind), decision, 'property test decision', 'tester');
-    } catch (e) {
-      // A confirmation with no partner left is refused alike on both databases.
-      if (!(e as { extensions?: { code?: string } }).extensions?.code && !(e as Error).message.includes('partner')) throw e;
-    }
+type Act = History['acts'][number]['act'];
+
+async function decideOn(aidId: number, kind: string, decision: 'CONFIRM' | 'DISMISS'): Promise<void> {
+  try {
+    await resolveReview(database, itemId(aidId, kind as ReviewKind), decision, 'property test decision', 'tester', null, now);
+  } catch (e) {
+    // A confirmation with no partner left is refused (and changes nothing).
+    if (!(e as { extensions?: { code?: string } }).extensions?.code && !(e as Error).message.includes('partner')) throw e;
   }
+}
+
+/** The merge in force of an emergency case's provisional person, and the identity it was merged into. */
+async function mergeInForce(caseNo: string): Promise<{ id: number; into: string } | null> {
+  const r = await rows<{ id: string; into: string }>(
+    database.db,
+    sql`SELECT m.id::text, i.id_number AS into FROM person_merges m JOIN persons f ON f.id = m.from_person_id JOIN persons i ON i.id = m.into_person_id
+        WHERE f.provisional_key = ${provisionalKeyOf(caseNo)} AND f.merged_into = m.into_person_id AND m.undone_at IS NULL AND m.superseded_at IS NULL`,
+  );
+  return r[0] ? { id: Number(r[0].id), into: r[0].into } : null;
+}
+
+/** Undoes a merge as `undoPersonMerge` does (src/recipients/resolvers.ts). */
+async function undo(mergeId: number): Promise<void> {
+  await database.db.transaction(async (tx) => {
+    await lockDerivation(tx);
+    const r = await undoMerge(tx, mergeId, 'tester', 'property test undo');
+    const scope = new Scope();
+    scope.addPerson(r!.fromPersonId);
+    scope.addPerson(r!.intoPersonId);
+    await applyConsequences(tx, scope, now);
+  });
+}
+
+/** One act on the database being replayed: the n-th open review item (in (system, record, kind) order) decided, or a case's merge undone. */
+async function act(a: Act, undone: Array<{ caseNo: string; into: string }>): Promise<void> {
+  if (a.kind === 'undo') {
+    const m = await mergeInForce(a.caseNo);
+    if (m) {
+      await undo(m.id);
+      undone.push({ caseNo: a.caseNo, into: m.into });
+    }
+    return;
+  }
+  const items = (await openItems(database.db, null, null, 1000)).items;
+  if (items.length === 0) return;
+  const keys = new Map((await rows<{ id: string; k: string }>(database.db, sql`SELECT id::text, system || '/' || record_id AS k FROM aid_records`)).map((r) => [Number(r.id), r.k]));
+  const sorted = items.map((i) => ({ i, k: `${keys.get(i.aidId)}:${i.kind}` })).sort((x, y) => x.k.localeCompare(y.k));
+  const pick = sorted[a.n % sorted.length]!.i;
+  await decideOn(pick.aidId, pick.kind, a.decision);
+}
+
+/** The decisions that still hold (not lapsed), in the order they were taken, by natural key. */
+async function decisionsInForce(): Promise<Array<{ k: string; kind: string; decision: 'CONFIRM' | 'DISMISS'; dup: string | null }>> {
+  return rows(
+    database.db,
+    sql`SELECT a.system || '/' || a.record_id AS k, d.kind, d.decision, o.system || '/' || o.record_id AS dup
+        FROM review_decisions d JOIN aid_records a ON a.id = d.aid_id LEFT JOIN aid_records o ON o.id = d.duplicate_of
+        WHERE NOT EXISTS (SELECT 1 FROM review_lapses l WHERE l.decision_id = d.id) ORDER BY d.id`,
+  );
+}
+
+/** The merges in force: provisional key → the identity number it is merged into. */
+async function mergesInForce(): Promise<Array<{ key: string; into: string }>> {
+  return rows(
+    database.db,
+    sql`SELECT f.provisional_key AS key, i.id_number AS into FROM persons f JOIN persons i ON i.id = f.merged_into ORDER BY 1`,
+  );
+}
+
+/** The fresh database is given the undos that still apply to its merges, then the decisions that hold. */
+async function replayActs(undone: Array<{ caseNo: string; into: string }>, decisions: Awaited<ReturnType<typeof decisionsInForce>>): Promise<void> {
+  for (const u of undone) {
+    const m = await mergeInForce(u.caseNo);
+    if (m && m.into === u.into) await undo(m.id);
+  }
+  const ids = new Map((await rows<{ id: string; k: string }>(database.db, sql`SELECT id::text, system || '/' || record_id AS k FROM aid_records`)).map((r) => [r.k, Number(r.id)]));
+  for (const d of decisions) await decideOn(ids.get(d.k)!, d.kind, d.decision);
 }
 
 const state = () => derivedState(database, { asOf: '2026-11-01', quarters: [[2026, 1], [2026, 2]] });
@@ -207,18 +298,32 @@ describe(`replay equivalence under corrections (${testDbKind})`, () => {
         fc.asyncProperty(history, async (h) => {
           const { sequence, finals } = plan(h);
           await resetDatabase(database);
-          await deliverAll(finals, false);
-          await decide(h.decisions);
-          const fresh = await state();
+          const undone: Array<{ caseNo: string; into: string }> = [];
+          await deliverAll(sequence, h.load, h.acts, undone);
+          const replayed = { ...(await state()), merges: await mergesInForce() };
+          const holding = await decisionsInForce();
+          if (process.env.REPLAY_DUMP) {
+            const c = await rows<{ d: string; l: string; u: string }>(database.db, sql`SELECT (SELECT count(*) FROM review_decisions)::text AS d, (SELECT count(*) FROM review_lapses)::text AS l, (SELECT count(*) FROM person_merges WHERE undone_at IS NOT NULL)::text AS u`);
+            (await import('node:fs')).appendFileSync(`${process.env.REPLAY_DUMP}-counts.txt`, `${JSON.stringify(c[0])} undone=${undone.length} load=${h.load}\n`);
+          }
           await resetDatabase(database);
-          await deliverAll(sequence, h.load);
-          await decide(h.decisions);
-          expect(await state()).toEqual(fresh);
+          await deliverAll(finals, false);
+          await replayActs(undone, holding);
+          const fresh = { ...(await state()), merges: await mergesInForce() };
+          // Every decision that held in the replayed database holds here too (none refused, same partners).
+          expect(await decisionsInForce()).toEqual(holding);
+          if (process.env.REPLAY_DUMP) {
+            const { writeFileSync } = await import('node:fs');
+            writeFileSync(`${process.env.REPLAY_DUMP}-replayed.json`, JSON.stringify(replayed, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 1));
+            writeFileSync(`${process.env.REPLAY_DUMP}-fresh.json`, JSON.stringify(fresh, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 1));
+          }
+          expect(replayed).toEqual(fresh);
         }),
-        { seed, numRuns, endOnFailure: true },
+        { seed, numRuns, endOnFailure: true, ...(process.env.REPLAY_PATH ? { path: process.env.REPLAY_PATH } : {}) },
       );
     } catch (e) {
-      throw new Error(`replay property failed; reproduce with REPLAY_SEED=${seed} REPLAY_RUNS=${numRuns}\n${(e as Error).message}`);
+      const cause = (e as Error).cause;
+      throw new Error(`replay property failed; reproduce with REPLAY_SEED=${seed} REPLAY_RUNS=${numRuns}\n${(e as Error).message}${cause ? `\n${String((cause as Error).message ?? cause)}` : ''}`);
     }
   }, 600_000);
 });
