@@ -165,5 +165,20 @@ describe(`identity resolution (${testDbKind})`, () => {
     await load('health-emergency', 'e4.ndjson', emergency('JJ-1', OTHER, 420000));
     expect((await aidOf(OTHER))!.aid.edges.map((e) => e.node.recordId)).toEqual(['JJ-1']);
     expect((await aidOf(PATIENT))!.aid.edges).toEqual([]);
+
+    // Another case, identified, then corrected to another patient: its first merge no longer holds (superseded,
+    // not undone) and the case follows the correction.
+    await load('health-emergency', 'e5.ndjson', emergency('JJ-2', PATIENT));
+    await load('health-emergency', 'e6.ndjson', emergency('JJ-2', OTHER));
+    expect((await aidOf(OTHER))!.aid.edges.map((e) => e.node.recordId).sort()).toEqual(['JJ-1', 'JJ-2']);
+    expect((await aidOf(PATIENT))!.aid.edges).toEqual([]);
+    const r = await gql<{ person: { merges: Array<{ provisionalKey: string; undoneAt: string | null; supersededAt: string | null }> } }>(
+      hub.url,
+      'query($id: String!) { person(idNumber: $id) { merges { provisionalKey undoneAt supersededAt } } }',
+      { id: PATIENT },
+    );
+    expect(r.body.errors).toBeUndefined();
+    const jj2 = r.body.data!.person.merges.find((m) => m.provisionalKey === 'health-emergency:case:JJ-2')!;
+    expect(jj2).toMatchObject({ undoneAt: null, supersededAt: expect.any(String) });
   });
 });
