@@ -174,39 +174,47 @@ async function followMerges(tx: Tx, id: number, mergedInto: string | null): Prom
 
 async function findChildInGuardianHousehold(tx: Tx, guardianIdNumber: string, nameNormalized: string | null, birthDate: string | null): Promise<number | null> {
   if (nameNormalized === null || birthDate === null) return null;
-  const r = await rows<{ id: string }>(
+  const r = await rows<{ id: string | null }>(
     tx,
-    sql`/* persons.child-in-guardian-household */ SELECT DISTINCT c.id::text AS id
-        FROM persons g
-        JOIN household_members gm ON gm.person_id = g.id
-        JOIN household_members cm ON cm.household_id = gm.household_id
-        JOIN persons c ON c.id = cm.person_id
-        WHERE g.id_number = ${guardianIdNumber} AND c.id_number IS NOT NULL
-          AND c.name_normalized = ${nameNormalized} AND c.birth_date = ${birthDate}::date`,
+    sql`/* persons.child-in-guardian-household */ SELECT ${householdMatch}::text AS id
+        FROM (SELECT ${guardianIdNumber}::text AS guardian_id_number, ${nameNormalized}::text AS name_normalized, ${birthDate}::date AS birth_date) p`,
   );
-  return r.length === 1 ? Number(r[0]!.id) : null;
+  return r[0]?.id ? Number(r[0].id) : null;
 }
 
+/** The one household member of the provisional child `p` in its guardian's household (same name and birth date), or null. */
+const householdMatch = sql`(SELECT min(c.id) FROM persons g
+    JOIN household_members gm ON gm.person_id = g.id
+    JOIN household_members cm ON cm.household_id = gm.household_id
+    JOIN persons c ON c.id = cm.person_id AND c.id_number IS NOT NULL
+    WHERE g.id_number = p.guardian_id_number AND c.name_normalized = p.name_normalized AND c.birth_date = p.birth_date
+    HAVING count(DISTINCT c.id) = 1)`;
+
 /**
- * After household memberships arrive: provisional children whose guardian's household now lists a member
- * of the same name and birth date are that member. Returns the persons that absorbed a child.
+ * After household memberships arrive or change: a child matched in its guardian's household that no longer
+ * matches there (the household was corrected) is no longer that member — the match's merge is superseded and
+ * the child's records go back to the provisional child; then provisional children whose guardian's household
+ * now lists one member of the same name and birth date are that member (unless the platform undid that merge).
+ * Returns the persons whose records moved.
  */
 export async function matchProvisionalChildren(tx: Tx): Promise<number[]> {
+  const stale = await rows<{ prov: string; into: string }>(
+    tx,
+    sql`/* persons.stale-child-matches */ SELECT p.id::text AS prov, p.merged_into::text AS into FROM persons p
+        JOIN person_merges m ON m.from_person_id = p.id AND m.into_person_id = p.merged_into AND m.reason = 'GUARDIAN_HOUSEHOLD_MATCH'
+          AND m.undone_at IS NULL AND m.superseded_at IS NULL
+        WHERE p.id_number IS NULL AND p.guardian_id_number IS NOT NULL AND p.merged_into IS DISTINCT FROM ${householdMatch}`,
+  );
+  for (const x of stale) await supersedeMerge(tx, Number(x.prov), Number(x.into));
   const pairs = await rows<{ prov: string; real: string }>(
     tx,
-    sql`/* persons.match-provisional-children */ SELECT p.id::text AS prov, min(c.id)::text AS real, count(DISTINCT c.id) AS n
-        FROM persons p
-        JOIN persons g ON g.id_number = p.guardian_id_number
-        JOIN household_members gm ON gm.person_id = g.id
-        JOIN household_members cm ON cm.household_id = gm.household_id
-        JOIN persons c ON c.id = cm.person_id AND c.id_number IS NOT NULL
-        WHERE p.id_number IS NULL AND p.merged_into IS NULL AND p.guardian_id_number IS NOT NULL
-          AND c.name_normalized = p.name_normalized AND c.birth_date = p.birth_date
-          AND NOT EXISTS (SELECT 1 FROM person_merges m WHERE m.from_person_id = p.id AND m.into_person_id = c.id AND m.undone_at IS NOT NULL)
-        GROUP BY p.id HAVING count(DISTINCT c.id) = 1`,
+    sql`/* persons.match-provisional-children */ SELECT p.id::text AS prov, m.real::text AS real
+        FROM persons p CROSS JOIN LATERAL (SELECT ${householdMatch} AS real) m
+        WHERE p.id_number IS NULL AND p.merged_into IS NULL AND p.guardian_id_number IS NOT NULL AND m.real IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM person_merges u WHERE u.from_person_id = p.id AND u.into_person_id = m.real AND u.undone_at IS NOT NULL)`,
   );
   for (const p of pairs) await mergePerson(tx, Number(p.prov), Number(p.real), 'GUARDIAN_HOUSEHOLD_MATCH', {});
-  return pairs.map((p) => Number(p.real));
+  return [...stale.flatMap((x) => [Number(x.prov), Number(x.into)]), ...pairs.map((p) => Number(p.real))];
 }
 
 /** A merge the platform undid is not made again by a later delivery. */

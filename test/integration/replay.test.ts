@@ -9,8 +9,9 @@
  * path, file by file or as one `load` (ingestBatch).
  *
  * The platform's and caseworkers' acts are interleaved with the deliveries (at the end for a `load`):
- * - undoing the merge in force of an emergency case (src/identity/persons.ts): an undo holds for the identity it
- *   undid, so the fresh database undoes the same (case, identity) merge when its final version still claims it;
+ * - undoing the merge in force of an emergency case or of a child matched in its guardian's household
+ *   (src/identity/persons.ts): an undo holds for the identity it undid, so the fresh database undoes the same
+ *   (provisional key, identity) merge when its final versions still make it;
  * - review decisions (src/review/store.ts): a decision holds only for the facts it was made on, so one made
  *   before a correction of a record it concerns lapses, one made after holds; the fresh database is given, in
  *   their order, only the decisions that still hold.
@@ -29,6 +30,8 @@ import { bufferInput } from '../../src/ingest/service.ts';
 import { openItems, resolveReview, itemId, type ReviewKind } from '../../src/review/service.ts';
 import { undoMerge } from '../../src/identity/persons.ts';
 import { provisionalKeyOf } from '../../adapters/health-emergency/index.ts';
+import { childKey } from '../../adapters/women-children/index.ts';
+import { normalizeName } from '../../src/identity/text.ts';
 import { applyConsequences, lockDerivation } from '../../src/overlap/consequences.ts';
 import { Scope } from '../../src/overlap/derive.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
@@ -52,7 +55,34 @@ type Version =
   | { kind: 'payment'; id: string; row: PaymentRow }
   | { kind: 'grant'; id: string; row: GrantRow }
   | { kind: 'emergency'; id: string; row: EmergencyRow }
-  | { kind: 'hardship'; id: string; row: HardshipRow };
+  | { kind: 'hardship'; id: string; row: HardshipRow }
+  | { kind: 'child'; id: string; row: ChildRow };
+
+/**
+ * A child known only through a guardian (women-children, no identity number of its own): a provisional person
+ * merged into the guardian's household member of the same name and birth date while the household lists one
+ * (domain.md "Identity"). The guardian heads its own household; whether the child's person is listed there
+ * follows the corrections of its status record's householder.
+ */
+interface ChildRow { id: string; amount: string; date: string; voucher?: string; settlement?: string }
+const GUARDIAN = PERSONS[2]!;
+const CHILD = PERSONS[1]!;
+const CHILD_BIRTH = `${CHILD.slice(6, 10)}-${CHILD.slice(10, 12)}-${CHILD.slice(12, 14)}`;
+const CHILD_KEY = childKey(GUARDIAN, normalizeName('某某')!, CHILD_BIRTH);
+function childFile(rows: ChildRow[]): Buffer {
+  return Buffer.from(JSON.stringify({
+    batch: 'FL-2026-Q1-01',
+    records: rows.map((r) => ({
+      recordNo: r.id,
+      beneficiary: { type: 'CHILD', idNumber: null, name: '某某', birthDate: CHILD_BIRTH, guardianIdNumber: GUARDIAN, guardianName: '某某' },
+      project: '儿童大病救助',
+      amount: r.amount,
+      grantDate: r.date,
+      voucherNo: r.voucher ?? null,
+      settlementId: r.settlement ?? null,
+    })),
+  }));
+}
 
 const person = fc.constantFrom(...PERSONS);
 const maybe = <T,>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
@@ -61,12 +91,12 @@ const settlementV = (id: string) =>
   fc.record({ person, hospital: fc.constantFrom('H46010200001', 'H46010200002'), discharged: fc.constantFrom('2026-01-12', '2026-01-20'), basic: fc.constantFrom(25000, 40000) })
     .map((r): Version => ({ kind: 'settlement', id, row: { id, person: r.person, hospital: r.hospital, discharged: r.discharged, basic: r.basic, maf: 1000 } }));
 const refundV = fc.constantFrom(...STAYS).map((s): Version => ({ kind: 'settlement', id: 'RF-1', row: { id: 'RF-1', person: PERSONS[0]!, refundOf: s } }));
-const statusV = (member: string, category: string) =>
-  fc.record({ householder: person, county: fc.constantFrom('460105', '460106', '469027'), income: fc.constantFrom('', '10000', '80000') })
+const statusV = (member: string, category: string, householder: fc.Arbitrary<string> = person) =>
+  fc.record({ householder, county: fc.constantFrom('460105', '460106', '469027'), income: fc.constantFrom('', '10000', '80000') })
     .map((r): Version => ({
       kind: 'status',
       id: `${member}:${category}`,
-      row: { householder: r.householder, member, relationship: r.householder === member ? '本人' : '子女', category, county: r.county, income: r.income, from: '2025/1/5' },
+      row: { householder: r.householder, member, name: '某某', relationship: r.householder === member ? '本人' : '子女', category, county: r.county, income: r.income, from: '2025/1/5' },
     }));
 const paymentV = (id: string) =>
   fc.record({
@@ -109,6 +139,10 @@ const hardshipV = (id: string) =>
   fc.record({ person, amountFen: fc.constantFrom(100000, 500000), approved: fc.constantFrom('20260110', '20260201'), voucher: maybe(fc.constantFrom(...VOUCHERS)), settlement: maybe(fc.constantFrom(...STAYS)) })
     .map((r): Version => ({ kind: 'hardship', id, row: { id, ...r, paid: '20260205' } }));
 
+const childV = (id: string) =>
+  fc.record({ amount: fc.constantFrom('3000.00', '8000.00'), date: fc.constantFrom('2026-02-14', '2026-04-10'), voucher: maybe(fc.constantFrom(...VOUCHERS)), settlement: maybe(fc.constantFrom(...STAYS)) })
+    .map((r): Version => ({ kind: 'child', id, row: { id, ...r } }));
+
 /** 1–3 versions of a record, all different (delivering an earlier content again is a stale copy, not a correction). */
 const versions = (a: fc.Arbitrary<Version>, max = 3) => fc.uniqueArray(a, { minLength: 1, maxLength: max, selector: (v) => JSON.stringify(v.row) });
 
@@ -118,6 +152,8 @@ const history = fc.record({
     fc.option(versions(refundV), { nil: null }),
     versions(statusV(PERSONS[0]!, '低保边缘')),
     versions(statusV(PERSONS[1]!, '支出型困难')),
+    versions(statusV(GUARDIAN, '低保', fc.constant(GUARDIAN))),
+    versions(childV('FL-1')),
     ...['LS-1', 'LS-2', 'LS-3'].map((id) => versions(paymentV(id))),
     ...['CG-1', 'CG-2'].map((id) => versions(grantV(id))),
     emergencyV('JJ-1'),
@@ -139,7 +175,7 @@ const history = fc.record({
       at: fc.nat({ max: 63 }),
       act: fc.oneof(
         { weight: 3, arbitrary: fc.tuple(fc.nat(), fc.constantFrom('CONFIRM', 'DISMISS') as fc.Arbitrary<'CONFIRM' | 'DISMISS'>).map(([n, decision]) => ({ kind: 'decide' as const, n, decision })) },
-        { weight: 1, arbitrary: fc.constantFrom('JJ-1', 'JJ-2').map((caseNo) => ({ kind: 'undo' as const, caseNo })) },
+        { weight: 1, arbitrary: fc.constantFrom(provisionalKeyOf('JJ-1'), provisionalKeyOf('JJ-2'), CHILD_KEY).map((key) => ({ kind: 'undo' as const, key })) },
       ),
     }),
     { maxLength: 5 },
@@ -155,6 +191,7 @@ function fileOf(vs: Version[], name: string): File {
   if (k === 'status') return { system: 'civil-affairs', name: `${name}-st.csv`, content: civilStatusFile(vs.map((v) => v.row as StatusRow)) };
   if (k === 'payment') return { system: 'civil-affairs', name: `${name}-pay.csv`, content: civilPaymentFile(vs.map((v) => v.row as PaymentRow)) };
   if (k === 'hardship') return { system: 'union-hardship', name: `${name}.txt`, content: hardshipFile(vs.map((v) => v.row as HardshipRow)) };
+  if (k === 'child') return { system: 'women-children', name: `${name}.json`, content: childFile(vs.map((v) => v.row as ChildRow)) };
   if (k === 'emergency') return { system: 'health-emergency', name: `${name}.ndjson`, content: emergencyFile(vs.map((v) => v.row as EmergencyRow)) };
   return { system: 'charity', name: `${name}.csv`, content: charityGrantFile(vs.map((v) => v.row as GrantRow)) };
 }
@@ -195,7 +232,7 @@ function plan(h: History): { sequence: File[]; finals: File[] } {
   return { sequence, finals };
 }
 
-async function deliverAll(files: File[], asLoad: boolean, acts: History['acts'] = [], undone: Array<{ caseNo: string; into: string }> = []): Promise<void> {
+async function deliverAll(files: File[], asLoad: boolean, acts: History['acts'] = [], undone: Array<{ key: string; into: string }> = []): Promise<void> {
   if (asLoad) {
     await ingestBatch(database, files.map((f) => ({ adapter: adapterFor(f.system)!, source: inputSource(adapterFor(f.system)!, bufferInput(f.name, f.content)) })), { now });
     for (const a of acts) await act(a.act, undone);
@@ -219,12 +256,12 @@ async function decideOn(aidId: number, kind: string, decision: 'CONFIRM' | 'DISM
   }
 }
 
-/** The merge in force of an emergency case's provisional person, and the identity it was merged into. */
-async function mergeInForce(caseNo: string): Promise<{ id: number; into: string } | null> {
+/** The merge in force of a provisional person (by its key), and the identity it was merged into. */
+async function mergeInForce(key: string): Promise<{ id: number; into: string } | null> {
   const r = await rows<{ id: string; into: string }>(
     database.db,
     sql`SELECT m.id::text, i.id_number AS into FROM person_merges m JOIN persons f ON f.id = m.from_person_id JOIN persons i ON i.id = m.into_person_id
-        WHERE f.provisional_key = ${provisionalKeyOf(caseNo)} AND f.merged_into = m.into_person_id AND m.undone_at IS NULL AND m.superseded_at IS NULL`,
+        WHERE f.provisional_key = ${key} AND f.merged_into = m.into_person_id AND m.undone_at IS NULL AND m.superseded_at IS NULL`,
   );
   return r[0] ? { id: Number(r[0].id), into: r[0].into } : null;
 }
@@ -242,12 +279,12 @@ async function undo(mergeId: number): Promise<void> {
 }
 
 /** One act on the database being replayed: the n-th open review item (in (system, record, kind) order) decided, or a case's merge undone. */
-async function act(a: Act, undone: Array<{ caseNo: string; into: string }>): Promise<void> {
+async function act(a: Act, undone: Array<{ key: string; into: string }>): Promise<void> {
   if (a.kind === 'undo') {
-    const m = await mergeInForce(a.caseNo);
+    const m = await mergeInForce(a.key);
     if (m) {
       await undo(m.id);
-      undone.push({ caseNo: a.caseNo, into: m.into });
+      undone.push({ key: a.key, into: m.into });
     }
     return;
   }
@@ -278,9 +315,9 @@ async function mergesInForce(): Promise<Array<{ key: string; into: string }>> {
 }
 
 /** The fresh database is given the undos that still apply to its merges, then the decisions that hold. */
-async function replayActs(undone: Array<{ caseNo: string; into: string }>, decisions: Awaited<ReturnType<typeof decisionsInForce>>): Promise<void> {
+async function replayActs(undone: Array<{ key: string; into: string }>, decisions: Awaited<ReturnType<typeof decisionsInForce>>): Promise<void> {
   for (const u of undone) {
-    const m = await mergeInForce(u.caseNo);
+    const m = await mergeInForce(u.key);
     if (m && m.into === u.into) await undo(m.id);
   }
   const ids = new Map((await rows<{ id: string; k: string }>(database.db, sql`SELECT id::text, system || '/' || record_id AS k FROM aid_records`)).map((r) => [r.k, Number(r.id)]));
@@ -298,12 +335,12 @@ describe(`replay equivalence under corrections (${testDbKind})`, () => {
         fc.asyncProperty(history, async (h) => {
           const { sequence, finals } = plan(h);
           await resetDatabase(database);
-          const undone: Array<{ caseNo: string; into: string }> = [];
+          const undone: Array<{ key: string; into: string }> = [];
           await deliverAll(sequence, h.load, h.acts, undone);
           const replayed = { ...(await state()), merges: await mergesInForce() };
           const holding = await decisionsInForce();
           if (process.env.REPLAY_DUMP) {
-            const c = await rows<{ d: string; l: string; u: string }>(database.db, sql`SELECT (SELECT count(*) FROM review_decisions)::text AS d, (SELECT count(*) FROM review_lapses)::text AS l, (SELECT count(*) FROM person_merges WHERE undone_at IS NOT NULL)::text AS u`);
+            const c = await rows<{ d: string; l: string; u: string; g: string; s: string }>(database.db, sql`SELECT (SELECT count(*) FROM review_decisions)::text AS d, (SELECT count(*) FROM review_lapses)::text AS l, (SELECT count(*) FROM person_merges WHERE undone_at IS NOT NULL)::text AS u, (SELECT count(*) FROM person_merges WHERE reason = 'GUARDIAN_HOUSEHOLD_MATCH')::text AS g, (SELECT count(*) FROM person_merges WHERE superseded_at IS NOT NULL)::text AS s`);
             (await import('node:fs')).appendFileSync(`${process.env.REPLAY_DUMP}-counts.txt`, `${JSON.stringify(c[0])} undone=${undone.length} load=${h.load}\n`);
           }
           await resetDatabase(database);
