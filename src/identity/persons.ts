@@ -102,18 +102,25 @@ export async function resolvePersons(tx: Tx, refs: PersonRef[]): Promise<Map<str
             RETURNING id::text AS id, provisional_key AS key, merged_into::text AS into`,
       );
       // Nothing existed to move: what the key brings (now and later) reaches the real person through this
-      // merge, and its undo finds it by the key on the records' heads (`recordsOfKey`).
+      // merge, and its undo finds it by the key on the records' heads (`separate`).
       await tx.execute(sql`/* persons.aliases-record-merges */ 
         INSERT INTO person_merges (from_person_id, into_person_id, reason, evidence)
         SELECT f, i, 'IDENTITY_KNOWN', e::jsonb FROM unnest(${A(created.map((c) => c.id))}::bigint[], ${A(created.map((c) => c.into))}::bigint[],
           ${A(created.map((c) => JSON.stringify({ provisionalKey: c.key, idNumber: byKey.get(c.key)!.idNumber, moved: {} })))}::text[]) AS t(f, i, e)`);
       for (const a of missing) out.set(`pk:${a.key}`, out.get(`id:${a.idNumber}`)!);
     }
+    // The platform's undos of these provisional persons' merges (one statement for the batch)
+    const undos = existing.length === 0 ? [] : await rows<{ f: string; i: string }>(
+      tx,
+      sql`/* persons.undone-merges */ SELECT from_person_id::text AS f, into_person_id::text AS i FROM person_merges
+          WHERE undone_at IS NOT NULL AND from_person_id = ANY(${A(existing.map((e) => e.id))}::bigint[])`,
+    );
+    const undonePairs = new Set(undos.map((u) => `${u.f}>${u.i}`));
     for (const e of existing) {
       const a = byKey.get(e.key)!;
       const from = Number(e.id);
       const realId = out.get(`id:${a.idNumber}`)!;
-      const undone = await mergeWasUndone(tx, from, realId);
+      const undone = undonePairs.has(`${from}>${realId}`);
       const target = undone ? from : realId;
       const current = e.merged_into === null ? null : Number(e.merged_into);
       if (current !== null && current !== target) await supersedeMerge(tx, from, current);
