@@ -6,7 +6,7 @@ import { migrationsFolder } from './client.ts';
 const MIGRATION_LOCK = 727274;
 
 /** Tables whose rows are never changed (their triggers refuse it too): the serving role may add rows, no more. */
-export const APPEND_ONLY_TABLES = ['access_log', 'ledger_transactions', 'ledger_postings', 'review_decisions', 'published_reports'] as const;
+export const APPEND_ONLY_TABLES = ['access_log', 'ledger_transactions', 'ledger_postings', 'review_decisions', 'review_lapses', 'published_reports'] as const;
 
 /** The user a PostgreSQL URL connects as. */
 export function userOf(url: string): string {

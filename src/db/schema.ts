@@ -93,6 +93,12 @@ export const sourceHeads = pgTable(
      * it are known as one record whichever comes first.
      */
     paymentKey: text('payment_key'),
+    /**
+     * The provisional key the current version's person reference carries (an emergency case, a child known
+     * through a guardian): which records a merge of that provisional person concerns, so that undoing it
+     * moves back everything that reached the real person through it, also what arrived after the merge.
+     */
+    provisionalKey: text('provisional_key'),
     version: integer('version').notNull().default(1),
     sourceRecordRef: id('source_record_ref').references(() => sourceRecords.id),
     updatedAt: at('updated_at').notNull().defaultNow(),
@@ -100,6 +106,7 @@ export const sourceHeads = pgTable(
   (t) => [
     primaryKey({ columns: [t.system, t.recordId] }),
     index('source_heads_payment_key_idx').on(t.system, t.paymentKey).where(sql`payment_key IS NOT NULL`),
+    index('source_heads_provisional_key_idx').on(t.provisionalKey).where(sql`provisional_key IS NOT NULL`),
   ],
 );
 
@@ -186,6 +193,11 @@ export const personMerges = pgTable(
     undoneAt: at('undone_at'),
     undoneBy: text('undone_by'),
     undoReason: text('undo_reason'),
+    /**
+     * When the source corrected the identity that made the merge (the record now names another person): the
+     * merge no longer holds. Not an undo: a later delivery naming the same identity merges again.
+     */
+    supersededAt: at('superseded_at'),
   },
   // Every identified emergency case asks whether its merge was once undone (from, into).
   (t) => [index('person_merges_from_idx').on(t.fromPersonId, t.intoPersonId)],
@@ -469,9 +481,22 @@ export const reviewDecisions = pgTable(
     duplicateOf: id('duplicate_of'),
     decidedBy: text('decided_by').notNull(),
     decidedAt: at('decided_at').notNull().defaultNow(),
+    /** The facts the decision was made on (src/review/service.ts `basisOf`); it holds only while they do. */
+    basis: text('basis'),
   },
   (t) => [index('review_decisions_aid_idx').on(t.aidId, t.kind, t.id)],
 );
+
+/**
+ * Decisions whose facts changed under them (a correction of a record they concern, src/review/store.ts): kept,
+ * no longer in force. Append only, like the decisions.
+ */
+export const reviewLapses = pgTable('review_lapses', {
+  decisionId: id('decision_id').primaryKey().references(() => reviewDecisions.id),
+  lapsedAt: at('lapsed_at').notNull().defaultNow(),
+  /** RECORD_CORRECTED | RELATED_CHANGED (what changed). */
+  reason: text('reason').notNull(),
+});
 
 /* ----------------------------------------------------------------- fund pool (ledger) */
 

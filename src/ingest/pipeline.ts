@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import type { Database, Tx } from '../db/client.ts';
 import { abortRuns, finishRun, heartbeat, startRun } from './runs.ts';
 import { todayCst } from '../identity/dates.ts';
-import { matchProvisionalChildren, refKey, resolvePersons } from '../identity/persons.ts';
+import { matchProvisionalChildren, provisionalKeyOf, refKey, resolvePersons } from '../identity/persons.ts';
 import { fundCodeOf, type RejectCode } from '../codes.ts';
 import {
   FileRejectedError,
@@ -334,7 +334,7 @@ async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number,
     system,
     file,
     runId,
-    entries.map(([recordId, a]) => ({ recordId, contentHash: a.hash, identity: identityOf(a.facts), location: a.rec.location, raw: a.rec.raw, paymentKey: a.paymentKey })),
+    entries.map(([recordId, a]) => ({ recordId, contentHash: a.hash, identity: identityOf(a.facts), location: a.rec.location, raw: a.rec.raw, paymentKey: a.paymentKey, provisionalKey: provisionalKeyOf(personsOf(a.facts)) })),
   );
   const personIds = await resolvePersons(tx, entries.flatMap(([, a]) => personsOf(a.facts)));
   const pid = (p: PersonRef) => personIds.get(refKey(p))!;

@@ -42,6 +42,8 @@ export interface NewVersion {
   location: Location;
   raw: string;
   paymentKey?: string | null;
+  /** The provisional key the version's person reference carries (src/identity/persons.ts `separate`). */
+  provisionalKey?: string | null;
 }
 
 /** Stores the raw source records of new and changed records and moves their heads; returns recordId → source_records.id. */
@@ -54,6 +56,7 @@ export async function storeVersions(tx: Tx, system: string, file: string, runId:
   const raws = versions.map((v) => v.raw);
   const identities = versions.map((v) => v.identity);
   const paymentKeys = versions.map((v) => v.paymentKey ?? null);
+  const provisionalKeys = versions.map((v) => v.provisionalKey ?? null);
   const inserted = await rows<{ id: string; record_id: string }>(
     tx,
     sql`/* ingest.insert-source-records */ INSERT INTO source_records (system, record_id, content_hash, file, location, raw, ingest_run_id)
@@ -64,9 +67,9 @@ export async function storeVersions(tx: Tx, system: string, file: string, runId:
   for (const r of inserted) out.set(r.record_id, Number(r.id));
   const refs = ids.map((i) => out.get(i)!);
   await tx.execute(sql`/* ingest.upsert-heads */ 
-    INSERT INTO source_heads (system, record_id, content_hash, identity, payment_key, version, source_record_ref)
-    SELECT ${system}, r, h, i, k, 1, s FROM unnest(${A(ids)}::text[], ${A(hashes)}::text[], ${A(identities)}::text[], ${A(paymentKeys)}::text[], ${A(refs)}::bigint[]) AS t(r, h, i, k, s)
-    ON CONFLICT (system, record_id) DO UPDATE SET content_hash = EXCLUDED.content_hash, payment_key = EXCLUDED.payment_key,
+    INSERT INTO source_heads (system, record_id, content_hash, identity, payment_key, provisional_key, version, source_record_ref)
+    SELECT ${system}, r, h, i, k, pk, 1, s FROM unnest(${A(ids)}::text[], ${A(hashes)}::text[], ${A(identities)}::text[], ${A(paymentKeys)}::text[], ${A(provisionalKeys)}::text[], ${A(refs)}::bigint[]) AS t(r, h, i, k, pk, s)
+    ON CONFLICT (system, record_id) DO UPDATE SET content_hash = EXCLUDED.content_hash, payment_key = EXCLUDED.payment_key, provisional_key = EXCLUDED.provisional_key,
       identity = COALESCE(source_heads.identity, EXCLUDED.identity), version = source_heads.version + 1,
       source_record_ref = EXCLUDED.source_record_ref, updated_at = now()`);
   return out;

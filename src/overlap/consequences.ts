@@ -9,6 +9,7 @@ import type { Tx } from '../db/client.ts';
 import { reconcileAid } from '../ledger/store.ts';
 import { recomputeWarnings } from '../warnings/compute.ts';
 import { todayCst } from '../identity/dates.ts';
+import { lapseDecisions } from '../review/store.ts';
 import { derive, type Derived, type Scope } from './derive.ts';
 
 /** The advisory lock that serialises every transaction that derives (any key unused elsewhere in the hub). */
@@ -28,7 +29,13 @@ export async function lockDerivation(tx: Tx): Promise<void> {
 
 export async function applyConsequences(tx: Tx, scope: Scope, now: Date): Promise<Derived> {
   await lockDerivation(tx);
-  const derived = await derive(tx, scope);
+  let derived = await derive(tx, scope);
+  // A review decision holds only for the facts it was made on (src/review/store.ts): one whose facts this
+  // change altered lapses, and the rules apply again without it.
+  if ((await lapseDecisions(tx, derived.persons)) > 0) {
+    const again = await derive(tx, scope);
+    derived = { ...again, duplicates: derived.duplicates + again.duplicates, suspectedDuplicates: derived.suspectedDuplicates + again.suspectedDuplicates };
+  }
   await reconcileAid(tx, derived.persons, now);
   await recomputeWarnings(tx, derived.persons, todayCst(now));
   return derived;

@@ -168,8 +168,8 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
   // primary is the earliest paid (then system, then record id), the others are its duplicates. More than one
   // (person, amount) under a voucher is a conflict: all of them are flagged and all count.
   //
-  // Review (review). A caseworker's review overrides the rules for one record (review_decisions, the latest per
-  // record and kind): a dismissed DUPLICATE counts again; a confirmed suspected duplicate or conflicting report
+  // Review (review). A caseworker's review overrides the rules for one record (review_decisions, the latest in
+  // force per record and kind; a decision whose facts changed has lapsed, src/review/store.ts): a dismissed DUPLICATE counts again; a confirmed suspected duplicate or conflicting report
   // stops counting, as a duplicate of the record named in the decision.
   //
   // Rule 3 (suspected). Same person, same linked stay, same amount, paid at most 3 days apart, other system, no
@@ -218,6 +218,7 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
       FROM (
         SELECT DISTINCT ON (d.aid_id, d.kind) d.aid_id, d.kind, d.decision, d.duplicate_of, d.id
         FROM review_decisions d JOIN base x ON x.id = d.aid_id
+        WHERE NOT EXISTS (SELECT 1 FROM review_lapses l WHERE l.decision_id = d.id) -- in force (src/review/store.ts)
         ORDER BY d.aid_id, d.kind, d.id DESC
       ) l
       WHERE (l.kind = 'DUPLICATE' AND l.decision = 'DISMISS') OR (l.kind IN ('SUSPECTED_DUPLICATE', 'VOUCHER_CONFLICT') AND l.decision = 'CONFIRM')

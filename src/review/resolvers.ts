@@ -29,10 +29,13 @@ export const reviewResolvers = {
     related: async (i: ReviewItem, _: unknown, ctx: HubContext) =>
       ((await ctx.loaders.aidById.loadMany(await relatedAid(ctx.database.db, i))) as (AidRow | null)[]).filter((a): a is AidRow => !!a && !(a instanceof Error)),
     history: (i: ReviewItem, _: unknown, ctx: HubContext) => decisionsOf(ctx.database.db, i.aidId, i.kind),
-    decision: async (i: ReviewItem, _: unknown, ctx: HubContext) => (await decisionsOf(ctx.database.db, i.aidId, i.kind)).at(-1) ?? null,
+    decision: async (i: ReviewItem, _: unknown, ctx: HubContext) =>
+      (await decisionsOf(ctx.database.db, i.aidId, i.kind)).filter((d) => d.lapsed_at === null).at(-1) ?? null,
   },
   ReviewDecision: {
     decidedBy: (d: DecisionRow) => d.decided_by,
     decidedAt: (d: DecisionRow) => new Date(d.decided_at),
+    lapsedAt: (d: DecisionRow) => (d.lapsed_at === null ? null : new Date(d.lapsed_at)),
+    lapseReason: (d: DecisionRow) => d.lapse_reason,
   },
 };

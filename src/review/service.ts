@@ -1,7 +1,9 @@
 /**
  * The review queue: aid records the rules flagged for a caseworker (DUPLICATE, VOUCHER_CONFLICT,
  * SUSPECTED_DUPLICATE, SETTLEMENT_PERSON_MISMATCH, REFUNDED_SETTLEMENT), and the decisions on them. A decision is kept forever;
- * the latest on a record and kind is in force, so a decision is undone by deciding again.
+ * the latest on a record and kind is in force, so a decision is undone by deciding again. A decision holds only
+ * for the facts it was made on: when a record it concerns is corrected it lapses (src/review/store.ts), and a
+ * record still flagged is asked again.
  *
  * What a decision does to the totals: dismissing a DUPLICATE makes the record count again; confirming a
  * SUSPECTED_DUPLICATE or a VOUCHER_CONFLICT makes the record stop counting, as a duplicate of its partner
@@ -10,7 +12,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { A, rows, type Database, type Db } from '../db/client.ts';
-import { Scope, SUSPECT_WINDOW_DAYS } from '../overlap/derive.ts';
+import { Scope } from '../overlap/derive.ts';
+import { basisOf, inForce, suspectedRelated, voucherRelated } from './store.ts';
 import { applyConsequences, lockDerivation } from '../overlap/consequences.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 
@@ -34,7 +37,7 @@ export function parseItemId(id: string): ReviewItem {
   return { id, aidId: Number(m[1]), kind: m[2] as ReviewKind };
 }
 
-/** Open items: flagged records with no decision on that kind (a record made a duplicate by a decision is not asked again). */
+/** Open items: flagged records with no decision in force on that kind (a record made a duplicate by a decision is not asked again). */
 export async function openItems(
   db: Db,
   kind: ReviewKind | null,
@@ -44,8 +47,8 @@ export async function openItems(
   scope: { county: string; systems: string[] } | null = null,
 ): Promise<{ items: ReviewItem[]; total: number; hasNext: boolean }> {
   const where = sql`k.kind = ANY(${`{${REVIEW_KINDS.join(',')}}`}::text[]) AND (${kind}::text IS NULL OR k.kind = ${kind})
-      AND NOT EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind = k.kind)
-      AND NOT (k.kind = 'DUPLICATE' AND EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind <> 'DUPLICATE'))
+      AND NOT EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind = k.kind AND ${inForce})
+      AND NOT (k.kind = 'DUPLICATE' AND EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind <> 'DUPLICATE' AND ${inForce}))
       AND (${scope === null}::boolean OR (a.system = ANY(${A(scope?.systems ?? [])}::text[])
         AND EXISTS (SELECT 1 FROM persons p WHERE p.id = a.person_id AND p.county_code = ${scope?.county ?? null})))`;
   const r = await rows<{ id: string; kind: ReviewKind }>(
@@ -64,17 +67,15 @@ export async function relatedAid(db: Db, item: ReviewItem): Promise<number[]> {
   if (item.kind === 'DUPLICATE' || item.kind === 'VOUCHER_CONFLICT') {
     const r = await rows<{ id: string }>(
       db,
-      sql`/* review.related-voucher */ SELECT b.id::text FROM aid_records a JOIN aid_records b ON b.voucher_normalized = a.voucher_normalized AND b.id <> a.id
-          WHERE a.id = ${item.aidId} ORDER BY b.paid_on NULLS LAST, b.system, b.record_id`,
+      sql`/* review.related-voucher */ SELECT o.id::text FROM aid_records a JOIN aid_records o ON ${voucherRelated}
+          WHERE a.id = ${item.aidId} ORDER BY o.paid_on NULLS LAST, o.system, o.record_id`,
     );
     return r.map((x) => Number(x.id));
   }
   if (item.kind === 'SUSPECTED_DUPLICATE') {
     const r = await rows<{ id: string }>(
       db,
-      sql`/* review.related-suspected */ SELECT o.id::text FROM aid_records a JOIN aid_records o ON o.person_id = a.person_id AND o.linked_settlement_id = a.linked_settlement_id
-            AND o.id <> a.id AND o.system <> a.system AND o.amount_fen = a.amount_fen AND o.status <> 'REVERSED'
-            AND o.paid_on IS NOT NULL AND a.paid_on IS NOT NULL AND abs(o.paid_on - a.paid_on) <= ${SUSPECT_WINDOW_DAYS}::int
+      sql`/* review.related-suspected */ SELECT o.id::text FROM aid_records a JOIN aid_records o ON ${suspectedRelated}
           WHERE a.id = ${item.aidId} ORDER BY o.paid_on, o.system, o.record_id`,
     );
     return r.map((x) => Number(x.id));
@@ -91,14 +92,18 @@ export interface DecisionRow {
   duplicate_of: string | null;
   decided_by: string;
   decided_at: string;
+  /** When the decision lapsed (its facts changed), and why; null while it holds. */
+  lapsed_at: string | null;
+  lapse_reason: string | null;
 }
 
 export async function decisionsOf(db: Db, aidId: number, kind: ReviewKind): Promise<DecisionRow[]> {
   return rows<DecisionRow>(
     db,
-    sql`/* review.decisions */ SELECT id::text, aid_id::text, kind, decision, reason, duplicate_of::text, decided_by,
-          to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS decided_at
-        FROM review_decisions WHERE aid_id = ${aidId} AND kind = ${kind} ORDER BY id`,
+    sql`/* review.decisions */ SELECT d.id::text, d.aid_id::text, d.kind, d.decision, d.reason, d.duplicate_of::text, d.decided_by,
+          to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS decided_at,
+          to_char(l.lapsed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS lapsed_at, l.reason AS lapse_reason
+        FROM review_decisions d LEFT JOIN review_lapses l ON l.decision_id = d.id WHERE d.aid_id = ${aidId} AND d.kind = ${kind} ORDER BY d.id`,
   );
 }
 
@@ -110,6 +115,8 @@ export async function resolveReview(
   actor: string,
   /** A caseworker decides on its agency's records only. */
   allowedSystems: string[] | null = null,
+  /** The time of the decision (warnings are recomputed as of its day). */
+  now: Date = new Date(),
 ): Promise<ReviewItem> {
   const item = parseItemId(id);
   if (reason.trim().length < 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'give the reason for the decision', { argument: 'reason' });
@@ -121,7 +128,7 @@ export async function resolveReview(
     );
     if (!a[0]) throw new HubError(ErrorCode.NOT_FOUND, 'no such review item');
     if (allowedSystems && !allowedSystems.includes(a[0].system)) throw new HubError(ErrorCode.FORBIDDEN, "a caseworker decides on its agency's records only");
-    const decided = await decisionsOf(tx, item.aidId, item.kind);
+    const decided = (await decisionsOf(tx, item.aidId, item.kind)).filter((d) => d.lapsed_at === null);
     if (!a[0].flags.includes(item.kind) && decided.length === 0) {
       throw new HubError(ErrorCode.BAD_USER_INPUT, `the record is not flagged ${item.kind}`, { argument: 'id' });
     }
@@ -132,11 +139,11 @@ export async function resolveReview(
       duplicateOf = Number(partner);
     }
     await tx.execute(sql`/* review.decide */ 
-      INSERT INTO review_decisions (aid_id, kind, decision, reason, duplicate_of, decided_by)
-      VALUES (${item.aidId}, ${item.kind}, ${decision}, ${reason.trim()}, ${duplicateOf}, ${actor})`);
+      INSERT INTO review_decisions (aid_id, kind, decision, reason, duplicate_of, decided_by, basis)
+      VALUES (${item.aidId}, ${item.kind}, ${decision}, ${reason.trim()}, ${duplicateOf}, ${actor}, ${await basisOf(tx, item.aidId, item.kind)})`);
     const scope = new Scope();
     scope.addPerson(Number(a[0].person_id));
-    await applyConsequences(tx, scope, new Date());
+    await applyConsequences(tx, scope, now);
   });
   return item;
 }

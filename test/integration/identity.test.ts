@@ -25,14 +25,14 @@ afterAll(async () => hub?.close());
 beforeEach(async () => resetDatabase(database));
 
 const PATIENT = idNumber(11);
-const emergency = (caseNo: string, idNo: string | null) =>
+const emergency = (caseNo: string, idNo: string | null, amountFen = 350000) =>
   JSON.stringify({
     caseNo,
     patient: { idNo, name: idNo ? '王大明' : null, unidentified: idNo === null, approxAge: idNo ? null : 40 },
     hospitalCode: 'H46010200001',
     settlementId: null,
     admittedAt: '2026-01-03T02:10:00+08:00',
-    amountFen: 350000,
+    amountFen,
     approvedAt: '2026-01-20T10:00:00+08:00',
     paidAt: '2026-01-25T10:00:00+08:00',
     voucherNo: null,
@@ -135,5 +135,50 @@ describe(`identity resolution (${testDbKind})`, () => {
     expect((await aidOf(PATIENT))!.aid.edges).toEqual([]);
     const again = await gql(hub.url, 'mutation($id: ID!) { undoPersonMerge(mergeId: $id, reason: "once more please") { id } }', { id: merge.id });
     expect(again.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+  it('a merge made when the identity came first is undone whole, and stays undone through later corrections of the case', async () => {
+    // Identified first: the provisional person is created already merged, with nothing to move yet; the
+    // unidentified version that follows reaches the patient through the merge.
+    await load('health-emergency', 'e2.ndjson', emergency('JJ-1', PATIENT));
+    await load('health-emergency', 'e1.ndjson', emergency('JJ-1', null));
+    const merge = (await aidOf(PATIENT))!.merges.find((m) => m.reason === 'IDENTITY_KNOWN')!;
+    expect((await aidOf(PATIENT))!.aid.edges.map((e) => e.node.recordId)).toEqual(['JJ-1']);
+
+    const undo = await gql(hub.url, 'mutation($id: ID!) { undoPersonMerge(mergeId: $id, reason: "wrong patient recorded by the hospital") { undoneAt } }', { id: merge.id });
+    expect(undo.body.errors).toBeUndefined();
+    const onProvisional = async () =>
+      rows<{ key: string; amount: string }>(
+        database.db,
+        sql`SELECT p.provisional_key AS key, a.amount_fen::text AS amount FROM aid_records a JOIN persons p ON p.id = a.person_id WHERE a.record_id = 'JJ-1'`,
+      );
+    expect((await aidOf(PATIENT))!.aid.edges).toEqual([]);
+    expect(await onProvisional()).toEqual([{ key: 'health-emergency:case:JJ-1', amount: '350000' }]);
+
+    // The hospital corrects the amount, naming the same patient again: the platform's undo stands.
+    await load('health-emergency', 'e3.ndjson', emergency('JJ-1', PATIENT, 420000));
+    expect((await aidOf(PATIENT))!.aid.edges).toEqual([]);
+    expect(await onProvisional()).toEqual([{ key: 'health-emergency:case:JJ-1', amount: '420000' }]);
+    expect(await livePersons()).toBe(2);
+
+    // A correction naming another patient is a new identity: the case merges into that person.
+    const OTHER = idNumber(12);
+    await load('health-emergency', 'e4.ndjson', emergency('JJ-1', OTHER, 420000));
+    expect((await aidOf(OTHER))!.aid.edges.map((e) => e.node.recordId)).toEqual(['JJ-1']);
+    expect((await aidOf(PATIENT))!.aid.edges).toEqual([]);
+
+    // Another case, identified, then corrected to another patient: its first merge no longer holds (superseded,
+    // not undone) and the case follows the correction.
+    await load('health-emergency', 'e5.ndjson', emergency('JJ-2', PATIENT));
+    await load('health-emergency', 'e6.ndjson', emergency('JJ-2', OTHER));
+    expect((await aidOf(OTHER))!.aid.edges.map((e) => e.node.recordId).sort()).toEqual(['JJ-1', 'JJ-2']);
+    expect((await aidOf(PATIENT))!.aid.edges).toEqual([]);
+    const r = await gql<{ person: { merges: Array<{ provisionalKey: string; undoneAt: string | null; supersededAt: string | null }> } }>(
+      hub.url,
+      'query($id: String!) { person(idNumber: $id) { merges { provisionalKey undoneAt supersededAt } } }',
+      { id: PATIENT },
+    );
+    expect(r.body.errors).toBeUndefined();
+    const jj2 = r.body.data!.person.merges.find((m) => m.provisionalKey === 'health-emergency:case:JJ-2')!;
+    expect(jj2).toMatchObject({ undoneAt: null, supersededAt: expect.any(String) });
   });
 });

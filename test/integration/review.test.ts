@@ -83,6 +83,48 @@ describe(`the review queue (${testDbKind})`, () => {
   });
 });
 
+describe(`a decision holds only for the facts it was made on (${testDbKind})`, () => {
+  const HISTORY = `query($k: ReviewKind) { reviewQueue(kind: $k) { totalCount edges { node { id aid { recordId } decision { decision } history { decision lapsedAt lapseReason } } } } }`;
+  const lsFile = (paid: string) => civilPaymentFile([{ id: 'LS-3', person: P, amount: '4000.00', paid, voucher: 'PZ-3', settlement: 'S-1' }]);
+  const queued = async () => ((await gql<{ reviewQueue: any }>(hub.url, HISTORY, { k: 'SUSPECTED_DUPLICATE' })).body.data!.reviewQueue.edges as any[]).map((e) => e.node);
+
+  it('a confirmed suspected duplicate lapses when its record is corrected, returns to the queue, and a stale copy revives nothing', async () => {
+    const ls3 = (await queued()).find((n) => n.aid.recordId === 'LS-3');
+    const confirmed = await gql(hub.url, RESOLVE, { id: ls3.id, d: 'CONFIRM', r: 'same bill, paid twice' });
+    expect(confirmed.body.errors).toBeUndefined();
+    expect(await counted()).toBe(300000 + 400000);
+    expect(await queued()).toEqual([]);
+
+    // The agency corrects LS-3 (paid a day later, still within three days of KN-9): the decision was made on the
+    // earlier version, so it lapses; LS-3 counts again and is asked again.
+    await ingest(database, adapterFor('civil-affairs')!, bufferInput('p3.csv', lsFile('2026/2/8')), { now });
+    expect(await counted()).toBe(300000 + 400000 + 400000);
+    const again = await queued();
+    expect(again.map((n) => n.aid.recordId).sort()).toEqual(['KN-9', 'LS-3']);
+    const item = again.find((n) => n.aid.recordId === 'LS-3');
+    expect(item.decision).toBeNull();
+    expect(item.history).toEqual([{ decision: 'CONFIRM', lapsedAt: expect.any(String), lapseReason: 'RECORD_CORRECTED' }]);
+
+    // The earlier version delivered again is a stale copy: nothing lapses or revives.
+    await ingest(database, adapterFor('civil-affairs')!, bufferInput('p2.csv', lsFile('2026/2/7')), { now });
+    expect(await counted()).toBe(300000 + 400000 + 400000);
+    expect((await queued()).find((n) => n.aid.recordId === 'LS-3').history).toHaveLength(1);
+
+    // A decision on the current facts holds, also through a stale copy; a correction of the partner lapses it.
+    await gql(hub.url, RESOLVE, { id: item.id, d: 'CONFIRM', r: 'same bill, checked again' });
+    await ingest(database, adapterFor('civil-affairs')!, bufferInput('p2.csv', lsFile('2026/2/7')), { now });
+    expect(await counted()).toBe(300000 + 400000);
+    expect(await queued()).toEqual([]);
+    const iconv = (await import('iconv-lite')).default;
+    const kn = ['H|UNION-HARDSHIP|20260302|1', `D|KN-9|${P}|某某|400000|20260201|20260207|KN-V-9|S-1|1`, 'T|1|400000'].join('\n');
+    await ingest(database, adapterFor('union-hardship')!, bufferInput('h2.txt', iconv.encode(kn, 'gb18030')), { now });
+    expect(await counted()).toBe(300000 + 400000 + 400000);
+    const last = (await queued()).find((n) => n.aid.recordId === 'LS-3');
+    expect(last.history.map((h: any) => h.lapseReason)).toEqual(['RECORD_CORRECTED', 'RELATED_CHANGED']);
+    expect(last.decision).toBeNull();
+  });
+});
+
 describe.skipIf(testDbKind !== 'postgres')('a decision and another derivation side by side (postgres)', () => {
   it('waits on the derivation lock while another transaction derives, then derives from what it committed', async () => {
     const dup = await gql<{ reviewQueue: any }>(hub.url, QUEUE, { k: 'DUPLICATE' });
