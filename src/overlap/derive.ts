@@ -15,7 +15,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Tx } from '../db/client.ts';
-import { inferableStays } from '../shared/rules.ts';
+import { inferableStays, suspectedPair } from '../shared/rules.ts';
 
 /**
  * Persons whose derived state is recomputed: a list, or every person. Past a few hundred thousand persons a
@@ -98,8 +98,6 @@ export class Scope {
 export const FLAGS = ['DUPLICATE', 'VOUCHER_CONFLICT', 'SUSPECTED_DUPLICATE', 'SETTLEMENT_PERSON_MISMATCH', 'INFERRED_LINK', 'REFUNDED_SETTLEMENT'] as const;
 
 export { INFERENCE_WINDOW_DAYS } from '../shared/rules.ts';
-/** Payment dates at most this many days apart make a suspected duplicate (rule 3). */
-export const SUSPECT_WINDOW_DAYS = 3;
 
 /**
  * The persons whose derived state can depend on what the scope touched, closed transitively: the owners of
@@ -233,8 +231,7 @@ export async function derive(tx: Tx, scope: Scope): Promise<Derived> {
     ),
     suspected AS (
       SELECT DISTINCT x.id FROM counting x JOIN counting o
-        ON o.person_id = x.person_id AND o.sid = x.sid AND o.id <> x.id AND o.system <> x.system
-       AND o.amount_fen = x.amount_fen AND abs(o.paid_on - x.paid_on) <= ${SUSPECT_WINDOW_DAYS}::int
+        ON ${suspectedPair('x', 'o', 'sid')}
        AND (x.voucher_normalized IS NULL OR o.voucher_normalized IS DISTINCT FROM x.voucher_normalized)
     ),
     excess AS (

@@ -11,15 +11,15 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db, type Tx } from '../db/client.ts';
-import { personIn, SUSPECT_WINDOW_DAYS, type PersonSet } from '../overlap/derive.ts';
+import { personIn, type PersonSet } from '../overlap/derive.ts';
+import { suspectedPair } from '../shared/rules.ts';
 
 /** Record `o` is one the flag `kind` on record `a` is about (aliases a and o): the voucher group. */
 export const voucherRelated = sql`o.voucher_normalized = a.voucher_normalized AND o.id <> a.id`;
 
 /** Record `o` is a suspected partner of record `a` (rule 3 as the queue shows it). */
-export const suspectedRelated = sql`o.person_id = a.person_id AND o.linked_settlement_id = a.linked_settlement_id
-  AND o.id <> a.id AND o.system <> a.system AND o.amount_fen = a.amount_fen AND o.status <> 'REVERSED'
-  AND o.paid_on IS NOT NULL AND a.paid_on IS NOT NULL AND abs(o.paid_on - a.paid_on) <= ${SUSPECT_WINDOW_DAYS}::int`;
+export const suspectedRelated = sql`${suspectedPair('a', 'o', 'linked_settlement_id')} AND o.status <> 'REVERSED'
+  AND o.paid_on IS NOT NULL AND a.paid_on IS NOT NULL`;
 
 /**
  * The basis of a decision of `kind` on record `a`, as two text columns: `self` (the record and its stays) and

@@ -56,6 +56,22 @@ export function highestCategoryAgg(column: SQL): SQL {
   return sql`(${ORDER_SQL})[min(array_position(${ORDER_SQL}, ${column}))]`;
 }
 
+/* ----------------------------------------------------------------- rule 3 */
+
+/** Payment dates at most this many days apart make a suspected duplicate (rule 3). */
+export const SUSPECT_WINDOW_DAYS = 3;
+
+/**
+ * SQL: records `o` and `x` (aliases) are a suspected pair by rule 3: the same person, the same stay (column
+ * `stay` of both), different systems, the same amount, payment dates at most SUSPECT_WINDOW_DAYS apart. The
+ * derivation adds "both count, no shared voucher"; the review queue uses it to show a record's partners.
+ */
+export function suspectedPair(x: string, o: string, stay: string): SQL {
+  const [a, b, st] = [sql.raw(x), sql.raw(o), sql.raw(stay)];
+  return sql`(${b}.person_id = ${a}.person_id AND ${b}.${st} = ${a}.${st} AND ${b}.id <> ${a}.id AND ${b}.system <> ${a}.system
+    AND ${b}.amount_fen = ${a}.amount_fen AND abs(${b}.paid_on - ${a}.paid_on) <= ${SUSPECT_WINDOW_DAYS}::int)`;
+}
+
 /* ----------------------------------------------------------------- what counts */
 
 /** An aid record counts in totals, capacity and burden when it is neither a duplicate nor reversed (rules 2, 5). */
