@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sql } from 'drizzle-orm';
-import { A, rows, type Database } from './db/client.ts';
+import type { Database } from './db/client.ts';
+import { ingestRunCount, lookupCandidates } from './db/demo.ts';
 import { generateProvince } from '../generator/index.ts';
 import { ingestFile } from './ingest/service.ts';
 import type { IngestSummary } from './ingest/pipeline.ts';
@@ -34,8 +34,7 @@ async function fundDemoCaseworker(database: Database): Promise<void> {
 }
 
 export async function isEmpty(database: Database): Promise<boolean> {
-  const r = await rows<{ n: string }>(database.db, sql`SELECT count(*)::text AS n FROM ingest_runs`);
-  return r[0]!.n === '0';
+  return (await ingestRunCount(database.db)) === 0;
 }
 
 /** Lists a generated province's files in delivery order: `<system>/<file>` sorted by name within each system. */
@@ -71,19 +70,7 @@ export async function demoLookups(database: Database, limit = 3): Promise<Array<
   const { systemsOfAgency } = await import('./access/policy.ts');
   const systems = systemsOfAgency(DEMO_CASEWORKER.agency);
   // Persons a newcomer can look up to see the console's person page at its fullest
-  return rows<{ idNumber: string; name: string | null }>(
-    database.db,
-    sql`/* demo.lookups */ SELECT p.id_number AS "idNumber", p.name
-        FROM persons p
-        WHERE p.id_number IS NOT NULL
-          AND (p.county_code = ${DEMO_CASEWORKER.county}
-               OR EXISTS (SELECT 1 FROM aid_records a WHERE a.person_id = p.id AND a.system = ANY(${A(systems)}::text[])))
-        ORDER BY EXISTS (SELECT 1 FROM settlements s WHERE s.person_id = p.id AND s.refunded_by IS NULL) DESC,
-                 EXISTS (SELECT 1 FROM aid_records a WHERE a.person_id = p.id AND cardinality(a.flags) > 0) DESC,
-                 (SELECT count(*) FROM aid_records a WHERE a.person_id = p.id) DESC,
-                 p.id
-        LIMIT ${limit}`,
-  );
+  return lookupCandidates(database.db, DEMO_CASEWORKER.county, systems, limit);
 }
 
 /** What `serve --demo` prints: a sign-in link per role (the token travels in the fragment, never to the server's logs) and numbers to look up. */

@@ -1,13 +1,148 @@
 /**
- * The reports' SQL: the quarterly indicators' pass over stays and warnings, what was published and when, and
- * what a report document states beside its figures (data as of, policies in force). (The quarterly figures'
- * own SQL is in quarterly.ts for now: rewritten for speed by other work this session, to move here after.)
+ * The reports' SQL: the quarterly figures' pass over the quarter's aid and the fund accounts' sums
+ * (quarterly.ts), the quarterly indicators' pass over stays and warnings, what was published and when, and
+ * what a report document states beside its figures (data as of, policies in force).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Db } from '../db/client.ts';
 import { KEY_CATEGORIES } from '../codes.ts';
-import { socialChannelSystems } from '../../adapters/index.ts';
-import { categoryOn, inGroups, quarterRange, regionsTable, type Dimension } from './quarterly.ts';
+import { adapters, socialChannelSystems } from '../../adapters/index.ts';
+import { cityOf, reportCounty } from '../identity/regions.ts';
+import { categoryOn, countsSql } from '../shared/rules.ts';
+import { quarterRange, type Dimension } from './quarter.ts';
+
+/* ----------------------------------------------------------------- the quarterly figures */
+
+const COLUMN: Record<Dimension, SQL> = {
+  SYSTEM: sql`b.system`,
+  AGENCY: sql`b.agency`,
+  PROGRAM: sql`b.program`,
+  COUNTY: sql`b.county`,
+  CITY: sql`b.city`,
+  CATEGORY: sql`b.category`,
+};
+
+const AID_METRICS = sql`
+  count(DISTINCT b.person_id) FILTER (WHERE b.counts)::int AS persons,
+  count(*) FILTER (WHERE b.counts)::int AS "personTimes",
+  COALESCE(sum(b.amount_fen) FILTER (WHERE b.counts), 0)::text AS amount,
+  count(*) FILTER (WHERE b.duplicate_of IS NOT NULL)::int AS "duplicateCount",
+  COALESCE(sum(b.amount_fen) FILTER (WHERE b.duplicate_of IS NOT NULL), 0)::text AS "duplicateAmount",
+  COALESCE(sum(b.excess_fen) FILTER (WHERE b.counts), 0)::text AS excess`;
+
+/** A row of the quarterly figures as the database returns it (the dimensions grouped by, then the metrics). */
+export type QuarterRaw = Record<string, string | number | null>;
+
+/** The regions of every county code seen, from the one table of divisions (src/identity/regions.ts), as a CTE body. */
+async function regionsTable(db: Db): Promise<SQL> {
+  // The distinct codes by a loose scan of persons_county_idx (one probe per code, not a pass over every person).
+  const codes = (
+    await rows<{ c: string | null }>(
+      db,
+      sql`/* report.county-codes */ WITH RECURSIVE c(code) AS (
+            SELECT min(county_code) FROM persons
+            UNION ALL
+            SELECT (SELECT min(county_code) FROM persons WHERE county_code > c.code) FROM c WHERE c.code IS NOT NULL)
+          SELECT code AS c FROM c WHERE code IS NOT NULL
+          UNION ALL SELECT NULL WHERE EXISTS (SELECT 1 FROM persons WHERE county_code IS NULL)`,
+    )
+  ).map((r) => r.c ?? '');
+  return sql`SELECT * FROM unnest(${A(codes)}::text[], ${A(codes.map(reportCounty))}::text[], ${A(codes.map(cityOf))}::text[]) AS r(code, county, city)`;
+}
+
+/** The quarter's aid records with their dimensions, as the CTEs `regions`, `agencies` and `b`. */
+async function aidBase(db: Db, from: string, to: string): Promise<SQL> {
+  const systems = adapters.map((a) => a.code);
+  return sql`
+    WITH regions AS (${await regionsTable(db)}),
+    agencies AS (SELECT * FROM unnest(${A(systems)}::text[], ${A(adapters.map((a) => a.agency))}::text[]) AS g(system, agency)),
+    b AS (
+      SELECT a.person_id, a.system, g.agency, a.program, a.amount_fen, a.excess_fen, a.duplicate_of,
+        ${countsSql('a')} AS counts,
+        COALESCE(r.county, 'COUNTY_UNKNOWN') AS county, COALESCE(r.city, 'COUNTY_UNKNOWN') AS city,
+        ${categoryOn(sql`a.person_id`, sql`a.paid_on`)} AS category
+      FROM aid_records a
+      JOIN persons p ON p.id = a.person_id
+      LEFT JOIN regions r ON r.code = COALESCE(p.county_code, '')
+      LEFT JOIN agencies g ON g.system = a.system
+      WHERE a.paid_on >= ${from}::date AND a.paid_on <= ${to}::date
+    )`;
+}
+
+/** A condition that the CTE row under `alias` falls in one of the groups `keys` (values of `dims`, in order). */
+function inGroups(alias: string, dims: readonly Dimension[], keys: ReadonlyArray<ReadonlyArray<string | null>>): SQL {
+  if (dims.length === 0) return sql`true`;
+  const cols = dims.map((_, i) => sql.raw(`c${i}`));
+  const arrays = sql.join(
+    dims.map((_, i) => sql`${A(keys.map((k) => k[i] ?? null))}::text[]`),
+    sql`, `,
+  );
+  const match = sql.join(
+    dims.map((d, i) => sql`${sql.raw(`${alias}.${d.toLowerCase()}`)} IS NOT DISTINCT FROM k.${cols[i]}`),
+    sql` AND `,
+  );
+  return sql`EXISTS (SELECT 1 FROM unnest(${arrays}) AS k(${sql.join(cols, sql`, `)}) WHERE ${match})`;
+}
+
+/** Distinct persons with counted aid paid from `from` to `to` over the given groups together. */
+export async function aidPersonsInGroups(db: Db, from: string, to: string, dims: readonly Dimension[], keys: ReadonlyArray<ReadonlyArray<string | null>>): Promise<number> {
+  const r = await rows<{ n: number }>(db, sql`/* report.persons-in-groups */ ${await aidBase(db, from, to)} SELECT count(DISTINCT b.person_id) FILTER (WHERE b.counts)::int AS n FROM b WHERE ${inGroups('b', dims, keys)}`);
+  return Number(r[0]!.n);
+}
+
+/**
+ * The figures of the aid paid from `from` to `to`: without dimensions the totals alone; else one row per group
+ * of `dims` (ordered by them) and the totals, in one pass over the quarter's aid (grouping sets).
+ */
+export async function aidAggregates(db: Db, from: string, to: string, dims: readonly Dimension[]): Promise<{ grouped: QuarterRaw[]; totals: QuarterRaw }> {
+  const base = await aidBase(db, from, to);
+  if (dims.length === 0) return { grouped: [], totals: (await rows<QuarterRaw>(db, sql`/* report.totals */ ${base} SELECT ${AID_METRICS} FROM b`))[0]! };
+  const cols = sql.join(dims.map((d) => sql`${COLUMN[d]} AS ${sql.raw(d.toLowerCase())}`), sql`, `);
+  const by = sql.join(dims.map((d) => COLUMN[d]), sql`, `);
+  const all = await rows<QuarterRaw & { total: number }>(
+    db,
+    sql`/* report.rows */ ${base} SELECT ${cols}, ${AID_METRICS}, (GROUPING(${by}) <> 0) AS total FROM b GROUP BY GROUPING SETS ((${by}), ()) ORDER BY ${by}`,
+  );
+  return { grouped: all.filter((r) => !r.total), totals: all.find((r) => r.total)! };
+}
+
+/** A fund's sums for a quarter, in fen as text: the balance before it, what came in and went out in it, and what is paid but not arrived at its end. */
+export interface FundSumsRow {
+  fund: string;
+  agency: string | null;
+  program: string | null;
+  opening: string;
+  inflows: string;
+  outflows: string;
+  pna: string;
+}
+
+/**
+ * The fund accounts' sums by value date (the day the money moved, so the figures follow from the current facts
+ * and not from the order of delivery; a reversal or correction is netted against what it corrects, on its value
+ * date), and what is paid but not arrived from the in-transit index; by fund code.
+ */
+export async function fundQuarterSums(db: Db, from: string, to: string): Promise<FundSumsRow[]> {
+  return rows<FundSumsRow>(
+    db,
+    sql`/* report.funds */ SELECT f.code AS fund, f.agency, f.program,
+          COALESCE(sum(d.inflows_fen - d.outflows_fen) FILTER (WHERE d.day < ${from}::date), 0)::text AS opening,
+          COALESCE(sum(d.inflows_fen) FILTER (WHERE d.day >= ${from}::date AND d.day <= ${to}::date), 0)::text AS inflows,
+          COALESCE(sum(d.outflows_fen) FILTER (WHERE d.day >= ${from}::date AND d.day <= ${to}::date), 0)::text AS outflows,
+          COALESCE(min(t.pna), 0)::text AS pna
+        FROM fund_accounts f
+        LEFT JOIN ledger_daily d ON d.account_code = f.code
+        LEFT JOIN (
+          SELECT fund_code, sum(amount_fen) AS pna FROM aid_records
+          WHERE status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL AND paid_on <= ${to}::date
+          GROUP BY fund_code
+        ) t ON t.fund_code = f.code
+        WHERE f.kind = 'FUND'
+        GROUP BY f.code, f.agency, f.program ORDER BY f.code`,
+  );
+}
+
+/* ----------------------------------------------------------------- the quarterly indicators */
 
 async function base(db: Db, year: number, quarter: number): Promise<SQL> {
   const { from, to, nextFrom } = quarterRange(year, quarter);

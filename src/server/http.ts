@@ -13,7 +13,6 @@ import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { migrationsFolder, type Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
@@ -23,9 +22,10 @@ import { servedSchema } from '../graphql/schema.ts';
 import { Keys, type Principal } from '../access/auth.ts';
 import { enforceLimits } from '../access/limits.ts';
 import { parsePurpose, requirePurpose } from '../access/guard.ts';
-import { A, rows, type Db } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
 import { HubError, ErrorCode, isDatabaseUnavailable } from '../shared/errors.ts';
 import { HubMetrics } from './metrics.ts';
+import * as store from './store.ts';
 import { ReadRouter } from './read-routing.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
 import { landingPage } from './landing.ts';
@@ -194,12 +194,7 @@ async function countRequests(db: Db, subjects: string[]): Promise<number[]> {
   for (const s of subjects) n.set(s, (n.get(s) ?? 0) + 1);
   const distinct = [...n.keys()];
   // One counter per subject and minute, in the database so all instances share it
-  const counted = await rows<{ subject: string; count: number }>(
-    db,
-    sql`/* http.rate-limit */ INSERT INTO rate_limits (subject, minute, count)
-        SELECT t.subject, date_trunc('minute', now()), t.n FROM unnest(${A(distinct)}::text[], ${A(distinct.map((s) => n.get(s)!))}::int[]) AS t(subject, n)
-        ON CONFLICT (subject, minute) DO UPDATE SET count = rate_limits.count + EXCLUDED.count RETURNING subject, count`,
-  );
+  const counted = await store.addRequests(db, distinct, distinct.map((s) => n.get(s)!));
   const next = new Map<string, number>();
   let firstOfMinute = false;
   for (const r of counted) {
@@ -207,7 +202,7 @@ async function countRequests(db: Db, subjects: string[]): Promise<number[]> {
     if (start === 1) firstOfMinute = true;
     next.set(r.subject, start);
   }
-  if (firstOfMinute) await db.execute(sql`DELETE FROM rate_limits WHERE minute < now() - interval '1 hour'`);
+  if (firstOfMinute) await store.pruneRequestCounts(db);
   return subjects.map((s) => {
     const c = next.get(s)!;
     next.set(s, c + 1);
@@ -439,10 +434,9 @@ export async function startServer(database: Database, config: Config, log: Logge
     if (draining) return { ready: false, body: { status: 'draining', database: database.kind } };
     try {
       // The newest migration the database has applied (drizzle's own table)
-      const r = await rows<{ last: string | null }>(database.db, sql`/* http.readyz */ SELECT max(created_at)::text AS last FROM drizzle.__drizzle_migrations`);
-      const applied = Number(r[0]?.last ?? 0);
+      const applied = Number((await store.lastMigrationApplied(database.db)) ?? 0);
       if (applied < migrationsExpected) return { ready: false, body: { status: 'migrations-pending', database: database.kind } };
-      if (router) await router.read.db.execute(sql`SELECT 1`);
+      if (router) await store.ping(router.read.db);
       return { ready: true, body: { status: 'ready', database: database.kind, ...(router ? { readDatabase: 'standby' } : {}) } };
     } catch (err) {
       if (!isDatabaseUnavailable(err)) throw err;

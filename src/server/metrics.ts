@@ -4,9 +4,8 @@
  * when Prometheus scrapes, and a failed read leaves them out of that scrape instead of failing it.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { rows } from '../db/client.ts';
+import * as store from './store.ts';
 import { openItems, REVIEW_KINDS } from '../review/service.ts';
 
 export interface IngestCounts {
@@ -79,10 +78,7 @@ export class HubMetrics {
       async collect() {
         this.reset();
         // Unresolved quarantine per system, read when scraped
-        const r = await rows<{ system: string; n: string }>(
-          primary.db,
-          sql`/* metrics.quarantine-open */ SELECT system, count(*)::text AS n FROM quarantine WHERE resolved_at IS NULL GROUP BY system`,
-        ).catch(() => []);
+        const r = await store.openQuarantineBySystem(primary.db).catch(() => []);
         for (const x of r) this.set({ system: x.system }, Number(x.n));
       },
     });
@@ -107,10 +103,7 @@ export class HubMetrics {
       async collect() {
         this.reset();
         // Open warnings per kind, read when scraped
-        const r = await rows<{ kind: string; n: string }>(
-          primary.db,
-          sql`/* metrics.warnings-open */ SELECT kind, count(*)::text AS n FROM warnings WHERE closed_at IS NULL GROUP BY kind`,
-        ).catch(() => []);
+        const r = await store.openWarningsByKind(primary.db).catch(() => []);
         for (const x of r) this.set({ kind: x.kind }, Number(x.n));
       },
     });

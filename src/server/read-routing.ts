@@ -12,9 +12,9 @@
  *   a caller whose next request lands on another instance can read from a standby that lags (behind a load
  *   balancer, route a subject to one instance, or accept the replication delay, usually well under a second).
  */
-import { sql } from 'drizzle-orm';
 import type { OperationDefinitionNode } from 'graphql';
-import { rows, type Database } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
+import * as store from './store.ts';
 
 /** Root fields whose operations may be answered by the standby. */
 export const STANDBY_FIELDS: ReadonlySet<string> = new Set([
@@ -49,11 +49,7 @@ export class ReadRouter {
     const lsn = this.pending.get(subject);
     if (lsn === undefined) return true;
     // Has the standby replayed the caller's last write?
-    const r = await rows<{ replayed: boolean | null }>(
-      this.read.db,
-      sql`/* read-routing.replayed */ SELECT pg_last_wal_replay_lsn() >= ${lsn}::pg_lsn AS replayed`,
-    );
-    if (r[0]?.replayed !== true) return false;
+    if ((await store.replayedUpTo(this.read.db, lsn)) !== true) return false;
     this.pending.delete(subject);
     return true;
   }
@@ -63,9 +59,9 @@ export class ReadRouter {
     // The primary's WAL position after the caller's write. The insert
     // position, not pg_current_wal_lsn() (the write position): with synchronous_commit off, a commit returns
     // before its WAL is written, and the write position can still lie before the caller's commit record.
-    const r = await rows<{ lsn: string }>(this.primary.db, sql`/* read-routing.wal-position */ SELECT pg_current_wal_insert_lsn()::text AS lsn`);
+    const lsn = await store.walInsertPosition(this.primary.db);
     this.pending.delete(subject);
     if (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value!);
-    this.pending.set(subject, r[0]!.lsn);
+    this.pending.set(subject, lsn);
   }
 }

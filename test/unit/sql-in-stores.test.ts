@@ -21,15 +21,12 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Files that may speak SQL outside a store, and why. */
 const ALLOWED: ReadonlyArray<{ prefix: string; why: string }> = [
-  { prefix: 'src/db/', why: 'the database itself: connection, drizzle schema, migrations runner, export to PostgreSQL' },
+  { prefix: 'src/db/', why: 'the database itself: connection, drizzle schema, migrations runner, export to PostgreSQL, the demo loader\'s two reads' },
   { prefix: 'src/ingest/', why: 'ingestion: its pipeline and repository are being reorganised by other work this session' },
   { prefix: 'src/overlap/', why: 'the set-based derivation of the overlap rules: reorganised by other work this session' },
   { prefix: 'src/identity/', why: 'person resolution (persons.ts): reorganised by other work this session' },
   { prefix: 'src/review/', why: 'the review queue: reorganised by other work this session' },
-  { prefix: 'src/server/', why: 'HTTP operations (rate limits, readiness, metrics, read routing): owned by the performance work this session' },
   { prefix: 'src/shared/rules.ts', why: 'the shared rules written once as SQL fragments that stores compose into their labelled statements; it runs no statement' },
-  { prefix: 'src/demo.ts', why: 'the demo loader (CLI): the CLI and generator are reorganised by other work this session' },
-  { prefix: 'src/reports/quarterly.ts', why: 'the quarterly report: its SQL is being rewritten for speed by the performance work this session (move into src/reports/store.ts after the merge)' },
 ];
 
 const isStore = (file: string) => /(^|\/)store\.ts$/.test(file);
@@ -184,8 +181,12 @@ describe('SQL only in stores, every statement labelled', () => {
     ]);
     // The allow-list lets its files be, and only them
     expect(sqlFindings('src/ingest/pipeline.ts', resolver)).toEqual([]);
-    expect(sqlFindings('src/reports/quarterly.ts', resolver)).toEqual([]);
+    expect(sqlFindings('src/db/demo.ts', resolver)).toEqual([]);
     expect(sqlFindings('src/reports/publish.ts', resolver)).not.toEqual([]);
+    // Entries that left the list once their SQL moved into stores are read again
+    expect(sqlFindings('src/reports/quarterly.ts', resolver)).not.toEqual([]);
+    expect(sqlFindings('src/server/http.ts', resolver)).not.toEqual([]);
+    expect(sqlFindings('src/demo.ts', resolver)).not.toEqual([]);
   });
 
   it('holds for every source file under src/ and adapters/', () => {
