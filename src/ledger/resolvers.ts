@@ -6,6 +6,7 @@ import type { AidRow } from '../recipients/store.ts';
 import { fundBalances, fundTransactions, type FundRow, type TxRow } from './store.ts';
 import * as service from './service.ts';
 import { listScope, requireRecordInReach } from '../access/guard.ts';
+import { overdrawn } from '../shared/rules.ts';
 
 function numericId(raw: string, argument: string): number {
   if (!/^\d{1,18}$/.test(raw)) throw new HubError(ErrorCode.BAD_USER_INPUT, `${argument} is not a valid id`, { argument });
@@ -66,7 +67,7 @@ export const ledgerResolvers = {
     balance: (f: FundRow) => f.balanceFen,
     inflows: (f: FundRow) => f.inflowsFen,
     outflows: (f: FundRow) => f.outflowsFen,
-    overdrawn: (f: FundRow) => f.balanceFen < 0n,
+    overdrawn: (f: FundRow) => overdrawn(f.balanceFen),
     transactions: async (f: FundRow, args: { first?: number | null; after?: string | null }, ctx: HubContext) => {
       const limit = pageSize(args.first);
       const afterId = args.after ? Number(decodeCursor('tx', args.after)) : null;

@@ -11,6 +11,7 @@
 import type { Db } from '../db/client.ts';
 import { quarterRange, type Dimension } from './quarter.ts';
 import * as store from './store.ts';
+import { overdrawn } from '../shared/rules.ts';
 import type { QuarterRaw as RawRow } from './store.ts';
 
 export { DIMENSIONS, quarterRange, type Dimension } from './quarter.ts';
@@ -93,7 +94,7 @@ export async function quarterlyReport(db: Db, year: number, quarter: number, gro
     funds: funds.map((f) => {
       const opening = BigInt(f.opening);
       const closing = opening + BigInt(f.inflows) - BigInt(f.outflows);
-      return { fund: f.fund, agency: f.agency, program: f.program, opening, inflows: BigInt(f.inflows), outflows: BigInt(f.outflows), closing, overdrawn: closing < 0n, paidNotArrived: BigInt(f.pna) };
+      return { fund: f.fund, agency: f.agency, program: f.program, opening, inflows: BigInt(f.inflows), outflows: BigInt(f.outflows), closing, overdrawn: overdrawn(closing), paidNotArrived: BigInt(f.pna) };
     }),
   };
 }

@@ -117,3 +117,10 @@ export function inferableStays(person: SQL, hospital: SQL, approvedOn: SQL): SQL
     WHERE ${hospital} IS NOT NULL AND x.person_id = ${person} AND x.hospital_code = ${hospital} AND x.refunded_by IS NULL
       AND x.discharged_on BETWEEN ${approvedOn} - ${INFERENCE_WINDOW_DAYS}::int AND ${approvedOn}`;
 }
+
+/* ----------------------------------------------------------------- the fund pool */
+
+/** A fund is overdrawn when its balance is below zero (domain.md "The fund pool": flagged in the reports). */
+export function overdrawn(balanceFen: bigint): boolean {
+  return balanceFen < 0n;
+}
