@@ -10,10 +10,10 @@
  * (the earliest other record of the pair or voucher group). The other decisions record a caseworker's view
  * and change no total.
  */
-import { sql } from 'drizzle-orm';
-import { A, rows, type Database, type Db } from '../db/client.ts';
+import { transaction, type Database, type Db } from '../db/client.ts';
 import { Scope } from '../overlap/derive.ts';
-import { basisOf, inForce, suspectedRelated, voucherRelated } from './store.ts';
+import * as store from './store.ts';
+import type { DecisionRow } from './store.ts';
 import { applyConsequences, lockDerivation } from '../overlap/consequences.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 
@@ -46,65 +46,22 @@ export async function openItems(
   /** A caseworker's reach: its agency's records of persons of its county (src/access/guard.ts listScope). */
   scope: { county: string; systems: string[] } | null = null,
 ): Promise<{ items: ReviewItem[]; total: number; hasNext: boolean }> {
-  const where = sql`k.kind = ANY(${`{${REVIEW_KINDS.join(',')}}`}::text[]) AND (${kind}::text IS NULL OR k.kind = ${kind})
-      AND NOT EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind = k.kind AND ${inForce})
-      AND NOT (k.kind = 'DUPLICATE' AND EXISTS (SELECT 1 FROM review_decisions d WHERE d.aid_id = a.id AND d.kind <> 'DUPLICATE' AND ${inForce}))
-      AND (${scope === null}::boolean OR (a.system = ANY(${A(scope?.systems ?? [])}::text[])
-        AND EXISTS (SELECT 1 FROM persons p WHERE p.id = a.person_id AND p.county_code = ${scope?.county ?? null})))`;
-  const r = await rows<{ id: string; kind: ReviewKind }>(
-    db,
-    sql`/* review.open-items */ SELECT a.id::text, k.kind FROM aid_records a CROSS JOIN LATERAL unnest(a.flags) AS k(kind)
-        WHERE ${where} AND (a.id, k.kind) > (${after?.aidId ?? 0}::bigint, ${after?.kind ?? ''}::text)
-        ORDER BY a.id, k.kind LIMIT ${limit + 1}`,
-  );
-  const total = await rows<{ n: string }>(db, sql`SELECT count(*)::text AS n FROM aid_records a CROSS JOIN LATERAL unnest(a.flags) AS k(kind) WHERE ${where}`);
-  const items = r.slice(0, limit).map((x) => ({ id: itemId(Number(x.id), x.kind), aidId: Number(x.id), kind: x.kind }));
-  return { items, total: Number(total[0]!.n), hasNext: r.length > limit };
+  const { ids: r, total } = await store.openItems(db, REVIEW_KINDS, kind, after, limit, scope);
+  const items = r.slice(0, limit).map((x) => ({ id: itemId(x.aidId, x.kind as ReviewKind), aidId: x.aidId, kind: x.kind as ReviewKind }));
+  return { items, total, hasNext: r.length > limit };
 }
 
 /** The other records a flag is about: the voucher group, the suspected partners, or nothing. */
 export async function relatedAid(db: Db, item: ReviewItem): Promise<number[]> {
-  if (item.kind === 'DUPLICATE' || item.kind === 'VOUCHER_CONFLICT') {
-    const r = await rows<{ id: string }>(
-      db,
-      sql`/* review.related-voucher */ SELECT o.id::text FROM aid_records a JOIN aid_records o ON ${voucherRelated}
-          WHERE a.id = ${item.aidId} ORDER BY o.paid_on NULLS LAST, o.system, o.record_id`,
-    );
-    return r.map((x) => Number(x.id));
-  }
-  if (item.kind === 'SUSPECTED_DUPLICATE') {
-    const r = await rows<{ id: string }>(
-      db,
-      sql`/* review.related-suspected */ SELECT o.id::text FROM aid_records a JOIN aid_records o ON ${suspectedRelated}
-          WHERE a.id = ${item.aidId} ORDER BY o.paid_on, o.system, o.record_id`,
-    );
-    return r.map((x) => Number(x.id));
-  }
+  if (item.kind === 'DUPLICATE' || item.kind === 'VOUCHER_CONFLICT') return store.voucherGroupOf(db, item.aidId);
+  if (item.kind === 'SUSPECTED_DUPLICATE') return store.suspectedPartnersOf(db, item.aidId);
   return [];
 }
 
-export interface DecisionRow {
-  id: string;
-  aid_id: string;
-  kind: string;
-  decision: Decision;
-  reason: string;
-  duplicate_of: string | null;
-  decided_by: string;
-  decided_at: string;
-  /** When the decision lapsed (its facts changed), and why; null while it holds. */
-  lapsed_at: string | null;
-  lapse_reason: string | null;
-}
+export type { DecisionRow };
 
 export async function decisionsOf(db: Db, aidId: number, kind: ReviewKind): Promise<DecisionRow[]> {
-  return rows<DecisionRow>(
-    db,
-    sql`/* review.decisions */ SELECT d.id::text, d.aid_id::text, d.kind, d.decision, d.reason, d.duplicate_of::text, d.decided_by,
-          to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS decided_at,
-          to_char(l.lapsed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS lapsed_at, l.reason AS lapse_reason
-        FROM review_decisions d LEFT JOIN review_lapses l ON l.decision_id = d.id WHERE d.aid_id = ${aidId} AND d.kind = ${kind} ORDER BY d.id`,
-  );
+  return store.decisionsOf(db, aidId, kind);
 }
 
 export async function resolveReview(
@@ -120,16 +77,13 @@ export async function resolveReview(
 ): Promise<ReviewItem> {
   const item = parseItemId(id);
   if (reason.trim().length < 4) throw new HubError(ErrorCode.BAD_USER_INPUT, 'give the reason for the decision', { argument: 'reason' });
-  await database.db.transaction(async (tx) => {
+  await transaction(database, async (tx) => {
     await lockDerivation(tx);
-    const a = await rows<{ person_id: string; flags: string[]; system: string }>(
-      tx,
-      sql`SELECT person_id::text, flags, system FROM aid_records WHERE id = ${item.aidId} FOR UPDATE`,
-    );
-    if (!a[0]) throw new HubError(ErrorCode.NOT_FOUND, 'no such review item');
-    if (allowedSystems && !allowedSystems.includes(a[0].system)) throw new HubError(ErrorCode.FORBIDDEN, "a caseworker decides on its agency's records only");
+    const a = await store.lockedAid(tx, item.aidId);
+    if (!a) throw new HubError(ErrorCode.NOT_FOUND, 'no such review item');
+    if (allowedSystems && !allowedSystems.includes(a.system)) throw new HubError(ErrorCode.FORBIDDEN, "a caseworker decides on its agency's records only");
     const decided = (await decisionsOf(tx, item.aidId, item.kind)).filter((d) => d.lapsed_at === null);
-    if (!a[0].flags.includes(item.kind) && decided.length === 0) {
+    if (!a.flags.includes(item.kind) && decided.length === 0) {
       throw new HubError(ErrorCode.BAD_USER_INPUT, `the record is not flagged ${item.kind}`, { argument: 'id' });
     }
     let duplicateOf: number | null = null;
@@ -138,11 +92,9 @@ export async function resolveReview(
       if (partner === null) throw new HubError(ErrorCode.BAD_USER_INPUT, 'the record has no partner to be a duplicate of any more', { argument: 'id' });
       duplicateOf = Number(partner);
     }
-    await tx.execute(sql`/* review.decide */ 
-      INSERT INTO review_decisions (aid_id, kind, decision, reason, duplicate_of, decided_by, basis)
-      VALUES (${item.aidId}, ${item.kind}, ${decision}, ${reason.trim()}, ${duplicateOf}, ${actor}, ${await basisOf(tx, item.aidId, item.kind)})`);
+    await store.insertDecision(tx, { aidId: item.aidId, kind: item.kind, decision, reason: reason.trim(), duplicateOf, actor, basis: await store.basisOf(tx, item.aidId, item.kind) });
     const scope = new Scope();
-    scope.addPerson(Number(a[0].person_id));
+    scope.addPerson(Number(a.person_id));
     await applyConsequences(tx, scope, now);
   });
   return item;

@@ -25,7 +25,6 @@ const ALLOWED: ReadonlyArray<{ prefix: string; why: string }> = [
   { prefix: 'src/ingest/', why: 'ingestion: its pipeline and repository are being reorganised by other work this session' },
   { prefix: 'src/overlap/', why: 'the set-based derivation of the overlap rules: reorganised by other work this session' },
   { prefix: 'src/identity/', why: 'person resolution (persons.ts): reorganised by other work this session' },
-  { prefix: 'src/review/', why: 'the review queue: reorganised by other work this session' },
   { prefix: 'src/shared/rules.ts', why: 'the shared rules written once as SQL fragments that stores compose into their labelled statements; it runs no statement' },
 ];
 
