@@ -181,3 +181,11 @@ export async function allocateFunds(database: Database, fund: string, amount: bi
     return txId!;
   });
 }
+
+/**
+ * The fund a system's donations are booked into: the fund of the system's first program (a social channel
+ * pays out of what it receives), or `FUND:<system>` for a system with no program.
+ */
+export function donationFund(source: { code: string; programs: ReadonlyArray<{ code: string }> }): string {
+  return source.programs[0] ? fundCodeOf(source.programs[0].code) : `FUND:${source.code}`;
+}
