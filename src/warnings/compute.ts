@@ -210,11 +210,20 @@ export async function recomputeWarnings(tx: Tx, persons: PersonSet, today: strin
     tx,
     persons.all
       ? sql`/* warnings.open-in-scope */ SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL`
-      : sql`SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL AND (
-          household_id = ANY(${A(burden.units.households)}::bigint[])
-          OR (household_id IS NULL AND settlement_id IS NULL AND (person_id = ANY(${A(burden.units.solos)}::bigint[]) OR ${personIn(sql`person_id`, persons)}))
-          OR (kind = 'MISSED_ASSISTANCE' AND ${personIn(sql`person_id`, persons)})
-          OR (household_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.household_id = warnings.household_id)))`,
+      : // One index lookup per kind of unit, joined by UNION (written as one WHERE with OR, PostgreSQL scanned every
+        // warning and hashed every household member). A household left without members is found by none of its
+        // members any more: that branch reads the open household warnings (a partial index) and probes each one's
+        // members, a pass bounded by the open household warnings, not by the province.
+        sql`/* warnings.open-in-scope-units */ SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings
+          WHERE closed_at IS NULL AND household_id = ANY(${A(burden.units.households)}::bigint[])
+          UNION SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings
+          WHERE closed_at IS NULL AND household_id IS NULL AND settlement_id IS NULL AND person_id = ANY(${A(burden.units.solos)}::bigint[])
+          UNION SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings
+          WHERE closed_at IS NULL AND ${personIn(sql`person_id`, persons)}
+            AND ((household_id IS NULL AND settlement_id IS NULL) OR kind = 'MISSED_ASSISTANCE')
+          UNION SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings w
+          WHERE closed_at IS NULL AND household_id IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.household_id = w.household_id)`,
   );
   const openByKey = new Map(open.map((w) => [key(w.kind, w.household_id, w.person_id, w.settlement_id), w.id]));
   const wanted = new Map(desired.map((d) => [key(d.kind, d.householdId, d.personId, d.settlementId), d]));
