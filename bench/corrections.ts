@@ -103,7 +103,7 @@ function correct(system: string, value: Value, i: number, otherId: string | null
 }
 
 /** Reads every export back through its adapter and picks `share` of the valid records of each system, corrected. */
-async function correctionDelivery(dir: string, share: number): Promise<Map<string, SourceRecord[]>> {
+export async function correctionDelivery(dir: string, share: number): Promise<Map<string, SourceRecord[]>> {
   const out = new Map<string, SourceRecord[]>();
   const every = Math.max(1, Math.round(1 / share));
   let n = 0;

@@ -624,7 +624,7 @@ export const warnings = pgTable(
     policyCode: text('policy_code').notNull(),
     policyVersion: integer('policy_version').notNull(),
   },
-  (t) => [index('warnings_kind_idx').on(t.kind, t.closedAt), index('warnings_person_idx').on(t.personId)],
+  (t) => [index('warnings_kind_idx').on(t.kind, t.closedAt), index('warnings_person_idx').on(t.personId), index('warnings_open_household_idx').on(t.householdId).where(sql`closed_at IS NULL`)],
 );
 
 /**

@@ -172,3 +172,11 @@ export async function allocateFunds(database: Database, fund: string, amount: bi
 export async function paidNotArrived(database: Database, opts: { days: number; afterId: number; limit: number; reach: store.ListReach }, now: Date = new Date()) {
   return store.paidNotArrived(database.db, { ...opts, today: todayCst(now) });
 }
+
+/**
+ * The fund a system's donations are booked into: the fund of the system's first program (a social channel
+ * pays out of what it receives), or `FUND:<system>` for a system with no program.
+ */
+export function donationFund(source: { code: string; programs: ReadonlyArray<{ code: string }> }): string {
+  return source.programs[0] ? fundCodeOf(source.programs[0].code) : `FUND:${source.code}`;
+}

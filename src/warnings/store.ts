@@ -147,11 +147,20 @@ export async function openWarningsInScope(tx: Tx, persons: PersonSet, units: { h
     tx,
     persons.all
       ? sql`/* warnings.open-in-scope */ SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL`
-      : sql`/* warnings.open-of-units */ SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL AND (
-          household_id = ANY(${A(units.households)}::bigint[])
-          OR (household_id IS NULL AND settlement_id IS NULL AND (person_id = ANY(${A(units.solos)}::bigint[]) OR ${personIn(sql`person_id`, persons)}))
-          OR (kind = 'MISSED_ASSISTANCE' AND ${personIn(sql`person_id`, persons)})
-          OR (household_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.household_id = warnings.household_id)))`,
+      : // One index lookup per kind of unit, joined by UNION (written as one WHERE with OR, PostgreSQL scanned every
+        // warning and hashed every household member). A household left without members is found by none of its
+        // members any more: that branch reads the open household warnings (a partial index) and probes each one's
+        // members, a pass bounded by the open household warnings, not by the province.
+        sql`/* warnings.open-in-scope-units */ SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings
+          WHERE closed_at IS NULL AND household_id = ANY(${A(units.households)}::bigint[])
+          UNION SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings
+          WHERE closed_at IS NULL AND household_id IS NULL AND settlement_id IS NULL AND person_id = ANY(${A(units.solos)}::bigint[])
+          UNION SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings
+          WHERE closed_at IS NULL AND ${personIn(sql`person_id`, persons)}
+            AND ((household_id IS NULL AND settlement_id IS NULL) OR kind = 'MISSED_ASSISTANCE')
+          UNION SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings w
+          WHERE closed_at IS NULL AND household_id IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.household_id = w.household_id)`,
   );
 }
 

@@ -1,0 +1,1 @@
+CREATE INDEX "warnings_open_household_idx" ON "warnings" USING btree ("household_id") WHERE closed_at IS NULL;
