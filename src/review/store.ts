@@ -48,7 +48,7 @@ export const inForce = sql`NOT EXISTS (SELECT 1 FROM review_lapses l WHERE l.dec
  * Lapses the decisions in force on records of these persons whose basis no longer holds (see above). Returns how
  * many lapsed: the caller derives again so that they stop applying. Partners share the person (suspected) or a
  * voucher (derivation's scope is closed over vouchers), so the persons derivation covered reach every decision a
- * change can lapse. A decision made before bases were kept (basis null, migration 0017) is not lapsed.
+ * change can lapse. A decision made before bases were kept (basis null, migration 0018) is not lapsed.
  */
 export async function lapseDecisions(tx: Tx, persons: PersonSet): Promise<number> {
   const r = await rows<{ n: string }>(
