@@ -21,12 +21,12 @@ export interface GenerateOptions {
   /** China Standard Time date (YYYY-MM-DD) the data must not pass; default 2026-10-31. */
   today?: string;
   /**
-   * Issue 12's second delivery (README.md beside this file): veterans payments sent without their voucher and
-   * corrected with it, records moved between persons by a correction, the veterans' and disabled persons'
-   * rosters. `'all'` adds aid moved to another stay and refund lines first naming another stay. expected.json is
-   * computed from the final versions either way.
+   * Issue 12's second delivery (README.md beside this file): first versions of records moved between persons,
+   * stays, vouchers, households and counties, of refund lines naming another stay, of veterans payments without
+   * their voucher and of duplicates with another amount, each corrected in a later file; and the veterans' and
+   * disabled persons' rosters. expected.json is computed from the final versions either way.
    */
-  corrections?: boolean | 'all';
+  corrections?: boolean;
 }
 
 /** Money is integer fen (a JSON number, safe at these scales) in fields ending in `Fen`. */
