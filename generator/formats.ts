@@ -58,11 +58,14 @@ export interface StatusRow {
   member: number;
   h: number;
   bad: BadSpec | null;
+  /** A first version delivered under another householder (a person), or with another county (index of COUNTIES). */
+  head?: number;
+  county?: number;
 }
 
 export function civilStatus(prov: Province, r: StatusRow): string {
   const hc = prov.household.c;
-  const head = hc.start[r.household]!;
+  const head = r.head ?? hc.start[r.household]!;
   const from = r.bad?.reason === 'BAD_DATE' ? (r.bad.flavour === 0 ? ([ymd(hc.from[r.household]!)[0], 2, 30] as const) : ([2099, 1, 15] as const)) : ymd(hc.from[r.household]!);
   const to = hc.to[r.household]!;
   const income = hc.income[r.household]!;
@@ -75,7 +78,7 @@ export function civilStatus(prov: Province, r: StatusRow): string {
     r.bad?.reason === 'MISSING_FIELD' ? '' : CIVIL_CATEGORIES[hc.cat[r.household]!]!,
     slash(from, r.h),
     to >= 0 ? slash(ymd(to), r.h) : '',
-    COUNTIES[hc.county[r.household]!]!.code,
+    COUNTIES[r.county ?? hc.county[r.household]!]!.code,
     income >= 0 ? yuanText(income, r.h >>> 7) : '',
   ]);
 }

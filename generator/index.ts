@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { AGENCY, PROGRAMS, SYSTEMS } from './catalog.ts';
+import { AGENCY, COUNTIES, PROGRAMS, SYSTEMS } from './catalog.ts';
 import { DEFAULT_TODAY, isoDay } from './calendar.ts';
-import { buildProvince, id18, SF_CORRECTED, SF_REFUNDED, AF_UNIDENT_LATER, AF_CHILD_NOID, ST_REVERSED, type Province } from './model.ts';
+import { buildProvince, HH_CIVIL, id18, SF_CORRECTED, SF_REFUNDED, AF_UNIDENT_LATER, AF_CHILD_NOID, ST_REVERSED, type Province } from './model.ts';
 import { applyRules, type RuleResult } from './rules.ts';
 import { provisionalLabel, recordId } from './render.ts';
 import { writeProvince, type FileStat, type Written } from './write.ts';
@@ -21,12 +21,12 @@ export interface GenerateOptions {
   /** China Standard Time date (YYYY-MM-DD) the data must not pass; default 2026-10-31. */
   today?: string;
   /**
-   * Issue 12's second delivery (README.md beside this file): veterans payments sent without their voucher and
-   * corrected with it, records moved between persons by a correction, the veterans' and disabled persons'
-   * rosters. `'all'` adds aid moved to another stay and refund lines first naming another stay. expected.json is
-   * computed from the final versions either way.
+   * Issue 12's second delivery (README.md beside this file): first versions of records moved between persons,
+   * stays, vouchers, households and counties, of refund lines naming another stay, of veterans payments without
+   * their voucher and of duplicates with another amount, each corrected in a later file; and the veterans' and
+   * disabled persons' rosters. expected.json is computed from the final versions either way.
    */
-  corrections?: boolean | 'all';
+  corrections?: boolean;
 }
 
 /** Money is integer fen (a JSON number, safe at these scales) in fields ending in `Fen`. */
@@ -114,6 +114,12 @@ export interface Expected {
    * `women-children:child:<guardian id>:<name>:<birth date>`.
    */
   aidByPerson?: Record<string, Array<{ system: string; recordId: string }>>;
+  /**
+   * Only when persons <= 20000: each member of a civil-affairs household (domain.md "Households"), by 18-character
+   * identity number: its household's key (`civil:<householder's identity number>`) and its county code (the
+   * residence its status rows state). Status rows corrected to another householder or county end here.
+   */
+  civilMembers?: Record<string, { household: string; county: string }>;
 }
 
 export type ExpectedFile = FileStat;
@@ -258,6 +264,14 @@ function buildExpected(prov: Province, rules: RuleResult, written: Written): Exp
     }
     for (const list of Object.values(by)) list.sort((x, y) => (x.system !== y.system ? (x.system < y.system ? -1 : 1) : x.recordId < y.recordId ? -1 : x.recordId > y.recordId ? 1 : 0));
     expected.aidByPerson = sortKeys(by);
+    const hc = prov.household.c;
+    const members: NonNullable<Expected['civilMembers']> = {};
+    for (let h = 0; h < prov.household.n; h++) {
+      if (hc.kind[h] !== HH_CIVIL) continue;
+      const household = `civil:${id18(prov, hc.start[h]!)}`;
+      for (let m = hc.start[h]!; m < hc.start[h]! + hc.size[h]!; m++) members[id18(prov, m)] = { household, county: COUNTIES[prov.person.c.county[m]!]!.code };
+    }
+    expected.civilMembers = sortKeys(members);
   }
   return expected;
 }

@@ -178,12 +178,11 @@ export interface ProvinceOptions {
   seed: number;
   today: string;
   /**
-   * Issue 12's second delivery: veterans payments first sent without their voucher (corrected with it), records
-   * moved between persons by a correction, and the veterans' and disabled persons' rosters. Off by default, so
-   * that a seed's province stays what it was. `'all'` adds the corrections whose derivation issue 12 fixes on
-   * another branch: aid moved to another stay of its person, and refund lines first naming another stay.
+   * Issue 12's second delivery: first versions of records that differ from the final ones, corrected in a later
+   * file (every kind of correction of domain.md: person, stay, voucher, household, county, refund line), and the
+   * veterans' and disabled persons' rosters. Off by default, so that a seed's province stays what it was.
    */
-  corrections?: boolean | 'all';
+  corrections?: boolean;
 }
 
 const PERSON_COLS = ['addr', 'birth', 'seq', 'county', 'hh', 'rel', 'flags', 'surname', 'dis'] as const;
@@ -236,9 +235,14 @@ export interface Province {
   bad: BadSpec[];
   ghosts: GhostSpec[];
   /** Contents of a corrected aid record before its correction. */
-  oldAid: Map<number, { amount: number; status: number; paid: number; voucher: number; person?: number; setl?: number }>;
-  /** The second delivery of issue 12 is planted (rosters, voucher upgrades, moved records); `'all'`: stays too. */
-  corrections: boolean | 'all';
+  oldAid: Map<number, { amount: number; status: number; paid: number; voucher: number; vorigin?: number; person?: number; setl?: number }>;
+  /** The second delivery of issue 12 is planted (rosters and first versions corrected later). */
+  corrections: boolean;
+  /**
+   * A civil-affairs status row first delivered with another householder (`head`, a person heading another civil
+   * household) or another county code (`county`, an index of COUNTIES), by member; corrected in status-006.csv.
+   */
+  oldStatus: Map<number, { head?: number; county?: number }>;
   /** A refund line first delivered naming another stay (refunded settlement → the stay its first version named). */
   oldRefund: Map<number, number>;
   /** Basic-insurance payment of a corrected settlement before its correction (the burden moves with it). */
@@ -345,6 +349,7 @@ export function buildProvince(opts: ProvinceOptions): Province {
     oldAid: new Map(),
     corrections: opts.corrections ?? false,
     oldRefund: new Map(),
+    oldStatus: new Map(),
     oldBasic: new Map(),
     seqs: new Int32Array(12),
     setlSeq: new Int32Array(HOSPITALS.length * 2),
@@ -359,7 +364,7 @@ export function buildProvince(opts: ProvinceOptions): Province {
   b.badRecords();
   b.ghostRecords();
   b.deliveries();
-  if (prov.corrections) b.secondDelivery(opts.seed, prov.corrections === 'all');
+  if (prov.corrections) b.secondDelivery(opts.seed);
   return prov;
 }
 
@@ -1251,22 +1256,20 @@ class Builder {
   }
 
   /**
-   * Issue 12's corrections of further kinds, with their own random stream (the rest of the province does not
-   * move): veterans payments first delivered without 凭证号 and corrected with it (one record: sources.md §8), and
-   * general aid first delivered under another person and corrected to its own (the old owner stays known and
-   * counts in nothing). Moved records name no voucher, settlement or hospital, and come from systems whose record
-   * id does not hold the person. Duplicate reports first delivered with another amount.
+   * Issue 12's corrections of every kind, with their own random stream (the rest of the province does not move).
+   * Each plants a first version that differs from the final one; only the final versions are the model, so
+   * expected.json does not change. Minimums keep every kind present at a few hundred persons.
    */
-  secondDelivery(seed: number, all: boolean): void {
+  secondDelivery(seed: number): void {
     const prov = this.prov;
     const rng = new Rng(seed, 9);
     const c = prov.aid.c;
     const free = (a: number) => !(c.flags[a]! & (AF_USED | AF_CORRECTED | AF_UNIDENT_LATER | AF_CHILD_NOID)) && c.person[a]! >= 0 && c.status[a] === ST_PAID && c.paid[a]! >= 0;
-    const pick = (want: number, ok: (a: number) => boolean, apply: (a: number) => void) => {
+    /** Picks `want` free records that `ok` accepts and `apply` plants (`apply` may decline with false). */
+    const pick = (want: number, ok: (a: number) => boolean, apply: (a: number) => boolean | void) => {
       for (let t = 0; want > 0 && t < 20_000; t++) {
         const a = rng.int(0, prov.aid.n - 1);
-        if (!free(a) || !ok(a)) continue;
-        apply(a);
+        if (!free(a) || !ok(a) || apply(a) === false) continue;
         c.flags[a]! |= AF_CORRECTED | AF_USED;
         want--;
       }
@@ -1276,11 +1279,18 @@ class Builder {
       for (let a = 0; a < prov.aid.n; a++) if (c.sys[a] === sys) n++;
       return n;
     };
+    const kept = (a: number, changes: { voucher?: number; vorigin?: number; person?: number; setl?: number }) =>
+      prov.oldAid.set(a, { amount: c.amount[a]!, status: ST_PAID, paid: c.paid[a]!, voucher: c.voucher[a]!, ...changes });
+
+    // Veterans payments first delivered without their 凭证号, corrected with it (one record: sources.md §8).
     pick(
       Math.max(3, Math.round(count(S_VET) * 0.01)),
       (a) => c.sys[a] === S_VET && c.voucher[a]! >= 0 && !(c.flags[a]! & AF_VOUCHER_VARIANT),
-      (a) => prov.oldAid.set(a, { amount: c.amount[a]!, status: ST_PAID, paid: c.paid[a]!, voucher: -1 }),
+      (a) => void kept(a, { voucher: -1 }),
     );
+    // General aid first delivered under another person, corrected to its own (the old owner stays a known person
+    // and counts in nothing). Moved records name no voucher, settlement or hospital, and come from systems whose
+    // record id does not hold the person.
     const movable = new Set([S_CIVIL, S_UMA, S_UH, S_RC, S_CH]);
     let moves = 0;
     for (const sys of movable) moves += count(sys);
@@ -1290,7 +1300,7 @@ class Builder {
       (a) => {
         let other = rng.int(0, prov.nReal - 1);
         if (other === c.person[a]) other = (other + 1) % prov.nReal;
-        prov.oldAid.set(a, { amount: c.amount[a]!, status: ST_PAID, paid: c.paid[a]!, voucher: -1, person: other });
+        kept(a, { voucher: -1, person: other });
       },
     );
     // Duplicate reports (rule 2) first delivered with another amount — a voucher conflict until the correction
@@ -1305,9 +1315,7 @@ class Builder {
       c.flags[a]! |= AF_CORRECTED;
       want--;
     }
-    if (!all) return;
-    // Aid first delivered naming another stay of its person, corrected to the stay it covers; refund lines first
-    // naming another stay, corrected to the one they cancel (the first stay is given back, whole).
+    // Aid first delivered naming another stay of its person, corrected to the stay it covers.
     const sc = prov.settlement.c;
     const stays = new Map<number, number[]>();
     for (let s = 0; s < prov.settlement.n; s++) if (!(sc.flags[s]! & (SF_REFUNDED | SF_CORRECTED))) stays.set(sc.person[s]!, [...(stays.get(sc.person[s]!) ?? []), s]);
@@ -1318,16 +1326,83 @@ class Builder {
       (a) => c.setl[a]! >= 0 && c.sys[a] !== S_RURAL && (stays.get(c.person[a]!) ?? []).some((s) => s !== c.setl[a]),
       (a) => {
         const others = stays.get(c.person[a]!)!.filter((s) => s !== c.setl[a]);
-        prov.oldAid.set(a, { amount: c.amount[a]!, status: ST_PAID, paid: c.paid[a]!, voucher: c.voucher[a]!, setl: others[rng.int(0, others.length - 1)]! });
+        kept(a, { setl: others[rng.int(0, others.length - 1)]! });
       },
     );
+    // Aid first delivered with the voucher of an unrelated payment (another person's, alone on its voucher): a
+    // voucher conflict until the correction gives it its own. Not veterans or disabled-rehab, whose record id is
+    // the voucher.
+    const onVoucher = new Map<number, number>();
+    for (let a = 0; a < prov.aid.n; a++) if (c.voucher[a]! >= 0) onVoucher.set(c.voucher[a]!, (onVoucher.get(c.voucher[a]!) ?? 0) + 1);
+    const alone = (a: number) => c.voucher[a]! >= 0 && onVoucher.get(c.voucher[a]!) === 1 && c.sys[a] !== S_VET && c.sys[a] !== S_DIS;
+    pick(
+      Math.max(3, Math.round(onVoucher.size * 0.002)),
+      alone,
+      (a) => {
+        for (let t = 0; t < 200; t++) {
+          const b = rng.int(0, prov.aid.n - 1);
+          if (b === a || !free(b) || !alone(b) || c.person[b] === c.person[a]) continue;
+          c.flags[b]! |= AF_USED; // keeps its voucher and contents: the other side of the conflict
+          kept(a, { voucher: c.voucher[b]!, vorigin: c.vorigin[b]! });
+          return true;
+        }
+        return false;
+      },
+    );
+    // Refund lines first naming another stay, corrected to the one they cancel (the first stay is given back, whole).
     const refunded: number[] = [];
     for (let s = 0; s < prov.settlement.n; s++) if (sc.flags[s]! & SF_REFUNDED) refunded.push(s);
     const open = [...stays.values()].flat();
-    for (const s of refunded) {
-      if (!rng.chance(0.25) || open.length === 0) continue;
+    for (let k = Math.min(refunded.length, Math.max(2, Math.round(refunded.length * 0.25))), t = 0; k > 0 && open.length > 0 && t < 1000; t++) {
+      const s = refunded[rng.int(0, refunded.length - 1)]!;
       const other = open[rng.int(0, open.length - 1)]!;
-      if (other !== s) prov.oldRefund.set(s, other);
+      if (prov.oldRefund.has(s) || other === s) continue;
+      prov.oldRefund.set(s, other);
+      k--;
+    }
+    this.statusCorrections(rng);
+  }
+
+  /**
+   * Civil-affairs status rows (whose record id is member + category + 认定日期, so householder and county are
+   * content) first delivered under another household's householder, or with another county code, and corrected
+   * in a later status file. Households with a quarantined status row or a guardian of a child without own number
+   * are left alone, so that those cases stay what they are.
+   */
+  private statusCorrections(rng: Rng): void {
+    const prov = this.prov;
+    const hc = prov.household.c;
+    const pc = prov.person.c;
+    const skip = new Set<number>();
+    for (const b of prov.bad) if (b.kind === 'status') skip.add(pc.hh[b.person]!);
+    for (let a = 0; a < prov.aid.n; a++) if (prov.aid.c.guardian[a]! >= 0) skip.add(pc.hh[prov.aid.c.guardian[a]!]!);
+    for (const e of prov.provisional) if (e.kind === 'child') skip.add(pc.hh[e.guardian]!);
+    const civil: number[] = [];
+    let members = 0;
+    for (let h = 0; h < prov.household.n; h++) {
+      if (hc.kind[h] !== HH_CIVIL) continue;
+      members += hc.size[h]!;
+      if (!skip.has(h)) civil.push(h);
+    }
+    if (civil.length < 2) return;
+    const member = (h: number) => hc.start[h]! + rng.int(0, hc.size[h]! - 1);
+    // Another householder: a member who is not the householder, first listed under the head of another household.
+    for (let want = Math.max(3, Math.round(members * 0.005)), t = 0; want > 0 && t < 5000; t++) {
+      const h = civil[rng.int(0, civil.length - 1)]!;
+      const h2 = civil[rng.int(0, civil.length - 1)]!;
+      const m = member(h);
+      if (h2 === h || pc.rel[m] === REL_SELF || prov.oldStatus.has(m)) continue;
+      prov.oldStatus.set(m, { head: hc.start[h2]! });
+      want--;
+    }
+    // Another county code.
+    for (let want = Math.max(3, Math.round(members * 0.005)), t = 0; want > 0 && t < 5000; t++) {
+      const h = civil[rng.int(0, civil.length - 1)]!;
+      const m = member(h);
+      const county = rng.int(0, COUNTIES.length - 1);
+      if (county === hc.county[h] || prov.oldStatus.has(m)) continue;
+      prov.oldStatus.set(m, { county });
+      want--;
     }
   }
 

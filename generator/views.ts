@@ -117,7 +117,7 @@ export function aidView(prov: Province, a: number, version: Version): AidView {
     v.amountFen = old.amount;
     v.status = old.status;
     v.paid = old.paid;
-    vb = aidVoucherBase(prov, a, old.voucher);
+    vb = old.voucher >= 0 ? voucherBase(old.voucher, old.vorigin ?? c.vorigin[a]!) : null;
   }
   v.updated = version === 'current' && prov.oldAid.has(a) ? Math.min(prov.dataEnd, Math.max(v.paid, v.appr) + 20 + (v.h % 30)) : Math.max(v.paid, v.appr);
   if (vb) v.voucher = c.flags[a]! & AF_VOUCHER_VARIANT ? voucherVariant(vb, v.h >>> 3) : vb;

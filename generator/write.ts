@@ -93,6 +93,10 @@ const FILE_REDELIVERY = 5;
 const FILE_CORRECTIONS = 6;
 const FILE_EXTRA = 7;
 
+const CIVIL_STATUS_FILE = 'civil-affairs/status-001.csv';
+/** Status rows first delivered with another householder or county, in their final version. */
+const CIVIL_STATUS_CORRECTIONS = 'civil-affairs/status-006.csv';
+
 const pad3 = (n: number) => String(n).padStart(3, '0');
 
 function filePath(sys: number, no: number, county = -1): string {
@@ -199,6 +203,7 @@ function plan(prov: Province): DeliveryPlan {
       } else dp.push(main, sc.refundDay[s]!, K_REFUND, s);
     }
   }
+  if (prov.oldStatus.size > 0) dp.constraints.add(`${CIVIL_STATUS_FILE}\n${CIVIL_STATUS_CORRECTIONS}`);
   prov.bad.forEach((b, i) => {
     if (b.kind === 'status') return;
     const county = b.sys === S_RURAL ? pc.county[b.person]! : -1;
@@ -389,7 +394,7 @@ class Writer {
   private markStatus(r: StatusRow): void {
     if (r.bad) return;
     this.seen[r.member] = 1;
-    this.seen[this.prov.household.c.start[r.household]!] = 1;
+    this.seen[r.head ?? this.prov.household.c.start[r.household]!] = 1;
   }
 
   /**
@@ -437,11 +442,17 @@ class Writer {
     });
   }
 
+  /** The certification file, with first versions where a status row is corrected later (status-006.csv). */
   private async civilStatusFile(): Promise<void> {
-    const file = 'civil-affairs/status-001.csv';
+    const rows = this.statusRows(HH_CIVIL, -1);
+    const old = this.prov.oldStatus;
+    await this.civilStatusRows(CIVIL_STATUS_FILE, rows.map((r) => (r.bad ? r : { ...r, ...old.get(r.member) })));
+    if (old.size > 0) await this.civilStatusRows(CIVIL_STATUS_CORRECTIONS, rows.filter((r) => !r.bad && old.has(r.member)));
+  }
+
+  private async civilStatusRows(file: string, rows: StatusRow[]): Promise<void> {
     const sink = new Sink(this.abs(file), 'gb18030');
     sink.write(CIVIL_STATUS_HEADER);
-    const rows = this.statusRows(HH_CIVIL, -1);
     let bad = 0;
     for (const r of rows) {
       if (r.bad) bad++;

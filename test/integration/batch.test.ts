@@ -46,6 +46,13 @@ async function snapshot(db: Database) {
           ORDER BY w.kind, h.key, COALESCE(p.id_number, p.provisional_key), w.settlement_id, w.closed_at IS NULL) AS k
         FROM warnings w LEFT JOIN households h ON h.id = w.household_id LEFT JOIN persons p ON p.id = w.person_id WHERE w.closed_at IS NULL`,
   );
+  // Each identified person's household(s) and county (domain.md "Households"; corrected status rows move them).
+  const members = await rows<{ id: string; household: string | null; county: string | null }>(
+    db.db,
+    sql`SELECT p.id_number AS id, p.county_code AS county,
+          (SELECT string_agg(h.key, ',' ORDER BY h.key) FROM household_members m JOIN households h ON h.id = m.household_id WHERE m.person_id = p.id) AS household
+        FROM persons p WHERE p.merged_into IS NULL AND p.id_number IS NOT NULL`,
+  );
   const funds = (await fundBalances(db.db)).map((f) => `${f.code}=${f.balanceFen}`);
   const transit = await rows<{ n: string }>(db.db, sql`SELECT COALESCE(sum(amount_fen), 0)::text AS n FROM ledger_postings WHERE account_code IN ('TRANSIT', 'RECIPIENTS')`);
   return {
@@ -56,6 +63,7 @@ async function snapshot(db: Database) {
     funds,
     paidOut: transit[0]!.n,
     overlap: await overlapTotals(db),
+    members: Object.fromEntries(members.map((r) => [r.id, { household: r.household, county: r.county }])),
   };
 }
 
@@ -78,6 +86,9 @@ describe(`bulk load of a province in one transaction (${testDbKind})`, () => {
       quarantined: expected.quarantined.total,
       overlap: expectedOverlap(expected),
     });
+    const civil = expected.civilMembers!;
+    expect(Object.keys(civil).length).toBeGreaterThan(0);
+    expect(Object.fromEntries(Object.keys(civil).map((id) => [id, bulk.members[id]]))).toEqual(civil);
     // Every file is accounted for: the corrupted ones rejected (and nothing of theirs applied), the others read whole.
     for (const f of expected.files) {
       const s = batch.files.find((x) => x.system === f.system && x.file === path.basename(f.file))!;

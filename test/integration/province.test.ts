@@ -25,9 +25,9 @@ let first: IngestSummary[];
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-province-'));
-  // corrections: 'all' — the second delivery of issue 12 with every kind of correction the generator makes (aid
+  // corrections — the second delivery of issue 12 with every kind of correction the generator makes (aid
   // moved between persons and stays, refund lines corrected to name another stay, vouchers upgraded, duplicates).
-  expected = await generateProvince({ persons: PERSONS, seed: 1, out: dir, corrections: 'all' });
+  expected = await generateProvince({ persons: PERSONS, seed: 1, out: dir, corrections: true });
   database = await testDatabase();
   await resetDatabase(database);
   const now = new Date('2026-11-01T00:00:00+08:00');
@@ -113,6 +113,19 @@ describe(`a generated province of ${PERSONS} persons (${testDbKind})`, () => {
       expect({ quarter: q, funds: got }).toEqual({ quarter: q, funds: expected.funds[q] });
     }
   }, 120_000);
+
+  it('puts every civil-affairs member in its household and county, status rows corrected to another householder or county included', async () => {
+    const got = await rows<{ id: string; households: string | null; county: string | null }>(
+      database.db,
+      sql`SELECT p.id_number AS id, p.county_code AS county,
+            (SELECT string_agg(h.key, ',' ORDER BY h.key) FROM household_members m JOIN households h ON h.id = m.household_id WHERE m.person_id = p.id) AS households
+          FROM persons p WHERE p.merged_into IS NULL AND p.id_number IS NOT NULL`,
+    );
+    const byId = new Map(got.map((r) => [r.id, { household: r.households, county: r.county }]));
+    const members = expected.civilMembers!;
+    expect(Object.keys(members).length).toBeGreaterThan(0);
+    expect(Object.fromEntries(Object.keys(members).map((id) => [id, byId.get(id)]))).toEqual(members);
+  });
 
   it('re-ingesting every file changes nothing', async () => {
     const snapshot = async () =>
