@@ -21,7 +21,7 @@ let database: Database;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relief-hub-order-'));
-  expected = await generateProvince({ persons: 400, seed: 5, out: dir });
+  expected = await generateProvince({ persons: 400, seed: 5, out: dir, corrections: true });
   database = await testDatabase();
 }, 120_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
