@@ -103,11 +103,11 @@ export async function vouchersOf(tx: Tx, system: string, recordIds: string[]): P
  */
 export async function renameRecord(tx: Tx, system: string, from: string, to: string): Promise<void> {
   await tx.execute(sql`/* ingest.rename-record */ UPDATE source_heads SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
-  await tx.execute(sql`UPDATE source_records SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
-  await tx.execute(sql`UPDATE aid_records SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
-  await tx.execute(sql`UPDATE statuses SET source_record_id = ${to} WHERE source_system = ${system} AND source_record_id = ${from}`);
-  await tx.execute(sql`UPDATE household_members SET source_record_id = ${to} WHERE source_system = ${system} AND source_record_id = ${from}`);
-  await tx.execute(sql`UPDATE quarantine SET record_id = ${to} WHERE system = ${system} AND record_id = ${from} AND resolved_at IS NULL`);
+  await tx.execute(sql`/* ingest.rename-source-records */ UPDATE source_records SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
+  await tx.execute(sql`/* ingest.rename-aid */ UPDATE aid_records SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
+  await tx.execute(sql`/* ingest.rename-statuses */ UPDATE statuses SET source_record_id = ${to} WHERE source_system = ${system} AND source_record_id = ${from}`);
+  await tx.execute(sql`/* ingest.rename-household-members */ UPDATE household_members SET source_record_id = ${to} WHERE source_system = ${system} AND source_record_id = ${from}`);
+  await tx.execute(sql`/* ingest.rename-quarantine */ UPDATE quarantine SET record_id = ${to} WHERE system = ${system} AND record_id = ${from} AND resolved_at IS NULL`);
 }
 
 export interface QuarantineRow {
