@@ -2,8 +2,9 @@
  * The ingest repository: every statement that writes source records, quarantine and canonical facts.
  * Multi-row statements per batch; each carries a label comment.
  */
-import { sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Db, type Tx } from '../db/client.ts';
+import { quarantine } from '../db/schema.ts';
 import { fundCodeOf } from '../codes.ts';
 import { normalizeVoucher } from '../identity/text.ts';
 import type { RunOutcome, RunStatus } from './runs.ts';
@@ -538,4 +539,54 @@ export async function storeWatermark(db: Db, system: string, watermark: string):
   await db.execute(sql`/* pull.store-watermark */ 
           INSERT INTO sync_watermarks (system, watermark) VALUES (${system}, ${watermark})
           ON CONFLICT (system) DO UPDATE SET watermark = EXCLUDED.watermark, updated_at = now()`);
+}
+
+// Reading the quarantine (src/ingest/quarantine.ts, src/ingest/reprocess.ts)
+
+/** Quarantine items in id order, optionally of one system and with the resolved ones; `afterId` pages on. */
+export async function quarantinePage(
+  db: Db,
+  opts: { system?: string | null; afterId?: number | null; limit: number; includeResolved?: boolean },
+): Promise<{ items: Array<typeof quarantine.$inferSelect>; total: number; hasNext: boolean }> {
+  const where: SQL[] = [];
+  if (opts.system) where.push(eq(quarantine.system, opts.system));
+  if (!opts.includeResolved) where.push(isNull(quarantine.resolvedAt));
+  const filter = where.length ? and(...where) : undefined;
+  const [{ n }] = (await db.select({ n: count() }).from(quarantine).where(and(sql`/* quarantine.count */ true`, filter))) as [{ n: number }];
+  const pageWhere = opts.afterId ? and(filter, gt(quarantine.id, opts.afterId)) : filter;
+  const items = await db.select().from(quarantine).where(and(sql`/* quarantine.page */ true`, pageWhere)).orderBy(asc(quarantine.id)).limit(opts.limit + 1);
+  return { items: items.slice(0, opts.limit), total: Number(n), hasNext: items.length > opts.limit };
+}
+
+/** One quarantine item by id, resolved or not. */
+export async function quarantineItem(db: Db, id: number): Promise<typeof quarantine.$inferSelect | undefined> {
+  const [item] = await db.select().from(quarantine).where(sql`/* reprocess.load-item */ ${quarantine.id} = ${id}`).limit(1);
+  return item;
+}
+
+/** Resolves a quarantine item as re-processed. */
+export async function resolveReprocessed(db: Db, id: number): Promise<void> {
+  await db.execute(sql`/* reprocess.resolve-item */ UPDATE quarantine SET resolved_at = now(), resolution = 'REPROCESSED' WHERE id = ${id}`);
+}
+
+// Planner statistics (src/ingest/statistics.ts decides when)
+
+/** The tables an ingest writes and derivation reads. */
+const INGEST_TABLES = sql.raw(
+  'persons, households, household_members, statuses, settlements, settlement_refunds, aid_records, donations, source_records, source_heads, quarantine, ledger_transactions, ledger_postings, warnings, person_merges',
+);
+
+/** ANALYZE of the tables an ingest writes, inside the caller's transaction (it sees the transaction's own rows). */
+export async function analyzeIngestTables(tx: Tx): Promise<void> {
+  await tx.execute(sql`/* ingest.analyze */ ANALYZE ${INGEST_TABLES}`);
+}
+
+// Units of work
+
+/**
+ * A savepoint inside the caller's transaction: `work` is undone alone when it throws (the transaction goes
+ * on), kept when it resolves. (drizzle's nested transaction, on both drivers.)
+ */
+export function savepoint<T>(tx: Tx, work: (sp: Tx) => Promise<T>): Promise<T> {
+  return tx.transaction(work);
 }
