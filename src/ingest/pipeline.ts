@@ -3,7 +3,7 @@
  * the canonical tables. Streaming with bounded memory (records are handled in batches), idempotent per
  * (system, record id), and all-or-nothing per file: a file whose integrity check fails applies nothing.
  */
-import type { Database, Tx } from '../db/client.ts';
+import { transaction, type Database, type Tx } from '../db/client.ts';
 import { abortRuns, finishRun, heartbeat, startRun } from './runs.ts';
 import { todayCst } from '../identity/dates.ts';
 import { matchProvisionalChildren } from '../identity/persons.ts';
@@ -15,6 +15,7 @@ import { reconcileDonations } from '../ledger/store.ts';
 import { loadRecords, type RecordSource } from './batches.ts';
 import { zero, type Counters } from './dispatch.ts';
 import { Statistics } from './statistics.ts';
+import { savepoint } from './store.ts';
 
 export { sha256, stableJson } from './hashing.ts';
 export { Statistics } from './statistics.ts';
@@ -100,7 +101,7 @@ export async function ingestSource(database: Database, adapter: Adapter, source:
   let rejected: FileRejectedError | null = null;
   try {
     if (source.verify) await source.verify();
-    await database.db.transaction(async (tx) => {
+    await transaction(database, async (tx) => {
       const scope = new Scope();
       await lockDerivation(tx);
       const stats = new Statistics(tx);
@@ -153,7 +154,7 @@ export async function ingestBatch(database: Database, items: Array<{ adapter: Ad
   const files: IngestSummary[] = [];
   let settled = { duplicates: 0, suspectedDuplicates: 0 };
   let settleMs = 0;
-  await database.db.transaction(async (tx) => {
+  await transaction(database, async (tx) => {
     const all = new Scope();
     await lockDerivation(tx);
     if (opts.deriveEverything) all.everything();
@@ -167,7 +168,7 @@ export async function ingestBatch(database: Database, items: Array<{ adapter: Ad
       let rejected: FileRejectedError | null = null;
       try {
         if (source.verify) await source.verify();
-        await tx.transaction(async (sp) => loadRecords(sp, adapter, source, runIds[i]!, ctx, opts.batchSize ?? DEFAULT_BATCH, c, scope, stats));
+        await savepoint(tx, async (sp) => loadRecords(sp, adapter, source, runIds[i]!, ctx, opts.batchSize ?? DEFAULT_BATCH, c, scope, stats));
         all.merge(scope);
         const ids = donations.get(adapter.code) ?? new Set<string>();
         for (const d of scope.donations) ids.add(d);

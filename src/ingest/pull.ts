@@ -4,14 +4,14 @@
  * that gives up keeps what it applied and the next one resumes there. The watermark moves only over applied
  * claims (`watermarkAfter`).
  */
-import { sql } from 'drizzle-orm';
-import { rows, type Database } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import { adapters, requireAdapter } from '../../adapters/index.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import { fetchPages, pulledRecords, PullError, redactUrl, type PullOptions } from './pull-http.ts';
 import type { Adapter, MapContext, PullSpec, SourceRecord } from './adapter.ts';
 import { todayCst } from '../identity/dates.ts';
 import { ingestSource, type IngestOptions, type IngestSummary } from './pipeline.ts';
+import { loadWatermark, storeWatermark } from './store.ts';
 
 export interface PullSummary {
   system: string;
@@ -29,8 +29,7 @@ export interface PullSummary {
 }
 
 export async function readWatermark(database: Database, system: string): Promise<string | null> {
-  const r = await rows<{ watermark: string }>(database.db, sql`/* pull.read-watermark */ SELECT watermark FROM sync_watermarks WHERE system = ${system}`);
-  return r[0]?.watermark ?? null;
+  return loadWatermark(database.db, system);
 }
 
 /** The system is known but delivers files: it has no API to pull. */
@@ -106,9 +105,7 @@ export async function pull(database: Database, system: string, opts: PullRunOpti
       out.quarantined += s.quarantined;
       const next = watermarkAfter(adapter, records, out.watermark, ctx);
       if (next !== null && next !== out.watermark) {
-        await database.db.execute(sql`/* pull.store-watermark */ 
-          INSERT INTO sync_watermarks (system, watermark) VALUES (${system}, ${next})
-          ON CONFLICT (system) DO UPDATE SET watermark = EXCLUDED.watermark, updated_at = now()`);
+        await storeWatermark(database.db, system, next);
         out.watermark = next;
       }
     }

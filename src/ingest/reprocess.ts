@@ -4,15 +4,15 @@
  * is applied like any delivery and its quarantine item is resolved; one that still fails stays quarantined,
  * and nothing is written.
  */
-import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { quarantine } from '../db/schema.ts';
+import type { quarantine } from '../db/schema.ts';
 import { todayCst } from '../identity/dates.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 import type { Location, SourceRecord } from './adapter.ts';
 import { ingestSource, stableJson, type IngestSummary } from './pipeline.ts';
 import { mapRecord } from './common-rules.ts';
 import { requireAdapter } from '../../adapters/index.ts';
+import { quarantineItem, resolveReprocessed } from './store.ts';
 
 export type QuarantineItemRow = typeof quarantine.$inferSelect;
 
@@ -38,8 +38,7 @@ export function mergeCorrections(value: unknown, corrections: unknown): unknown 
 }
 
 export async function reprocessQuarantined(database: Database, id: number, corrections: unknown, now: Date = new Date()): Promise<ReprocessResult> {
-  // label: reprocess.load-item
-  const [item] = await database.db.select().from(quarantine).where(eq(quarantine.id, id)).limit(1);
+  const item = await quarantineItem(database.db, id);
   if (!item) throw new HubError(ErrorCode.NOT_FOUND, `no quarantined record ${id}`);
   if (corrections != null && !isPlainObject(corrections)) {
     throw new HubError(ErrorCode.BAD_USER_INPUT, 'corrections must be a JSON object of field → corrected value', { argument: 'corrections' });
@@ -68,7 +67,7 @@ export async function reprocessQuarantined(database: Database, id: number, corre
     },
     { now },
   );
-  await database.db.execute(sql`/* reprocess.resolve-item */ UPDATE quarantine SET resolved_at = now(), resolution = 'REPROCESSED' WHERE id = ${item.id}`);
-  const [after] = await database.db.select().from(quarantine).where(eq(quarantine.id, id)).limit(1);
+  await resolveReprocessed(database.db, item.id);
+  const after = await quarantineItem(database.db, id);
   return { outcome: 'APPLIED', reasonCode: null, message: null, item: after!, summary };
 }

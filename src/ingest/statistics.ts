@@ -1,11 +1,6 @@
 /** Planner statistics inside an ingest's long transaction (see `Statistics`). */
-import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
-
-/** The tables an ingest writes and derivation reads. */
-const INGEST_TABLES = sql.raw(
-  'persons, households, household_members, statuses, settlements, settlement_refunds, aid_records, donations, source_records, source_heads, quarantine, ledger_transactions, ledger_postings, warnings, person_merges',
-);
+import { analyzeIngestTables } from './store.ts';
 
 /**
  * Planner statistics for a long transaction. Autovacuum cannot see rows a transaction has not committed, so
@@ -29,6 +24,6 @@ export class Statistics {
     if (this.written >= 20_000) await this.refresh();
   }
   private async refresh(): Promise<void> {
-    await this.tx.execute(sql`/* ingest.analyze */ ANALYZE ${INGEST_TABLES}`);
+    await analyzeIngestTables(this.tx);
   }
 }

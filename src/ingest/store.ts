@@ -2,10 +2,12 @@
  * The ingest repository: every statement that writes source records, quarantine and canonical facts.
  * Multi-row statements per batch; each carries a label comment.
  */
-import { sql } from 'drizzle-orm';
-import { A, rows, type Tx } from '../db/client.ts';
+import { and, asc, count, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
+import { A, rows, type Db, type Tx } from '../db/client.ts';
+import { quarantine } from '../db/schema.ts';
 import { fundCodeOf } from '../codes.ts';
 import { normalizeVoucher } from '../identity/text.ts';
+import type { RunOutcome, RunStatus } from './runs.ts';
 import type { AidFact, DonationFact, Location, MembershipFact, RefundFact, ResidenceFact, SettlementFact, StatusFact } from './adapter.ts';
 
 export interface Head {
@@ -103,11 +105,11 @@ export async function vouchersOf(tx: Tx, system: string, recordIds: string[]): P
  */
 export async function renameRecord(tx: Tx, system: string, from: string, to: string): Promise<void> {
   await tx.execute(sql`/* ingest.rename-record */ UPDATE source_heads SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
-  await tx.execute(sql`UPDATE source_records SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
-  await tx.execute(sql`UPDATE aid_records SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
-  await tx.execute(sql`UPDATE statuses SET source_record_id = ${to} WHERE source_system = ${system} AND source_record_id = ${from}`);
-  await tx.execute(sql`UPDATE household_members SET source_record_id = ${to} WHERE source_system = ${system} AND source_record_id = ${from}`);
-  await tx.execute(sql`UPDATE quarantine SET record_id = ${to} WHERE system = ${system} AND record_id = ${from} AND resolved_at IS NULL`);
+  await tx.execute(sql`/* ingest.rename-source-records */ UPDATE source_records SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
+  await tx.execute(sql`/* ingest.rename-aid */ UPDATE aid_records SET record_id = ${to} WHERE system = ${system} AND record_id = ${from}`);
+  await tx.execute(sql`/* ingest.rename-statuses */ UPDATE statuses SET source_record_id = ${to} WHERE source_system = ${system} AND source_record_id = ${from}`);
+  await tx.execute(sql`/* ingest.rename-household-members */ UPDATE household_members SET source_record_id = ${to} WHERE source_system = ${system} AND source_record_id = ${from}`);
+  await tx.execute(sql`/* ingest.rename-quarantine */ UPDATE quarantine SET record_id = ${to} WHERE system = ${system} AND record_id = ${from} AND resolved_at IS NULL`);
 }
 
 export interface QuarantineRow {
@@ -432,4 +434,159 @@ export async function applyDonations(tx: Tx, system: string, fundCode: string, f
       ${A(facts.map((f) => f.sourceRef))}::bigint[]) AS x(d, n, a, r, h, s)
     ON CONFLICT (system, donation_id) DO UPDATE SET donor = EXCLUDED.donor, amount_fen = EXCLUDED.amount_fen, received_at = EXCLUDED.received_at,
       content_hash = EXCLUDED.content_hash, source_record_ref = EXCLUDED.source_record_ref`);
+}
+
+// Ingest runs (src/ingest/runs.ts keeps the owner, the heartbeat's timing and which runs the sweep takes for gone)
+
+/** Writes a run RUNNING, owned by `owner`; returns its id. */
+export async function insertRun(db: Db, system: string, file: string, owner: string): Promise<number> {
+  const run = await rows<{ id: string }>(
+    db,
+    sql`/* runs.start */ INSERT INTO ingest_runs (system, file, owner, heartbeat_at) VALUES (${system}, ${file}, ${owner}, now()) RETURNING id::text AS id`,
+  );
+  return Number(run[0]!.id);
+}
+
+export async function markRunFinished(db: Db, s: RunOutcome): Promise<void> {
+  await db.execute(sql`/* runs.finish */
+    UPDATE ingest_runs SET status = 'FINISHED', finished_at = now(), records = ${s.records}, new_count = ${s.new}, updated_count = ${s.updated},
+      unchanged_count = ${s.unchanged}, quarantined_count = ${s.quarantined}, rejected = ${s.rejected},
+      reason = ${s.reason}, message = ${s.message}
+    WHERE id = ${s.runId}`);
+}
+
+/** Marks these runs ABORTED (those still RUNNING) with this message. */
+export async function markRunsFailed(db: Db, runIds: number[], message: string): Promise<void> {
+  await db.execute(
+    sql`/* runs.abort-failed */ UPDATE ingest_runs SET status = 'ABORTED', finished_at = now(), reason = 'ABORTED',
+            message = ${message}
+          WHERE id = ANY(${`{${runIds.join(',')}}`}::bigint[]) AND status = 'RUNNING'`,
+  );
+}
+
+export async function beatRuns(db: Db, runIds: number[]): Promise<void> {
+  await db.execute(sql`/* runs.heartbeat */ UPDATE ingest_runs SET heartbeat_at = now() WHERE id = ANY(${`{${runIds.join(',')}}`}::bigint[]) AND status = 'RUNNING'`);
+}
+
+/**
+ * Marks ABORTED the RUNNING runs of owners other than `owner`: with `staleAfterS`, only those whose heartbeat
+ * (or start) is older than that many seconds; without, all of them. Returns their ids.
+ */
+export async function abortRunsOfGoneOwners(db: Db, owner: string, staleAfterS: number | null): Promise<number[]> {
+  const gone =
+    staleAfterS !== null
+      ? sql`owner IS DISTINCT FROM ${owner} AND coalesce(heartbeat_at, started_at) < now() - make_interval(secs => ${staleAfterS})`
+      : sql`owner IS DISTINCT FROM ${owner}`;
+  const aborted = await rows<{ id: string }>(
+    db,
+    sql`/* runs.abort-orphaned */ UPDATE ingest_runs SET status = 'ABORTED', finished_at = now(), reason = 'ABORTED',
+          message = 'the process running this ingest stopped before it finished (' || coalesce(owner, 'unknown') || '); nothing of it was applied'
+        WHERE status = 'RUNNING' AND ${gone} RETURNING id::text AS id`,
+  );
+  return aborted.map((r) => Number(r.id));
+}
+
+export interface RunRow {
+  id: number;
+  system: string;
+  file: string;
+  status: RunStatus;
+  startedAt: Date;
+  finishedAt: Date | null;
+  records: number;
+  quarantined: number;
+  rejected: boolean;
+  reason: string | null;
+  message: string | null;
+  owner: string | null;
+}
+
+/** Runs newest first, optionally of one status; `afterId` pages on. */
+export async function listRuns(db: Db, opts: { status?: RunStatus | null; afterId?: number | null; limit: number }): Promise<{ items: RunRow[]; total: number; hasNext: boolean }> {
+  const where = sql`(${opts.status ?? null}::text IS NULL OR status = ${opts.status ?? null})`;
+  const page = await rows<Record<string, unknown>>(
+    db,
+    sql`/* runs.list */ SELECT id::text AS id, system, file, status, (extract(epoch FROM started_at) * 1000)::bigint::text AS started_at, (extract(epoch FROM finished_at) * 1000)::bigint::text AS finished_at, records, quarantined_count,
+          rejected, reason, message, owner
+        FROM ingest_runs WHERE ${where} AND (${opts.afterId ?? null}::bigint IS NULL OR id < ${opts.afterId ?? null}) ORDER BY id DESC LIMIT ${opts.limit + 1}`,
+  );
+  const total = await rows<{ n: string }>(db, sql`/* runs.count */ SELECT count(*)::text AS n FROM ingest_runs WHERE ${where}`);
+  const items = page.slice(0, opts.limit).map((r) => ({
+    id: Number(r.id),
+    system: String(r.system),
+    file: String(r.file),
+    status: r.status as RunStatus,
+    startedAt: new Date(Number(r.started_at)),
+    finishedAt: r.finished_at === null ? null : new Date(Number(r.finished_at)),
+    records: Number(r.records),
+    quarantined: Number(r.quarantined_count),
+    rejected: Boolean(r.rejected),
+    reason: (r.reason as string | null) ?? null,
+    message: (r.message as string | null) ?? null,
+    owner: (r.owner as string | null) ?? null,
+  }));
+  return { items, total: Number(total[0]!.n), hasNext: page.length > opts.limit };
+}
+
+// Pull watermarks (src/ingest/pull.ts decides where a watermark moves)
+
+export async function loadWatermark(db: Db, system: string): Promise<string | null> {
+  const r = await rows<{ watermark: string }>(db, sql`/* pull.read-watermark */ SELECT watermark FROM sync_watermarks WHERE system = ${system}`);
+  return r[0]?.watermark ?? null;
+}
+
+export async function storeWatermark(db: Db, system: string, watermark: string): Promise<void> {
+  await db.execute(sql`/* pull.store-watermark */ 
+          INSERT INTO sync_watermarks (system, watermark) VALUES (${system}, ${watermark})
+          ON CONFLICT (system) DO UPDATE SET watermark = EXCLUDED.watermark, updated_at = now()`);
+}
+
+// Reading the quarantine (src/ingest/quarantine.ts, src/ingest/reprocess.ts)
+
+/** Quarantine items in id order, optionally of one system and with the resolved ones; `afterId` pages on. */
+export async function quarantinePage(
+  db: Db,
+  opts: { system?: string | null; afterId?: number | null; limit: number; includeResolved?: boolean },
+): Promise<{ items: Array<typeof quarantine.$inferSelect>; total: number; hasNext: boolean }> {
+  const where: SQL[] = [];
+  if (opts.system) where.push(eq(quarantine.system, opts.system));
+  if (!opts.includeResolved) where.push(isNull(quarantine.resolvedAt));
+  const filter = where.length ? and(...where) : undefined;
+  const [{ n }] = (await db.select({ n: count() }).from(quarantine).where(and(sql`/* quarantine.count */ true`, filter))) as [{ n: number }];
+  const pageWhere = opts.afterId ? and(filter, gt(quarantine.id, opts.afterId)) : filter;
+  const items = await db.select().from(quarantine).where(and(sql`/* quarantine.page */ true`, pageWhere)).orderBy(asc(quarantine.id)).limit(opts.limit + 1);
+  return { items: items.slice(0, opts.limit), total: Number(n), hasNext: items.length > opts.limit };
+}
+
+/** One quarantine item by id, resolved or not. */
+export async function quarantineItem(db: Db, id: number): Promise<typeof quarantine.$inferSelect | undefined> {
+  const [item] = await db.select().from(quarantine).where(sql`/* reprocess.load-item */ ${quarantine.id} = ${id}`).limit(1);
+  return item;
+}
+
+/** Resolves a quarantine item as re-processed. */
+export async function resolveReprocessed(db: Db, id: number): Promise<void> {
+  await db.execute(sql`/* reprocess.resolve-item */ UPDATE quarantine SET resolved_at = now(), resolution = 'REPROCESSED' WHERE id = ${id}`);
+}
+
+// Planner statistics (src/ingest/statistics.ts decides when)
+
+/** The tables an ingest writes and derivation reads. */
+const INGEST_TABLES = sql.raw(
+  'persons, households, household_members, statuses, settlements, settlement_refunds, aid_records, donations, source_records, source_heads, quarantine, ledger_transactions, ledger_postings, warnings, person_merges',
+);
+
+/** ANALYZE of the tables an ingest writes, inside the caller's transaction (it sees the transaction's own rows). */
+export async function analyzeIngestTables(tx: Tx): Promise<void> {
+  await tx.execute(sql`/* ingest.analyze */ ANALYZE ${INGEST_TABLES}`);
+}
+
+// Units of work
+
+/**
+ * A savepoint inside the caller's transaction: `work` is undone alone when it throws (the transaction goes
+ * on), kept when it resolves. (drizzle's nested transaction, on both drivers.)
+ */
+export function savepoint<T>(tx: Tx, work: (sp: Tx) => Promise<T>): Promise<T> {
+  return tx.transaction(work);
 }

@@ -22,8 +22,6 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Files that may speak SQL outside a store, and why. */
 const ALLOWED: ReadonlyArray<{ prefix: string; why: string }> = [
   { prefix: 'src/db/', why: 'the database itself: connection, drizzle schema, migrations runner, export to PostgreSQL, the demo loader\'s two reads' },
-  { prefix: 'src/ingest/', why: 'ingestion: its pipeline and repository are being reorganised by other work this session' },
-  { prefix: 'src/overlap/', why: 'the set-based derivation of the overlap rules: reorganised by other work this session' },
   { prefix: 'src/shared/rules.ts', why: 'the shared rules written once as SQL fragments that stores compose into their labelled statements; it runs no statement' },
 ];
 
@@ -178,13 +176,14 @@ describe('SQL only in stores, every statement labelled', () => {
       'src/warnings/store.ts:8: a query-builder read without a /* label */ in its condition',
     ]);
     // The allow-list lets its files be, and only them
-    expect(sqlFindings('src/ingest/pipeline.ts', resolver)).toEqual([]);
     expect(sqlFindings('src/db/demo.ts', resolver)).toEqual([]);
     expect(sqlFindings('src/reports/publish.ts', resolver)).not.toEqual([]);
     // Entries that left the list once their SQL moved into stores are read again
     expect(sqlFindings('src/reports/quarterly.ts', resolver)).not.toEqual([]);
     expect(sqlFindings('src/server/http.ts', resolver)).not.toEqual([]);
     expect(sqlFindings('src/demo.ts', resolver)).not.toEqual([]);
+    expect(sqlFindings('src/ingest/pipeline.ts', resolver)).not.toEqual([]);
+    expect(sqlFindings('src/overlap/derive.ts', resolver)).not.toEqual([]);
   });
 
   it('holds for every source file under src/ and adapters/', () => {
