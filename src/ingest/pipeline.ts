@@ -22,18 +22,10 @@ export { Statistics } from './statistics.ts';
 export type { RecordSource } from './batches.ts';
 
 /** The summary `relief-hub ingest` prints and the `ingest` mutation returns (contract.md). */
-export interface IngestSummary {
+/** What one ingest did: its counters (records, new, updated, unchanged, quarantined, newly flagged duplicates), and the file's fate. */
+export interface IngestSummary extends Counters {
   system: string;
   file: string;
-  records: number;
-  new: number;
-  updated: number;
-  unchanged: number;
-  quarantined: number;
-  /** Records newly flagged DUPLICATE by what this file brought (rule 2). */
-  duplicates: number;
-  /** Records newly flagged SUSPECTED_DUPLICATE by what this file brought (rule 3). */
-  suspectedDuplicates: number;
   rejected: boolean;
   reason: RejectCode | null;
   message: string | null;

@@ -184,6 +184,8 @@ describe('SQL only in stores, every statement labelled', () => {
     expect(sqlFindings('src/demo.ts', resolver)).not.toEqual([]);
     expect(sqlFindings('src/ingest/pipeline.ts', resolver)).not.toEqual([]);
     expect(sqlFindings('src/overlap/derive.ts', resolver)).not.toEqual([]);
+    expect(sqlFindings('src/identity/persons.ts', resolver)).not.toEqual([]);
+    expect(sqlFindings('src/review/service.ts', resolver)).not.toEqual([]);
   });
 
   it('holds for every source file under src/ and adapters/', () => {
