@@ -22,7 +22,7 @@ import { adapters } from '../../adapters/index.ts';
 import { fundCodeOf } from '../codes.ts';
 import { todayCst } from '../identity/dates.ts';
 import { normalizeVoucher } from '../identity/text.ts';
-import { isEmptySet, personIn, personSlices, type PersonSet } from '../overlap/derive.ts';
+import { isEmptySet, personIn, personSlices, type PersonSet } from '../shared/person-sets.ts';
 import { countsSql, inferableStays } from '../shared/rules.ts';
 
 export const BUDGET = 'OUTSIDE:BUDGET';

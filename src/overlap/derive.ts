@@ -14,36 +14,9 @@
  * A scope past WHOLE_SCOPE_PERSONS derives everyone, slice by slice.
  */
 import type { Tx } from '../db/client.ts';
-import { deriveRecords, personIdRange, personsOfSettlements, personsOfVouchers, vouchersOfPersons } from './store.ts';
+import { deriveRecords, personsOfSettlements, personsOfVouchers, vouchersOfPersons } from './store.ts';
+import { isEmptySet, type PersonSet } from '../shared/person-sets.ts';
 
-/**
- * Persons whose derived state is recomputed: a list, or every person. Past a few hundred thousand persons a
- * pass over whole tables is cheaper than matching each row against a list, and holds no list in memory.
- */
-export type PersonSet = { all: true } | { all: false; ids: number[] } | { all: false; from: number; below: number };
-
-/** `column` restricted to the set, as a SQL condition: written in src/overlap/store.ts, composed by other domains' stores. */
-export { personIn } from './store.ts';
-
-export function isEmptySet(set: PersonSet): boolean {
-  return !set.all && 'ids' in set && set.ids.length === 0;
-}
-
-/**
- * Persons per slice when work over every person is done slice by slice (to bound memory). A setting, not a
- * constant, so that the tests can make slices small.
- */
-export const slicing = { persons: 50_000 };
-
-/** Every person as consecutive id ranges of `slicing.persons` ids each. */
-export async function personSlices(tx: Tx): Promise<PersonSet[]> {
-  const range = await personIdRange(tx);
-  if (range === null) return [];
-  const { lo, hi } = range;
-  const out: PersonSet[] = [];
-  for (let from = lo; from <= hi; from += slicing.persons) out.push({ all: false, from, below: Math.min(from + slicing.persons, hi + 1) });
-  return out;
-}
 
 /** Persons in a scope beyond which derivation covers everyone (see PersonSet). */
 export const WHOLE_SCOPE_PERSONS = 200_000;

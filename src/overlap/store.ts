@@ -1,27 +1,12 @@
 /**
  * The overlap rules' statements (src/overlap/derive.ts decides the scope, src/overlap/consequences.ts the
- * sequence): the derivation itself, the steps that widen a scope, the person id range sliced into sets, the
- * derivation lock and JIT off; and `personIn`, the SQL condition of a person set that other domains' stores
- * compose into their statements.
+ * sequence): the derivation itself, the steps that widen a scope, the
+ * derivation lock and JIT off. Person sets and their SQL condition are src/shared/person-sets.ts.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { A, rows, type Tx } from '../db/client.ts';
 import { inferableStays, suspectedPair } from '../shared/rules.ts';
-import type { PersonSet } from './derive.ts';
-
-/** `column` restricted to the set, as a SQL condition (`true` for every person). */
-export function personIn(column: SQL, set: PersonSet): SQL {
-  if (set.all) return sql`true`;
-  if ('ids' in set) return sql`${column} = ANY(${A(set.ids)}::bigint[])`;
-  return sql`(${column} >= ${set.from} AND ${column} < ${set.below})`;
-}
-
-/** The lowest and highest person id (null when there is no person). */
-export async function personIdRange(tx: Tx): Promise<{ lo: number; hi: number } | null> {
-  const r = await rows<{ lo: string | null; hi: string | null }>(tx, sql`/* overlap.person-range */ SELECT min(id)::text AS lo, max(id)::text AS hi FROM persons`);
-  if (r[0]!.lo === null) return null;
-  return { lo: Number(r[0]!.lo), hi: Number(r[0]!.hi) };
-}
+import { personIn, type PersonSet } from '../shared/person-sets.ts';
 
 /** The owners of these stays and every person whose aid names or is linked to one of them. */
 export async function personsOfSettlements(tx: Tx, ids: string[]): Promise<number[]> {

@@ -11,7 +11,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Db, type Tx } from '../db/client.ts';
-import { personIn, type PersonSet } from '../overlap/derive.ts';
+import { personIn, type PersonSet } from '../shared/person-sets.ts';
 import { suspectedPair } from '../shared/rules.ts';
 
 /** Record `o` is one the flag `kind` on record `a` is about (aliases a and o): the voucher group. */

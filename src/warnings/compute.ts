@@ -10,7 +10,7 @@
 import type { Tx } from '../db/client.ts';
 import { KEY_CATEGORIES, LOW_INCOME_CATEGORIES } from '../codes.ts';
 import { seedPolicies, versionInForce, type PolicyVersion } from '../policy/rules.ts';
-import { isEmptySet, type PersonSet } from '../overlap/derive.ts';
+import { isEmptySet, type PersonSet } from '../shared/person-sets.ts';
 import * as store from './store.ts';
 
 export const WARNING_KINDS = ['RETURN_TO_POVERTY_RISK', 'ILLNESS_POVERTY_RISK', 'MISSED_ASSISTANCE'] as const;

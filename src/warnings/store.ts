@@ -7,7 +7,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { A, rows, type Db, type Tx } from '../db/client.ts';
 import { KEY_CATEGORIES, LOW_INCOME_CATEGORIES } from '../codes.ts';
 import { countsSql, highestCategoryAgg, netBurdenSql, statusInForce } from '../shared/rules.ts';
-import { personIn, personSlices, slicing, type PersonSet } from '../overlap/derive.ts';
+import { personIn, personSlices, slicing, type PersonSet } from '../shared/person-sets.ts';
 
 const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
 
