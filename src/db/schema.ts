@@ -5,6 +5,7 @@
  * Migrations in `migrations/` are generated from this file with `npm run db:generate` and committed.
  */
 import { sql } from 'drizzle-orm';
+import { AWAITING_ARRIVAL } from '../shared/rules.ts';
 import {
   bigint,
   bigserial,
@@ -437,7 +438,7 @@ export const aidRecords = pgTable(
     // Paid, not arrived, counting: the report's 已发放未到账 per fund, read from the index alone.
     index('aid_records_in_transit_idx')
       .on(t.fundCode, t.paidOn, t.amountFen)
-      .where(sql`status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL`),
+      .where(AWAITING_ARRIVAL),
   ],
 );
 

@@ -23,7 +23,7 @@ import { fundCodeOf } from '../codes.ts';
 import { todayCst } from '../identity/dates.ts';
 import { normalizeVoucher } from '../identity/text.ts';
 import { isEmptySet, personIn, personSlices, type PersonSet } from '../shared/person-sets.ts';
-import { countsSql, inferableStays } from '../shared/rules.ts';
+import { AWAITING_ARRIVAL, countsSql, inferableStays } from '../shared/rules.ts';
 
 export const BUDGET = 'OUTSIDE:BUDGET';
 export const DONORS = 'OUTSIDE:DONORS';
@@ -519,13 +519,13 @@ export async function paidNotArrived(
     : sql``;
   const r = await rows<{ id: string }>(
     db,
-    sql`/* ledger.paid-not-arrived */ SELECT id::text FROM aid_records WHERE status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL
+    sql`/* ledger.paid-not-arrived */ SELECT id::text FROM aid_records WHERE ${AWAITING_ARRIVAL}
           AND paid_on <= ${opts.today}::date - ${opts.days}::int AND id > ${opts.afterId} ${scope} ORDER BY id LIMIT ${opts.limit + 1}`,
   );
   const total = await rows<{ n: string; s: string }>(
     db,
-    sql`/* ledger.paid-not-arrived-total */ SELECT count(*)::text AS n, COALESCE(sum(amount_fen), 0)::text AS s FROM aid_records WHERE status = 'PAID' AND arrived_at IS NULL
-          AND duplicate_of IS NULL AND paid_on <= ${opts.today}::date - ${opts.days}::int ${scope}`,
+    sql`/* ledger.paid-not-arrived-total */ SELECT count(*)::text AS n, COALESCE(sum(amount_fen), 0)::text AS s FROM aid_records WHERE ${AWAITING_ARRIVAL}
+          AND paid_on <= ${opts.today}::date - ${opts.days}::int ${scope}`,
   );
   return { ids: r.map((x) => Number(x.id)), total: Number(total[0]!.n), amountFen: BigInt(total[0]!.s) };
 }

@@ -8,7 +8,7 @@ import { A, rows, type Db } from '../db/client.ts';
 import { KEY_CATEGORIES } from '../codes.ts';
 import { adapters, socialChannelSystems } from '../../adapters/index.ts';
 import { cityOf, reportCounty } from '../identity/regions.ts';
-import { categoryOn, countsSql } from '../shared/rules.ts';
+import { AWAITING_ARRIVAL, categoryOn, countsSql } from '../shared/rules.ts';
 import { quarterRange, type Dimension } from './quarter.ts';
 
 /* ----------------------------------------------------------------- the quarterly figures */
@@ -134,7 +134,7 @@ export async function fundQuarterSums(db: Db, from: string, to: string): Promise
         LEFT JOIN ledger_daily d ON d.account_code = f.code
         LEFT JOIN (
           SELECT fund_code, sum(amount_fen) AS pna FROM aid_records
-          WHERE status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL AND paid_on <= ${to}::date
+          WHERE ${AWAITING_ARRIVAL} AND paid_on <= ${to}::date
           GROUP BY fund_code
         ) t ON t.fund_code = f.code
         WHERE f.kind = 'FUND'

@@ -120,6 +120,14 @@ export function inferableStays(person: SQL, hospital: SQL, approvedOn: SQL): SQL
 
 /* ----------------------------------------------------------------- the fund pool */
 
+/**
+ * SQL: an aid_records row (unqualified columns) is paid and its arrival not confirmed, and counts (a duplicate
+ * report is paid once, through its primary). The follow-up list adds "paid at least 30 days ago", the report's fund
+ * figures "paid by the quarter's end". The partial index `aid_records_in_transit_idx` (src/db/schema.ts)
+ * is declared with this very fragment, so a query using it can use the index.
+ */
+export const AWAITING_ARRIVAL: SQL = sql`status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL`;
+
 /** A fund is overdrawn when its balance is below zero (domain.md "The fund pool": flagged in the reports). */
 export function overdrawn(balanceFen: bigint): boolean {
   return balanceFen < 0n;
