@@ -5,8 +5,7 @@
  * INSERT); the table refuses updates and deletes.
  */
 import type { Db } from '../db/client.ts';
-import type { SQL } from 'drizzle-orm';
-import { accessRowsInsert, appendAccessRows, type AccessColumns } from './store.ts';
+import { appendAccessRows, type AccessColumns } from './store.ts';
 import type { Principal } from './auth.ts';
 import { GroupCommit } from '../shared/group-commit.ts';
 
@@ -44,14 +43,12 @@ export class AccessRecorder {
     const all = [...this.reads.values()];
     this.reads.clear();
     await writerOf(db).submit({
-      entries: {
-        principal,
-        operation,
-        purpose,
-        ids: all.map((e) => e.personId),
-        idNumbers: all.map((e) => e.idNumber),
-        fields: all.map((e) => `{${[...e.fields].sort().map((f) => `"${f}"`).join(',')}}`),
-      },
+      principal,
+      operation,
+      purpose,
+      ids: all.map((e) => e.personId),
+      idNumbers: all.map((e) => e.idNumber),
+      fields: all.map((e) => `{${[...e.fields].sort().map((f) => `"${f}"`).join(',')}}`),
     });
   }
 }
@@ -66,8 +63,8 @@ interface Entries {
   fields: string[];
 }
 
-/** The access log's rows of these entries, one array per column. */
-function columnsOf(all: Entries[]): AccessColumns {
+/** The access log's writes go by group commit (src/shared/group-commit.ts): one INSERT for many requests. */
+async function appendEntries(db: Db, all: Entries[]): Promise<void[]> {
   const col: AccessColumns = { actor: [], role: [], agency: [], county: [], id: [], idn: [], op: [], f: [], purpose: [] };
   for (const e of all) {
     e.ids.forEach((id, i) => {
@@ -82,67 +79,17 @@ function columnsOf(all: Entries[]): AccessColumns {
       col.purpose.push(e.purpose);
     });
   }
-  return col;
-}
-
-/**
- * Counts requests of subjects (the rate limit, src/server/http.ts), sending `alongside` (a write of the same
- * turn, or null) in the same statement; one count per subject given, in order.
- */
-export type RequestCounter = (subjects: string[], alongside: SQL | null) => Promise<number[]>;
-
-type TurnItem = { entries: Entries; subject?: undefined; counter?: undefined } | { entries?: undefined; subject: string; counter: RequestCounter };
-
-/**
- * The writes of one turn go by group commit (src/shared/group-commit.ts): the access log's rows of every
- * request finishing and the rate-limit counts of every request starting while the previous write was in
- * flight, in one statement (the access log's INSERT a CTE of the counter's upsert) where both are there, in
- * one INSERT where only rows are. One round trip for both instead of one each.
- */
-async function writeTurn(db: Db, items: TurnItem[]): Promise<number[]> {
-  const logged: Entries[] = [];
-  const counted = new Map<RequestCounter, string[]>();
-  for (const it of items) {
-    if (it.entries) logged.push(it.entries);
-    else {
-      const subjects = counted.get(it.counter);
-      if (subjects) subjects.push(it.subject);
-      else counted.set(it.counter, [it.subject]);
-    }
-  }
-  const counts = new Map<RequestCounter, number[]>();
-  if (counted.size === 0) await appendAccessRows(db, columnsOf(logged));
-  else {
-    let alongside = logged.length > 0 ? accessRowsInsert(columnsOf(logged)) : null;
-    for (const [counter, subjects] of counted) {
-      counts.set(counter, await counter(subjects, alongside));
-      alongside = null;
-    }
-  }
-  const next = new Map<RequestCounter, number>();
-  return items.map((it) => {
-    if (!it.counter) return 0;
-    const i = next.get(it.counter) ?? 0;
-    next.set(it.counter, i + 1);
-    return counts.get(it.counter)![i]!;
-  });
+  await appendAccessRows(db, col);
+  return all.map(() => undefined);
 }
 
 /** One writer per database handle. */
-const writers = new WeakMap<Db, GroupCommit<TurnItem, number>>();
+const writers = new WeakMap<Db, GroupCommit<Entries, void>>();
 
-function writerOf(db: Db): GroupCommit<TurnItem, number> {
+function writerOf(db: Db): GroupCommit<Entries, void> {
   let w = writers.get(db);
-  if (!w) writers.set(db, (w = new GroupCommit((all) => writeTurn(db, all))));
+  if (!w) writers.set(db, (w = new GroupCommit((all) => appendEntries(db, all))));
   return w;
-}
-
-/**
- * A subject's request counted by `counter` in the same statement as the access log's rows of the same turn
- * (`writeTurn`); resolves to what `counter` answered for it.
- */
-export function countRequest(db: Db, counter: RequestCounter, subject: string): Promise<number> {
-  return writerOf(db).submit({ subject, counter });
 }
 
 export { listAccessLog, type AccessLogRow } from './store.ts';

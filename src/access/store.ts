@@ -1,5 +1,5 @@
 /** The access module's SQL: the access log (appended, listed) and the hub's generated signing secret. */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { A, rows, type Db } from '../db/client.ts';
 
 /** Columns of access-log rows to append, one array per column, in order. */
@@ -15,25 +15,16 @@ export interface AccessColumns {
   purpose: (string | null)[];
 }
 
-/**
- * The statement appending rows to the access log; a known person's identity number is taken from the person.
- * Run alone (`appendAccessRows`) or inside another statement (the rate-limit counter of the same turn:
- * src/access/log.ts).
- */
-export function accessRowsInsert(col: AccessColumns): SQL {
-  return sql`/* access.append */ 
+/** Appends rows to the access log in one statement; a known person's identity number is taken from the person. */
+export async function appendAccessRows(db: Db, col: AccessColumns): Promise<void> {
+  await db.execute(sql`/* access.append */ 
     INSERT INTO access_log (actor, actor_role, actor_agency, actor_county, subject_person_id, subject_id_number, operation, fields, purpose)
     SELECT t.actor, t.role, t.agency, t.county, t.id, COALESCE(p.id_number, t.idn), t.op, t.f::text[], t.purpose
     FROM unnest(${A(col.actor)}::text[], ${A(col.role)}::text[], ${A(col.agency)}::text[], ${A(col.county)}::text[], ${A(col.id)}::bigint[],
                 ${A(col.idn)}::text[], ${A(col.op)}::text[], ${A(col.f)}::text[], ${A(col.purpose)}::text[])
          WITH ORDINALITY AS t(actor, role, agency, county, id, idn, op, f, purpose, n)
     LEFT JOIN persons p ON p.id = t.id
-    ORDER BY t.n`;
-}
-
-/** Appends rows to the access log in one statement. */
-export async function appendAccessRows(db: Db, col: AccessColumns): Promise<void> {
-  await db.execute(accessRowsInsert(col));
+    ORDER BY t.n`);
 }
 
 export interface AccessLogRow {

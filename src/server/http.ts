@@ -27,7 +27,7 @@ import { HubError, ErrorCode, isDatabaseUnavailable } from '../shared/errors.ts'
 import { HubMetrics } from './metrics.ts';
 import * as store from './store.ts';
 import { ReadRouter } from './read-routing.ts';
-import { countRequest, type RequestCounter } from '../access/log.ts';
+import { GroupCommit } from '../shared/group-commit.ts';
 import { landingPage } from './landing.ts';
 import { checkRequestInputs, clipMessage, codeOfUncodedClientError, isTokenLimit } from './request-guards.ts';
 import { serveConsole } from './console.ts';
@@ -187,15 +187,14 @@ class VerifiedTokens {
 /**
  * Requests per subject and minute, counted in the database so that all instances share the count. Requests
  * are counted by group commit (src/shared/group-commit.ts): one upsert adding n per subject, and each request
- * gets the count it would have got alone, its position within the minute. `alongside`: the access log's rows
- * of the same turn, written in the same statement (src/access/log.ts `countRequest`).
+ * gets the count it would have got alone, its position within the minute.
  */
-async function countRequests(db: Db, subjects: string[], alongside: Parameters<RequestCounter>[1]): Promise<number[]> {
+async function countRequests(db: Db, subjects: string[]): Promise<number[]> {
   const n = new Map<string, number>();
   for (const s of subjects) n.set(s, (n.get(s) ?? 0) + 1);
   const distinct = [...n.keys()];
   // One counter per subject and minute, in the database so all instances share it
-  const counted = await store.addRequests(db, distinct, distinct.map((s) => n.get(s)!), alongside);
+  const counted = await store.addRequests(db, distinct, distinct.map((s) => n.get(s)!));
   const next = new Map<string, number>();
   let firstOfMinute = false;
   for (const r of counted) {
@@ -323,8 +322,7 @@ export async function startServer(database: Database, config: Config, log: Logge
   });
   await apollo.start();
   const verifiedTokens = new VerifiedTokens(keys);
-  // Counted in the same statement as the access log's rows of the same turn (src/access/log.ts).
-  const rateCounter: RequestCounter = (subjects, alongside) => countRequests(database.db, subjects, alongside);
+  const rateCounter = new GroupCommit<string, number>((subjects) => countRequests(database.db, subjects));
   const metrics = new HubMetrics(database, opts.readDatabase ?? null);
   const router = opts.readDatabase ? new ReadRouter(database, opts.readDatabase) : null;
   // Apollo shallow-copies the context for the operation; the state travels in it under a symbol.
@@ -491,7 +489,7 @@ export async function startServer(database: Database, config: Config, log: Logge
       sendJson(res, 401, errorBody(err.code, err.message), { 'www-authenticate': 'Bearer realm="relief-hub"' });
       return;
     }
-    const count = await countRequest(database.db, rateCounter, principal.sub);
+    const count = await rateCounter.submit(principal.sub);
     if (count > config.rateLimitPerMinute) {
       state.outcome = ErrorCode.RATE_LIMITED;
       sendJson(res, 429, errorBody(ErrorCode.RATE_LIMITED, `more than ${config.rateLimitPerMinute} requests in a minute`), { 'retry-after': '60' });

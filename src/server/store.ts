@@ -2,18 +2,17 @@
  * The HTTP server's SQL: the shared per-minute request counters (rate limits), readiness, the queue sizes that
  * /metrics reads when scraped, and the WAL positions that read routing compares (src/server/read-routing.ts).
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { A, rows, type Db } from '../db/client.ts';
 
 /**
  * Adds `n[i]` requests to subject `subjects[i]` in the current minute (one counter per subject and minute, in
- * the database so that all instances share it); returns each subject's count after the addition. `alongside`:
- * another write sent in the same statement (as a CTE): the access log's rows of the same turn.
+ * the database so that all instances share it); returns each subject's count after the addition.
  */
-export async function addRequests(db: Db, subjects: readonly string[], n: readonly number[], alongside: SQL | null = null): Promise<Array<{ subject: string; count: number }>> {
+export async function addRequests(db: Db, subjects: readonly string[], n: readonly number[]): Promise<Array<{ subject: string; count: number }>> {
   return rows<{ subject: string; count: number }>(
     db,
-    sql`/* http.rate-limit */ ${alongside ? sql`WITH alongside AS (${alongside}) ` : sql``}INSERT INTO rate_limits (subject, minute, count)
+    sql`/* http.rate-limit */ INSERT INTO rate_limits (subject, minute, count)
         SELECT t.subject, date_trunc('minute', now()), t.n FROM unnest(${A(subjects)}::text[], ${A(n)}::int[]) AS t(subject, n)
         ON CONFLICT (subject, minute) DO UPDATE SET count = rate_limits.count + EXCLUDED.count RETURNING subject, count`,
   );

@@ -11,8 +11,6 @@ import { bufferInput } from '../../src/ingest/service.ts';
 import { ACCESS } from '../../src/access/policy.ts';
 import { ROLES, type Role, type TokenClaims } from '../../src/access/auth.ts';
 import { servedSchema } from '../../src/graphql/schema.ts';
-import { AccessRecorder, countRequest, type RequestCounter } from '../../src/access/log.ts';
-import { addRequests } from '../../src/server/store.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { gql, startTestHub, type TestHub } from '../support/hub.ts';
 import { civilPaymentFile, civilStatusFile, idNumber, settlementFile } from '../support/builders.ts';
@@ -225,41 +223,6 @@ describe(`hostile input (${testDbKind})`, () => {
     } finally {
       await limited.close();
     }
-  });
-
-  it("a turn's rate-limit counts and access-log rows are written in one statement; rows alone in one INSERT", async () => {
-    const db = database.db;
-    const principal = { sub: 'turn-test', role: 'CASEWORKER' as Role, agency: 'civil-affairs', county: '460105', system: null };
-    const counter: RequestCounter = async (subjects, alongside) => {
-      const r = await addRequests(db, subjects, subjects.map(() => 1), alongside);
-      return subjects.map((s) => Number(r.find((x) => x.subject === s)!.count));
-    };
-    const logged = async (who: string) =>
-      rows<{ n: string }>(db, sql`SELECT count(*)::text AS n FROM access_log WHERE subject_id_number = ${who} AND actor = 'turn-test' AND operation = 'Turn'`);
-    const asked = [idNumber(401), idNumber(402)];
-    const recorders = asked.map((who) => {
-      const r = new AccessRecorder();
-      r.recordQuestion(null, who, 'eligibility');
-      return r;
-    });
-    const before = database.stats.statements;
-    // submitted in the same turn: the counts of two requests starting, the rows of two finishing
-    const [a, b] = await Promise.all([
-      countRequest(db, counter, 'turn-a'),
-      countRequest(db, counter, 'turn-b'),
-      ...recorders.map((r) => r.flush(db, principal, 'Turn', 'testing one statement per turn')),
-    ]);
-    expect(database.stats.statements - before).toBe(1);
-    expect([a, b]).toEqual([1, 1]);
-    for (const who of asked) expect(await logged(who)).toEqual([{ n: '1' }]);
-    // a second turn counts on from the first; rows without a count go alone
-    expect(await countRequest(db, counter, 'turn-a')).toBe(2);
-    const alone = new AccessRecorder();
-    alone.recordQuestion(null, idNumber(403), 'eligibility');
-    const before2 = database.stats.statements;
-    await alone.flush(db, principal, 'Turn', 'rows alone');
-    expect(database.stats.statements - before2).toBe(1);
-    expect(await logged(idNumber(403))).toEqual([{ n: '1' }]);
   });
 
   it('keeps introspection off outside development', async () => {
