@@ -105,6 +105,8 @@ export interface Equivalence {
   records: number;
   /** Of which with a linked settlement. */
   withSettlement: number;
+  /** Records naming another person's settlement that the hub hides from the caseworker (out of county) and PostGraphile shows. */
+  hiddenSettlements: number;
   /** Households members compared. */
   members: number;
   /** How duplicates are treated on both sides. */
@@ -377,7 +379,7 @@ interface PgAnswer {
  * burden). Throws on the first difference.
  */
 async function checkEquivalence(hubUrl: string, hubHeaders: Record<string, string>, pgUrl: string, ids: string[]): Promise<Equivalence> {
-  const eq: Equivalence = { persons: 0, records: 0, withSettlement: 0, members: 0, duplicates: 'excluded on both sides: hub default includeDuplicates=false; PostGraphile condition { duplicateOf: null }' };
+  const eq: Equivalence = { persons: 0, records: 0, withSettlement: 0, hiddenSettlements: 0, members: 0, duplicates: 'excluded on both sides: hub default includeDuplicates=false; PostGraphile condition { duplicateOf: null }' };
   for (const id of ids) {
     const body = (query: string) => JSON.stringify({ query, variables: { id } });
     const hub = (await post(hubUrl, body(HUB_QUERY), hubHeaders)).data as unknown as HubAnswer;
@@ -436,7 +438,17 @@ async function checkEquivalence(hubUrl: string, hubHeaders: Record<string, strin
     const keys = (rs: Rec[]) => rs.map((r) => `${r.system}/${r.recordId}`);
     if (JSON.stringify(keys(hubRecs)) !== JSON.stringify(keys(pgRecs))) fail('records (system/recordId, in order)', keys(hubRecs), keys(pgRecs));
     for (let i = 0; i < hubRecs.length; i++) {
-      if (JSON.stringify(hubRecs[i]) !== JSON.stringify(pgRecs[i])) fail(`record ${keys(hubRecs)[i]}`, hubRecs[i], pgRecs[i]);
+      const h = hubRecs[i]!;
+      const p = pgRecs[i]!;
+      // A record naming another person's settlement (SETTLEMENT_PERSON_MISMATCH): the caseworker sees that
+      // settlement only if its person is of the caseworker's county (issue 14); PostGraphile has no scope.
+      if (h.settlement === null && p.settlement !== null && h.flags.includes('SETTLEMENT_PERSON_MISMATCH')) {
+        const rest = (r: Rec) => JSON.stringify({ ...r, settlement: null });
+        if (rest(h) !== rest(p)) fail(`record ${keys(hubRecs)[i]}`, h, p);
+        eq.hiddenSettlements++;
+        continue;
+      }
+      if (JSON.stringify(h) !== JSON.stringify(p)) fail(`record ${keys(hubRecs)[i]}`, h, p);
     }
     eq.persons++;
     eq.records += hubRecs.length;
@@ -500,7 +512,7 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
     const step = opts.idNumbers.length / n;
     const sample = Array.from({ length: n }, (_, i) => opts.idNumbers[Math.floor(i * step)]!);
     const equivalence = await checkEquivalence(hub.url, hubHeaders(0), pg.url, sample);
-    log(`query bench: equivalent answers for ${equivalence.persons} persons (${equivalence.records} records, ${equivalence.withSettlement} with a settlement, ${equivalence.members} members)`);
+    log(`query bench: equivalent answers for ${equivalence.persons} persons (${equivalence.records} records, ${equivalence.withSettlement} with a settlement, ${equivalence.hiddenSettlements} naming another county's settlement, hidden by the hub, ${equivalence.members} members)`);
 
     const hubFile = path.join(dir, 'hub.json');
     const pgFile = path.join(dir, 'postgraphile.json');
@@ -617,7 +629,7 @@ export function formatQueryTable(r: QueryBenchResult): string {
     ...(r.ratios.cpu !== undefined ? [`| PostGraphile's CPU per request / the hub's, Node process only (median of pairs; the throughput ratio if each had a core to itself) | **${f(r.ratios.cpu, 2)}** | | |`] : []),
     '',
     `Pairs (throughput, p99): ${r.pairs.map((p) => `${f(p.throughput, 2)}, ${f(p.p99, 2)}`).join('; ')}. ` +
-      `Equivalence checked on ${r.equivalence.persons} persons: ${r.equivalence.records} records (${r.equivalence.withSettlement} with a settlement), ` +
+      `Equivalence checked on ${r.equivalence.persons} persons: ${r.equivalence.records} records (${r.equivalence.withSettlement} with a settlement; ${r.equivalence.hiddenSettlements} naming another county's settlement, hidden by the hub), ` +
       `${r.equivalence.members} members; duplicates ${r.equivalence.duplicates}.`,
   );
   return lines.join('\n');

@@ -8,8 +8,10 @@
  * one array parameter (`= ANY($1)`), so that one statement text serves every batch size; the rows and
  * their mapping are the same as `inArray`'s.
  */
-import { and, asc, eq, isNull, sql, type SQLWrapper } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { and, asc, eq, getTableColumns, isNull, sql, type SQLWrapper, type Table } from 'drizzle-orm';
+import { PgDialect, type PgColumn, type PreparedQueryConfig } from 'drizzle-orm/pg-core';
+
+const dialect = new PgDialect();
 import type { Drizzle } from '../db/client.ts';
 import { aidRecords, householdMembers, households, personMerges, persons, settlements, statuses } from '../db/schema.ts';
 
@@ -24,8 +26,6 @@ export type MergeRow = typeof personMerges.$inferSelect;
 const ids = sql.placeholder('ids');
 const key = sql.placeholder('key');
 
-const member = alias(householdMembers, 'member');
-const memberPerson = alias(persons, 'member_person');
 
 /** The household a person's view shows: civil affairs first, else rural, lowest id among equals. */
 const HOUSEHOLD_ORDER = sql`CASE WHEN ${households.key} LIKE 'civil:%' THEN 0 ELSE 1 END`;
@@ -35,32 +35,93 @@ const householdOf = (personId: SQLWrapper) =>
   sql`(SELECT hm.household_id FROM ${householdMembers} hm JOIN ${households} h ON h.id = hm.household_id
        WHERE hm.person_id = ${personId} ORDER BY CASE WHEN h.key LIKE 'civil:%' THEN 0 ELSE 1 END, h.id LIMIT 1)`;
 
+/** A table's columns as drizzle maps them (the key of the row object, the column that decodes the driver's value). */
+interface Part {
+  keys: string[];
+  columns: PgColumn[];
+  /** Offset of its first column in the statement's rows. */
+  at: number;
+}
+
+function partOf(table: Table): Omit<Part, 'at'> {
+  const entries = Object.entries(getTableColumns(table)) as Array<[string, PgColumn]>;
+  return { keys: entries.map(([k]) => k), columns: entries.map(([, c]) => c) };
+}
+
+/**
+ * One row of `part` as drizzle's select maps it (each value through its column's `mapFromDriverValue`), or
+ * null when its first column is null: the rule drizzle applies to a left-joined table.
+ */
+function readPart(part: Part, row: unknown[]): Record<string, unknown> | null {
+  if (row[part.at] === null) return null;
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < part.keys.length; i++) {
+    const v = row[part.at + i];
+    o[part.keys[i]!] = v === null ? null : part.columns[i]!.mapFromDriverValue(v);
+  }
+  return o;
+}
+
+/** A column's type for a typed NULL (a serial is its integer type). */
+const nullOf = (c: PgColumn) => `NULL::${c.getSQLType().replace(/^bigserial$/, 'bigint').replace(/^serial$/, 'integer')}`;
+
+/**
+ * The person by identity number with its household (HOUSEHOLD_ORDER), the members and their persons, and with
+ * `withAid` the members' aid with the settlements they name: what `personByIdNumber`, `householdsOfPersons`,
+ * `membersOfHouseholds`, `personsByIds` and `aidByPersons` answer in five statements, in one.
+ *
+ * Rows of three kinds (first column), each carrying only its own columns (the rest NULL): the person with its
+ * household (one row), a member with its person (one per member, by person id), an aid record with its
+ * settlement (by owner, then `aidByPersons` order). A join would repeat the person's, household's and
+ * member's ~40 columns on every aid row, which the driver parsed and drizzle mapped each time (about a tenth
+ * of the hub's CPU under the household-query load). Executed through drizzle's session (the statement is
+ * prepared by name, logged and counted like the others, the driver parses the values as for a select) with
+ * rows as arrays, each part decoded by its table's columns as drizzle's select would (`readPart`).
+ */
+function personStatement(db: Drizzle, withAid: boolean) {
+  const parts = withAid ? [persons, households, householdMembers, persons, aidRecords, settlements] : [persons, households, householdMembers, persons];
+  const aliases = ['person', 'household', 'member', 'member_person', 'aid', 'settlement'];
+  let at = 2;
+  const laid: Part[] = parts.map((t) => {
+    const p = { ...partOf(t), at };
+    at += p.columns.length;
+    return p;
+  });
+  // One branch's columns: those of its own parts from their aliases, the others' as typed NULLs.
+  const columnsOf = (own: number[]) =>
+    sql.raw(laid.map((p, j) => p.columns.map((c) => (own.includes(j) ? `${aliases[j]}."${c.name}"` : nullOf(c))).join(', ')).join(',\n  '));
+  const position = (part: number, column: PgColumn) => laid[part]!.at + laid[part]!.columns.indexOf(column) + 1;
+  const label = withAid ? '/* recipients.person-with-household-aid */' : '/* recipients.person-with-household */';
+  const query = sql`${sql.raw(label)}
+WITH p AS (SELECT id FROM ${persons} WHERE ${persons.idNumber} = ${key}),
+     h AS (SELECT ${householdOf(sql`p.id`)} AS id FROM p),
+     m AS (SELECT hm.person_id FROM h JOIN ${householdMembers} hm ON hm.household_id = h.id)
+SELECT 0 AS kind, NULL::bigint AS owner, ${columnsOf([0, 1])}
+FROM p JOIN ${persons} person ON person.id = p.id CROSS JOIN h LEFT JOIN ${households} household ON household.id = h.id
+UNION ALL
+SELECT 1, member.person_id, ${columnsOf([2, 3])}
+FROM h JOIN ${householdMembers} member ON member.household_id = h.id LEFT JOIN ${persons} member_person ON member_person.id = member.person_id
+${
+  withAid
+    ? sql`UNION ALL
+SELECT 2, aid.person_id, ${columnsOf([4, 5])}
+FROM (SELECT person_id FROM m UNION ALL SELECT p.id FROM p WHERE NOT EXISTS (SELECT 1 FROM m)) o
+JOIN ${aidRecords} aid ON aid.person_id = o.person_id LEFT JOIN ${settlements} settlement ON settlement.settlement_id = aid.settlement_ref
+ORDER BY 1, 2, ${sql.raw([aidRecords.paidOn, aidRecords.approvedOn, aidRecords.system, aidRecords.recordId].map((c) => position(4, c)).join(', '))}`
+    : sql`ORDER BY 1, 2`
+}`;
+  const name = withAid ? 'recipients_person_parts_aid' : 'recipients_person_parts';
+  return db._.session.prepareQuery<PreparedQueryConfig & { execute: PersonWithHousehold | null }>(dialect.sqlToQuery(query), undefined, name, true, (rows) =>
+    decodePersonParts(rows, laid, withAid),
+  );
+}
+
 function prepareAll(db: Drizzle) {
   return {
-    // The person, its household, the members and their persons
-    personWithHousehold: db
-      .select({ person: persons, household: households, member, memberPerson })
-      .from(persons)
-      .leftJoin(households, eq(households.id, householdOf(persons.id)))
-      .leftJoin(member, eq(member.householdId, households.id))
-      .leftJoin(memberPerson, eq(memberPerson.id, member.personId))
-      .where(sql`/* recipients.person-with-household */ ${persons.idNumber} = ${key}`)
-      .orderBy(asc(member.personId))
-      .prepare('recipients_person_with_household'),
-    // The same, and every member's aid with its named settlement
-    // (the person's own aid when it has no recorded household): one row per aid record
-    personWithHouseholdAid: db
-      .select({ person: persons, household: households, member, memberPerson, aid: aidRecords, settlement: settlements })
-      .from(persons)
-      .leftJoin(households, eq(households.id, householdOf(persons.id)))
-      .leftJoin(member, eq(member.householdId, households.id))
-      .leftJoin(memberPerson, eq(memberPerson.id, member.personId))
-      .leftJoin(aidRecords, eq(aidRecords.personId, sql`/* recipients.person-with-household-aid */ COALESCE(${member.personId}, ${persons.id})`))
-      .leftJoin(settlements, eq(settlements.settlementId, aidRecords.settlementRef))
-      .where(eq(persons.idNumber, key))
-      // members in `membersOfHouseholds` order, each one's aid in `aidByPersons` order
-      .orderBy(asc(member.personId), asc(aidRecords.paidOn), asc(aidRecords.approvedOn), asc(aidRecords.system), asc(aidRecords.recordId))
-      .prepare('recipients_person_with_household_aid'),
+    // The person, its household, the members and their persons (personStatement), and with aid every member's
+    // aid with its named settlement (the person's own aid when it has no recorded household)
+    personWithHousehold: personStatement(db, false),
+    personWithHouseholdAid: personStatement(db, true),
     personByIdNumber: db.select().from(persons).where(sql`/* recipients.person-by-id-number */ ${persons.idNumber} = ${key}`).limit(1).prepare('recipients_person_by_id_number'),
     personsByIds: db.select().from(persons).where(sql`/* recipients.persons-by-ids */ ${persons.id} = ANY(${ids}::bigint[])`).prepare('recipients_persons_by_ids'),
     // With the settlement each record names (read together: one round trip)
@@ -171,27 +232,33 @@ export interface PersonWithHousehold {
  */
 export async function personWithHousehold(db: Drizzle, idNumber: string, withAid: boolean): Promise<PersonWithHousehold | null> {
   const s = statements(db);
-  const r = withAid
-    ? await s.personWithHouseholdAid.execute({ key: idNumber })
-    : (await s.personWithHousehold.execute({ key: idNumber })).map((row) => ({ ...row, aid: null, settlement: null }));
-  if (r.length === 0) return null;
-  const { person, household } = r[0]!;
-  const members: PersonWithHousehold['members'] = [];
-  const aid = withAid ? new Map<number, AidRow[]>() : null;
-  for (const row of r) {
-    const m = row.member;
-    if (m && row.memberPerson && members.at(-1)?.member.personId !== m.personId) members.push({ member: m, person: row.memberPerson });
-    if (aid) {
-      const owner = m ? m.personId : person.id;
-      let list = aid.get(owner);
-      if (!list) aid.set(owner, (list = []));
-      if (row.aid) {
-        list.push(row.aid);
-        if (row.aid.settlementRef !== null) namedSettlements.set(row.aid, row.settlement);
-      }
+  return (withAid ? s.personWithHouseholdAid : s.personWithHousehold).execute({ key: idNumber });
+}
+
+/** `personStatement`'s rows (`laid`: where each table's columns are) as `personWithHousehold` answers them. */
+function decodePersonParts(rows: unknown[][], laid: Part[], withAid: boolean): PersonWithHousehold | null {
+  const [P, H, M, MP, A, S] = laid as [Part, Part, Part, Part, Part?, Part?];
+  let found: PersonWithHousehold | null = null;
+  for (const row of rows) {
+    const kind = row[0] as number;
+    if (kind === 0) {
+      found = { person: readPart(P, row) as PersonRow, household: readPart(H, row) as HouseholdRow | null, members: [], aid: withAid ? new Map() : null };
+    } else if (kind === 1) {
+      const member = readPart(M, row) as MemberRow;
+      const person = readPart(MP, row) as PersonRow | null;
+      if (person) found!.members.push({ member, person });
+      found!.aid?.set(member.personId, []);
+    } else {
+      // Aid rows come last: a person without members owns its own aid (as aidByPersons would answer it).
+      const aid = found!.aid!;
+      if (aid.size === 0) aid.set(found!.person.id, []);
+      const a = readPart(A!, row) as AidRow;
+      aid.get(a.personId)!.push(a);
+      if (a.settlementRef !== null) namedSettlements.set(a, readPart(S!, row) as SettlementRow | null);
     }
   }
-  return { person, household, members, aid };
+  if (found?.aid && found.aid.size === 0) found.aid.set(found.person.id, []);
+  return found;
 }
 
 export async function personsByIds(db: Drizzle, keys: readonly number[]): Promise<(PersonRow | null)[]> {
