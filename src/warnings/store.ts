@@ -74,6 +74,8 @@ export interface UnitRow {
 /**
  * One row per household (or person of no household) of the filter: its county, income, statuses now and
  * recently ended, and the net burden of its members' stays discharged in the `days` up to `today`, stay by stay.
+ * In household then person order, so that the warnings a pass opens get their ids in one order whatever the
+ * plan (a full load opened them in hash order, different from one load of the same files to the next).
  */
 export async function burdenUnits(tx: Tx, filter: UnitFilter, today: string, days: number, years: number): Promise<UnitRow[]> {
   return rows<UnitRow>(
@@ -125,7 +127,8 @@ export async function burdenUnits(tx: Tx, filter: UnitFilter, today: string, day
         LEFT JOIN sizes z ON z.ukey = u.ukey
         LEFT JOIN persons fp ON fp.id = z.first_member
         LEFT JOIN flags f ON f.ukey = u.ukey
-        ${filter.burdenedOnly ? sql`WHERE b.net > 0` : sql``}`,
+        ${filter.burdenedOnly ? sql`WHERE b.net > 0` : sql``}
+        ORDER BY u.hid, u.pid`,
   );
 }
 
@@ -138,7 +141,7 @@ export interface MissedRow {
   burden: string;
 }
 
-/** Stays of the persons discharged while holding one of the categories, with no assistance fund paid. */
+/** Stays of the persons discharged while holding one of the categories, with no assistance fund paid, by stay. */
 export async function missedAssistanceStays(tx: Tx, persons: PersonSet, cats: readonly string[]): Promise<MissedRow[]> {
   return rows<MissedRow>(
     tx,
@@ -147,7 +150,8 @@ export async function missedAssistanceStays(tx: Tx, persons: PersonSet, cats: re
         JOIN statuses st ON st.person_id = s.person_id AND st.category = ANY(${arr(cats)}::text[])
           AND ${statusInForce('st', sql`s.discharged_on`)}
         WHERE ${personIn(sql`s.person_id`, persons)} AND s.refunded_by IS NULL AND s.assistance_fen = 0
-        GROUP BY s.settlement_id, s.person_id, p.county_code, s.discharged_on, s.burden_fen`,
+        GROUP BY s.settlement_id, s.person_id, p.county_code, s.discharged_on, s.burden_fen
+        ORDER BY s.settlement_id`,
   );
 }
 
