@@ -270,12 +270,15 @@ export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promi
           SELECT DISTINCT COALESCE(w.aid_id, c.aid_id) AS aid_id
           FROM wpos w FULL JOIN cur c ON c.aid_id = w.aid_id AND c.acc = w.acc AND COALESCE(c.vd, DATE '1900-01-01') = COALESCE(w.vd, DATE '1900-01-01')
             AND COALESCE(c.person, 0) = COALESCE(w.person, 0)
-          WHERE w.amt IS DISTINCT FROM c.amt)
+          WHERE w.amt IS DISTINCT FROM c.amt),
+        -- The positions of the records that differ, grouped once (a sub-query per record read all of cur each
+        -- time: records times positions, which grew with the square of the scope)
+        held AS (
+          SELECT c.aid_id, json_agg(json_build_object('a', c.acc, 'd', c.vd::text, 'p', c.person::text, 'm', c.amt::text) ORDER BY c.acc, c.vd, c.person) AS cur
+          FROM cur c JOIN bad b ON b.aid_id = c.aid_id GROUP BY c.aid_id)
         SELECT w.id::text, w.system, w.record_id, w.fund_code, w.person_id::text, w.amount_fen::text AS amount, w.vd::text AS vd, w.booked,
-          to_char(w.arrived_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS arrived_at,
-          (SELECT json_agg(json_build_object('a', c.acc, 'd', c.vd::text, 'p', c.person::text, 'm', c.amt::text) ORDER BY c.acc, c.vd, c.person)
-             FROM cur c WHERE c.aid_id = w.id) AS cur
-        FROM want w JOIN bad b ON b.aid_id = w.id
+          to_char(w.arrived_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS arrived_at, h.cur
+        FROM want w JOIN bad b ON b.aid_id = w.id LEFT JOIN held h ON h.aid_id = w.id
         ORDER BY w.id`,
   );
   const items = deltas.flatMap((d) =>

@@ -11,7 +11,10 @@ import { personIn, personSlices, slicing, type PersonSet } from '../shared/perso
 
 const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
 
-/** Which units a burden pass covers: households and persons of no household, each as a SQL condition. */
+/**
+ * Which units a burden pass covers: households as a condition on `household_members hm`, and the candidates for
+ * persons of no household as a condition on `persons p`.
+ */
 export interface UnitFilter {
   households: SQL;
   solos: SQL;
@@ -19,13 +22,28 @@ export interface UnitFilter {
   burdenedOnly: boolean;
 }
 
-/** The units of the persons in a set; over every person, household-id slices then person-id slices. */
+/**
+ * The units of the persons in a set; over every person, household-id slices then person-id slices. For a set of
+ * persons the households and persons of no household are looked up first, by index, and passed on as arrays:
+ * written as a sub-query of the burden statement, PostgreSQL guessed ten times the households and members there
+ * are (a semi-join of household_members on itself), and hashed whole `settlements`, `aid_records` and
+ * `statuses` for a few thousand members. An array's length is known to the planner.
+ */
 export async function unitFilters(tx: Tx, persons: PersonSet): Promise<UnitFilter[]> {
   if (!persons.all) {
+    const units = await rows<{ hid: string | null; pid: string | null }>(
+      tx,
+      sql`/* warnings.scope-units */ SELECT DISTINCT household_id::text AS hid, NULL::text AS pid FROM household_members WHERE ${personIn(sql`person_id`, persons)}
+          UNION ALL
+          SELECT NULL, p.id::text FROM persons p
+          WHERE ${personIn(sql`p.id`, persons)} AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.person_id = p.id)`,
+    );
+    const hids = units.filter((u) => u.hid !== null).map((u) => Number(u.hid));
+    const pids = units.filter((u) => u.pid !== null).map((u) => Number(u.pid));
     return [
       {
-        households: sql`hm.household_id IN (SELECT household_id FROM household_members WHERE ${personIn(sql`person_id`, persons)})`,
-        solos: personIn(sql`p.id`, persons),
+        households: hids.length ? sql`hm.household_id = ANY(${A(hids)}::bigint[])` : sql`false`,
+        solos: pids.length ? sql`p.id = ANY(${A(pids)}::bigint[])` : sql`false`,
         burdenedOnly: false,
       },
     ];
@@ -56,6 +74,8 @@ export interface UnitRow {
 /**
  * One row per household (or person of no household) of the filter: its county, income, statuses now and
  * recently ended, and the net burden of its members' stays discharged in the `days` up to `today`, stay by stay.
+ * In household then person order, so that the warnings a pass opens get their ids in one order whatever the
+ * plan (a full load opened them in hash order, different from one load of the same files to the next).
  */
 export async function burdenUnits(tx: Tx, filter: UnitFilter, today: string, days: number, years: number): Promise<UnitRow[]> {
   return rows<UnitRow>(
@@ -63,12 +83,16 @@ export async function burdenUnits(tx: Tx, filter: UnitFilter, today: string, day
     sql`/* warnings.household-burden */ WITH units AS (
           SELECT DISTINCT hm.household_id AS hid, NULL::bigint AS pid, 'h' || hm.household_id AS ukey FROM household_members hm
           WHERE ${filter.households}
-          UNION
+          UNION ALL
           SELECT NULL::bigint, p.id, 'p' || p.id FROM persons p
           WHERE ${filter.solos} AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.person_id = p.id)
         ),
+        -- The members of a household read with the condition of its unit (not joined back to the units: a join
+        -- of household_members on a list of households is estimated at every household's members)
         members AS (
-          SELECT u.ukey, COALESCE(hm.person_id, u.pid) AS member FROM units u LEFT JOIN household_members hm ON hm.household_id = u.hid
+          SELECT 'h' || hm.household_id AS ukey, hm.person_id AS member FROM household_members hm WHERE ${filter.households}
+          UNION ALL
+          SELECT ukey, pid FROM units WHERE pid IS NOT NULL
         ),
         sizes AS (SELECT ukey, count(*) AS n, min(member) AS first_member FROM members GROUP BY ukey),
         flags AS (
@@ -103,7 +127,8 @@ export async function burdenUnits(tx: Tx, filter: UnitFilter, today: string, day
         LEFT JOIN sizes z ON z.ukey = u.ukey
         LEFT JOIN persons fp ON fp.id = z.first_member
         LEFT JOIN flags f ON f.ukey = u.ukey
-        ${filter.burdenedOnly ? sql`WHERE b.net > 0` : sql``}`,
+        ${filter.burdenedOnly ? sql`WHERE b.net > 0` : sql``}
+        ORDER BY u.hid, u.pid`,
   );
 }
 
@@ -116,7 +141,7 @@ export interface MissedRow {
   burden: string;
 }
 
-/** Stays of the persons discharged while holding one of the categories, with no assistance fund paid. */
+/** Stays of the persons discharged while holding one of the categories, with no assistance fund paid, by stay. */
 export async function missedAssistanceStays(tx: Tx, persons: PersonSet, cats: readonly string[]): Promise<MissedRow[]> {
   return rows<MissedRow>(
     tx,
@@ -125,7 +150,8 @@ export async function missedAssistanceStays(tx: Tx, persons: PersonSet, cats: re
         JOIN statuses st ON st.person_id = s.person_id AND st.category = ANY(${arr(cats)}::text[])
           AND ${statusInForce('st', sql`s.discharged_on`)}
         WHERE ${personIn(sql`s.person_id`, persons)} AND s.refunded_by IS NULL AND s.assistance_fen = 0
-        GROUP BY s.settlement_id, s.person_id, p.county_code, s.discharged_on, s.burden_fen`,
+        GROUP BY s.settlement_id, s.person_id, p.county_code, s.discharged_on, s.burden_fen
+        ORDER BY s.settlement_id`,
   );
 }
 
