@@ -92,4 +92,3 @@ function writerOf(db: Db): GroupCommit<Entries, void> {
   return w;
 }
 
-export { listAccessLog, type AccessLogRow } from './store.ts';

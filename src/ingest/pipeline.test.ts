@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { stableJson } from './pipeline.ts';
+import { stableJson } from './hashing.ts';
 
 /** The definition stableJson must keep printing: content hashes already stored depend on it. */
 function reference(value: unknown): string {

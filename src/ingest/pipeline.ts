@@ -17,9 +17,6 @@ import { zero, type Counters } from './dispatch.ts';
 import { Statistics } from './statistics.ts';
 import { savepoint } from './store.ts';
 
-export { sha256, stableJson } from './hashing.ts';
-export { Statistics } from './statistics.ts';
-export type { RecordSource } from './batches.ts';
 
 /** The summary `relief-hub ingest` prints and the `ingest` mutation returns (contract.md). */
 /** What one ingest did: its counters (records, new, updated, unchanged, quarantined, newly flagged duplicates), and the file's fate. */

@@ -5,7 +5,8 @@ import { fundCodeOf } from '../codes.ts';
 import { describeSystems, ingestContent } from './service.ts';
 import { listQuarantine, type QuarantineRow } from './quarantine.ts';
 import { reprocessQuarantined } from './reprocess.ts';
-import { listRuns, type RunStatus } from './runs.ts';
+import type { RunStatus } from './runs.ts';
+import { listRuns } from './store.ts';
 import { HubError, ErrorCode } from '../shared/errors.ts';
 
 export const ingestResolvers = {

@@ -70,4 +70,3 @@ export async function abortOrphanedRuns(database: Database, db: Db = database.db
   return abortRunsOfGoneOwners(db, RUN_OWNER, database.kind === 'postgres' ? STALE_AFTER_S : null);
 }
 
-export { listRuns, type RunRow } from './store.ts';

@@ -11,7 +11,6 @@ import { hasLoneSurrogate } from '../identity/text.ts';
 import { ingest, ingestBatch, ingestSource, inputSource, type BatchSummary, type IngestOptions, type IngestSummary } from './pipeline.ts';
 
 /** The registry's one lookup, re-exported for the callers that import it from here (the CLI). */
-export { requireAdapter, UnknownSystemError } from '../../adapters/index.ts';
 
 export function fileInput(file: string): ByteInput {
   const name = path.basename(file);

@@ -64,7 +64,6 @@ export class Scope {
 /** Flags a record can carry (contract.md), plus REFUNDED_SETTLEMENT for aid naming a cancelled stay. */
 export const FLAGS = ['DUPLICATE', 'VOUCHER_CONFLICT', 'SUSPECTED_DUPLICATE', 'SETTLEMENT_PERSON_MISMATCH', 'INFERRED_LINK', 'REFUNDED_SETTLEMENT'] as const;
 
-export { INFERENCE_WINDOW_DAYS } from '../shared/rules.ts';
 
 /**
  * The persons whose derived state can depend on what the scope touched, closed transitively: the owners of
