@@ -116,7 +116,3 @@ export async function pull(database: Database, system: string, opts: PullRunOpti
   return out;
 }
 
-/** `pull(database, 'union-women', opts)`, under the name src/cli/main.ts still calls. */
-export function pullUnionWomen(database: Database, opts: PullRunOptions): Promise<PullSummary> {
-  return pull(database, 'union-women', opts);
-}

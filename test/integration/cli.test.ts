@@ -107,6 +107,17 @@ describe(`the relief-hub command (${testDbKind})`, () => {
     expect(r.stderr).toContain('civil-affairs');
   }, 60_000);
 
+  it('pulls through the generic pull: a system that delivers files is NOT_PULLED, an unknown one UNKNOWN_SYSTEM, both before any request', async () => {
+    // Port 9 (discard) on loopback: nothing answers, so a request made would fail as PULL_FAILED, not as these codes
+    const files = await cli(['pull', 'charity', '--base', 'http://127.0.0.1:9']);
+    expect(files.code).toBe(1);
+    expect(files.stderr).toContain('NOT_PULLED');
+    expect(files.stderr).toContain('union-women');
+    const unknown = await cli(['pull', 'tax-office', '--base', 'http://127.0.0.1:9']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('UNKNOWN_SYSTEM');
+  }, 60_000);
+
   it('mints a bearer token that the hub verifies, alone on stdout', async () => {
     const r = await cli(['token', '--role', 'CASEWORKER', '--agency', 'civil-affairs', '--county', '460105', '--sub', 'cw-cli']);
     expect(r.code).toBe(0);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { checkCharacter } from '../../src/identity/id-number.ts';
 import { rows, type Database } from '../../src/db/client.ts';
-import { pull, pullUnionWomen, readWatermark } from '../../src/ingest/pull.ts';
+import { pull, readWatermark } from '../../src/ingest/pull.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 
 const id = (first17: string) => first17 + checkCharacter(first17);
@@ -143,12 +143,6 @@ describe(`union-women pull (${testDbKind})`, () => {
     await expect(pull(database, 'no-such-system', { base, sleep: noSleep })).rejects.toMatchObject({ extensions: { code: 'UNKNOWN_SYSTEM' } });
     expect(plan.requests).toEqual([]);
     expect(await readWatermark(database, 'charity')).toBeNull();
-  });
-
-  it('pullUnionWomen (the name the CLI calls) is the generic pull of union-women', async () => {
-    const s = await pullUnionWomen(database, { base, sleep: noSleep });
-    expect(s).toMatchObject({ system: 'union-women', error: null, new: 5 });
-    expect(await count()).toBe(5);
   });
 
   it('never prints or stores the credentials of --base', async () => {
