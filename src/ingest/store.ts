@@ -460,12 +460,12 @@ export async function markRunsFailed(db: Db, runIds: number[], message: string):
   await db.execute(
     sql`/* runs.abort-failed */ UPDATE ingest_runs SET status = 'ABORTED', finished_at = now(), reason = 'ABORTED',
             message = ${message}
-          WHERE id = ANY(${`{${runIds.join(',')}}`}::bigint[]) AND status = 'RUNNING'`,
+          WHERE id = ANY(${A(runIds)}::bigint[]) AND status = 'RUNNING'`,
   );
 }
 
 export async function beatRuns(db: Db, runIds: number[]): Promise<void> {
-  await db.execute(sql`/* runs.heartbeat */ UPDATE ingest_runs SET heartbeat_at = now() WHERE id = ANY(${`{${runIds.join(',')}}`}::bigint[]) AND status = 'RUNNING'`);
+  await db.execute(sql`/* runs.heartbeat */ UPDATE ingest_runs SET heartbeat_at = now() WHERE id = ANY(${A(runIds)}::bigint[]) AND status = 'RUNNING'`);
 }
 
 /**

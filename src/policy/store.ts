@@ -1,12 +1,12 @@
 /** The policy pool's SQL: versions of every rule, the shipped defaults, and what eligibility asks of a person's records. */
 import { sql } from 'drizzle-orm';
-import { rows, type Db } from '../db/client.ts';
+import { A, rows, type Db } from '../db/client.ts';
 import { categoryRank, countsSql, netBurdenSql, statusInForce } from '../shared/rules.ts';
 import type { PolicyVersion } from './rules.ts';
 
 /** Codes among these that already have a version in the pool. */
 export async function seededCount(db: Db, codes: readonly string[]): Promise<number> {
-  const have = await rows<{ n: string }>(db, sql`/* policy.seeded */ SELECT count(DISTINCT code)::text AS n FROM policies WHERE code = ANY(${`{${codes.join(',')}}`}::text[])`);
+  const have = await rows<{ n: string }>(db, sql`/* policy.seeded */ SELECT count(DISTINCT code)::text AS n FROM policies WHERE code = ANY(${A(codes)}::text[])`);
   return Number(have[0]!.n);
 }
 
@@ -65,7 +65,7 @@ export async function subjectByIdNumber(db: Db, idNumber: string): Promise<{ id:
 export async function statusHeld(db: Db, personId: number, categories: readonly string[], asOf: string): Promise<string | null> {
   const r = await rows<{ category: string }>(
     db,
-    sql`/* eligibility.status */ SELECT category FROM statuses WHERE person_id = ${personId} AND category = ANY(${`{${categories.join(',')}}`}::text[])
+    sql`/* eligibility.status */ SELECT category FROM statuses WHERE person_id = ${personId} AND category = ANY(${A(categories)}::text[])
         AND ${statusInForce('statuses', sql`${asOf}::date`)} ORDER BY ${categoryRank(sql`category`)} LIMIT 1`,
   );
   return r[0]?.category ?? null;
@@ -100,7 +100,7 @@ export async function netBurden(db: Db, personId: number, asOf: string, days: nu
         LEFT JOIN (
           SELECT linked_settlement_id, sum(amount_fen) AS counted FROM aid_records x
           WHERE person_id = ${personId} AND ${countsSql('x')} AND paid_on <= ${asOf}::date
-            AND system <> ALL(${`{${excludedSystems.join(',')}}`}::text[])
+            AND system <> ALL(${A(excludedSystems)}::text[])
           GROUP BY linked_settlement_id
         ) a ON a.linked_settlement_id = s.settlement_id
         WHERE s.person_id = ${personId} AND s.refunded_by IS NULL

@@ -246,7 +246,7 @@ export async function insertPublished(
 ): Promise<void> {
   await db.execute(sql`/* report.publish */ 
     INSERT INTO published_reports (year, quarter, group_by, report, published_by, published_at, document, manifest)
-    VALUES (${p.year}, ${p.quarter}, ${`{${p.groupBy.join(',')}}`}::text[], ${JSON.stringify(p.report)}::jsonb, ${p.publishedBy},
+    VALUES (${p.year}, ${p.quarter}, ${A(p.groupBy)}::text[], ${JSON.stringify(p.report)}::jsonb, ${p.publishedBy},
             ${p.publishedAt}::timestamptz, ${JSON.stringify(p.document)}::json, ${JSON.stringify(p.manifest)}::json)`);
 }
 

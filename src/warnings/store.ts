@@ -9,8 +9,6 @@ import { KEY_CATEGORIES, LOW_INCOME_CATEGORIES } from '../codes.ts';
 import { countsSql, highestCategoryAgg, netBurdenSql, statusInForce } from '../shared/rules.ts';
 import { personIn, personSlices, slicing, type PersonSet } from '../shared/person-sets.ts';
 
-const arr = (xs: readonly string[]) => `{${xs.join(',')}}`;
-
 /**
  * Which units a burden pass covers: households as a condition on `household_members hm`, and the candidates for
  * persons of no household as a condition on `persons p`.
@@ -97,9 +95,9 @@ export async function burdenUnits(tx: Tx, filter: UnitFilter, today: string, day
         sizes AS (SELECT ukey, count(*) AS n, min(member) AS first_member FROM members GROUP BY ukey),
         flags AS (
           SELECT m.ukey,
-            bool_or(st.category = ANY(${arr(LOW_INCOME_CATEGORIES)}::text[]) AND ${statusInForce('st', sql`${today}::date`)}) AS low_now,
-            bool_or(st.category = ANY(${arr(KEY_CATEGORIES)}::text[]) AND ${statusInForce('st', sql`${today}::date`)}) AS key_now,
-            bool_or(st.category = ANY(${arr([...KEY_CATEGORIES, ...LOW_INCOME_CATEGORIES])}::text[])
+            bool_or(st.category = ANY(${A(LOW_INCOME_CATEGORIES)}::text[]) AND ${statusInForce('st', sql`${today}::date`)}) AS low_now,
+            bool_or(st.category = ANY(${A(KEY_CATEGORIES)}::text[]) AND ${statusInForce('st', sql`${today}::date`)}) AS key_now,
+            bool_or(st.category = ANY(${A([...KEY_CATEGORIES, ...LOW_INCOME_CATEGORIES])}::text[])
                     AND st.valid_to < ${today}::date AND st.valid_to >= ${today}::date - make_interval(years => ${years}::int)) AS ended_recently
           FROM members m JOIN statuses st ON st.person_id = m.member GROUP BY m.ukey
         ),
@@ -147,7 +145,7 @@ export async function missedAssistanceStays(tx: Tx, persons: PersonSet, cats: re
     tx,
     sql`/* warnings.missed-assistance */ SELECT s.settlement_id, s.person_id::text, p.county_code AS county, ${highestCategoryAgg(sql`st.category`)} AS category, s.discharged_on::text AS discharged, s.burden_fen::text AS burden
         FROM settlements s JOIN persons p ON p.id = s.person_id
-        JOIN statuses st ON st.person_id = s.person_id AND st.category = ANY(${arr(cats)}::text[])
+        JOIN statuses st ON st.person_id = s.person_id AND st.category = ANY(${A(cats)}::text[])
           AND ${statusInForce('st', sql`s.discharged_on`)}
         WHERE ${personIn(sql`s.person_id`, persons)} AND s.refunded_by IS NULL AND s.assistance_fen = 0
         GROUP BY s.settlement_id, s.person_id, p.county_code, s.discharged_on, s.burden_fen
