@@ -133,7 +133,7 @@ export interface QueryBenchResult {
 
 /** The caseworker of the demo (src/cli/main.ts): civil affairs in Xiuying, Haikou. */
 export const CASEWORKER = { role: 'CASEWORKER', agency: 'civil-affairs', county: '460105' };
-const PURPOSE = 'reviewing a household aid history (benchmark)';
+export const PURPOSE = 'reviewing a household aid history (benchmark)';
 
 /**
  * The hub's query: a person by identity number, its household's members and the household's combined aid
