@@ -133,8 +133,15 @@ export async function inScope(ctx: HubContext, typeName: string, obj: Obj, root:
   if (who.role !== 'CASEWORKER') return false;
   const g = GUARDED[typeName]!;
   if (g.county && g.county(obj) === who.county) return true;
-  const ids = await g.persons(obj, ctx);
-  if (ids.some((id) => ctx.reach.has(root, id))) return true;
+  // Awaited only when it is a promise, and one person loaded alone (what loadMany does for each key, without
+  // its Promise.all): this runs for every record of every page a caseworker reads, twice for an edge's node.
+  const found = g.persons(obj, ctx);
+  const ids = Array.isArray(found) ? found : await found;
+  for (const id of ids) if (ctx.reach.has(root, id)) return true;
+  if (ids.length === 1) {
+    const p = await ctx.loaders.personById.load(ids[0]!).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    return p !== null && !(p instanceof Error) && p.countyCode === who.county;
+  }
   const persons = await ctx.loaders.personById.loadMany(ids);
   return persons.some((p) => p !== null && !(p instanceof Error) && p.countyCode === who.county);
 }
@@ -231,7 +238,7 @@ async function concreteType(type: GraphQLNamedType, value: unknown, ctx: HubCont
 /** Whether one value of `type` (guarded, wrapping a guarded one, or abstract over them) may be handed out. */
 async function allowed(type: GraphQLNamedType, value: unknown, ctx: HubContext, info: GraphQLResolveInfo, depth = 0): Promise<boolean> {
   if (value == null || value instanceof Error) return true;
-  const concrete = await concreteType(type, value, ctx, info);
+  const concrete = isObjectType(type) ? type : await concreteType(type, value, ctx, info);
   if (!concrete) return true;
   if (GUARDED[concrete.name]) return inScope(ctx, concrete.name, value as Obj, rootKey(info));
   const f = depth < 4 ? wrappedField(concrete) : null;
