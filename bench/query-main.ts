@@ -109,7 +109,7 @@ async function main() {
       // V8 CPU profile of the hub server, written when it stops (open it in Chrome DevTools or speedscope).
       // --baseline 'COMPILED_QUERIES=off': a second hub with that environment, measured in the same run.
       ...(values['baseline-root'] ? { baselineRoot: path.resolve(values['baseline-root']) } : {}),
-      ...(values.baseline ? { baselineHubEnv: Object.fromEntries(values.baseline.split(/\s+/).filter(Boolean).map((kv) => kv.split('=', 2) as [string, string])) } : {}),
+      ...(values.baseline ? { baselineHubEnv: Object.fromEntries(values.baseline.split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string])) } : {}),
       hubNodeArgs: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`] : [],
     });
     console.log(`\n### Recipient query under load: hub vs PostGraphile 4\n\n${formatQueryTable(result)}\n`);

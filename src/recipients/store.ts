@@ -39,11 +39,11 @@ const householdOf = (personId: SQLWrapper) =>
 interface Part {
   keys: string[];
   columns: PgColumn[];
-  /** Offset of its first column in the statement's rows. */
-  at: number;
+  /** Where each of its columns is in the statement's rows (0-based). */
+  pos: number[];
 }
 
-function partOf(table: Table): Omit<Part, 'at'> {
+function partOf(table: Table): Omit<Part, 'pos'> {
   const entries = Object.entries(getTableColumns(table)) as Array<[string, PgColumn]>;
   return { keys: entries.map(([k]) => k), columns: entries.map(([, c]) => c) };
 }
@@ -53,17 +53,41 @@ function partOf(table: Table): Omit<Part, 'at'> {
  * null when its first column is null: the rule drizzle applies to a left-joined table.
  */
 function readPart(part: Part, row: unknown[]): Record<string, unknown> | null {
-  if (row[part.at] === null) return null;
+  if (row[part.pos[0]!] === null) return null;
   const o: Record<string, unknown> = {};
   for (let i = 0; i < part.keys.length; i++) {
-    const v = row[part.at + i];
+    const v = row[part.pos[i]!];
     o[part.keys[i]!] = v === null ? null : part.columns[i]!.mapFromDriverValue(v);
   }
   return o;
 }
 
-/** A column's type for a typed NULL (a serial is its integer type). */
-const nullOf = (c: PgColumn) => `NULL::${c.getSQLType().replace(/^bigserial$/, 'bigint').replace(/^serial$/, 'integer')}`;
+/** A column's SQL type (a serial is its integer type). */
+const typeOf = (c: PgColumn) => c.getSQLType().replace(/^bigserial$/, 'bigint').replace(/^serial$/, 'integer');
+
+/**
+ * Positions for the parts of each row kind (`kinds`: the parts a kind's rows carry). Kinds share positions:
+ * a position holds one SQL type, and each kind puts its own columns in positions of their type that it does
+ * not use yet, so a row is as wide as the widest kind rather than the sum of all (the driver describes and
+ * parses every position of every row, NULL or not). Positions start at 2 (after kind and owner).
+ */
+function layOut(parts: Array<Omit<Part, 'pos'>>, kinds: number[][]): { laid: Part[]; types: string[] } {
+  const types: string[] = [];
+  const pos: number[][] = parts.map(() => []);
+  for (const own of kinds) {
+    const used = new Set<number>();
+    for (const j of own) {
+      for (const c of parts[j]!.columns) {
+        const t = typeOf(c);
+        let slot = types.findIndex((x, i) => x === t && !used.has(i));
+        if (slot < 0) slot = types.push(t) - 1;
+        used.add(slot);
+        pos[j]!.push(2 + slot);
+      }
+    }
+  }
+  return { laid: parts.map((p, j) => ({ ...p, pos: pos[j]! })), types };
+}
 
 /**
  * The person by identity number with its household (HOUSEHOLD_ORDER), the members and their persons, and with
@@ -81,16 +105,15 @@ const nullOf = (c: PgColumn) => `NULL::${c.getSQLType().replace(/^bigserial$/, '
 function personStatement(db: Drizzle, withAid: boolean) {
   const parts = withAid ? [persons, households, householdMembers, persons, aidRecords, settlements] : [persons, households, householdMembers, persons];
   const aliases = ['person', 'household', 'member', 'member_person', 'aid', 'settlement'];
-  let at = 2;
-  const laid: Part[] = parts.map((t) => {
-    const p = { ...partOf(t), at };
-    at += p.columns.length;
-    return p;
-  });
-  // One branch's columns: those of its own parts from their aliases, the others' as typed NULLs.
-  const columnsOf = (own: number[]) =>
-    sql.raw(laid.map((p, j) => p.columns.map((c) => (own.includes(j) ? `${aliases[j]}."${c.name}"` : nullOf(c))).join(', ')).join(',\n  '));
-  const position = (part: number, column: PgColumn) => laid[part]!.at + laid[part]!.columns.indexOf(column) + 1;
+  // The widest kind (aid with its settlement) first, the others in its positions where the types allow.
+  const { laid, types } = layOut(parts.map(partOf), withAid ? [[4, 5], [0, 1], [2, 3]] : [[0, 1], [2, 3]]);
+  // One branch's columns: its own parts' in their positions, every other position a typed NULL.
+  const columnsOf = (own: number[]) => {
+    const at = types.map((t) => `NULL::${t}`);
+    for (const j of own) laid[j]!.columns.forEach((c, i) => (at[laid[j]!.pos[i]! - 2] = `${aliases[j]}."${c.name}"`));
+    return sql.raw(at.join(', '));
+  };
+  const position = (part: number, column: PgColumn) => laid[part]!.pos[laid[part]!.columns.indexOf(column)]! + 1;
   const label = withAid ? '/* recipients.person-with-household-aid */' : '/* recipients.person-with-household */';
   const query = sql`${sql.raw(label)}
 WITH p AS (SELECT id FROM ${persons} WHERE ${persons.idNumber} = ${key}),

@@ -30,9 +30,24 @@ function refuse(message: string, extra: Record<string, unknown> = {}): HubError 
   return new HubError(ErrorCode.BAD_USER_INPUT, message, { ...extra, http: { status: 400 } });
 }
 
+/**
+ * A document's literals checked, and where each variable is used, by schema and document. A parsed document
+ * is immutable and Apollo (like the compiled path) hands out the same one for the same text, so its walk is
+ * done once; only documents that passed are kept (a refused one is walked, and refused, every time).
+ */
+const documentUses = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, ReadonlyMap<string, readonly string[]>>>();
+
 /** Throws BAD_USER_INPUT (HTTP 400) for the first hostile input of the request. */
 export function checkRequestInputs(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, limits: InputLimits = INPUT_LIMITS): void {
-  // Where each variable is used: `Type.field.argument` (or `@directive.argument`).
+  let bySchema = documentUses.get(schema);
+  if (!bySchema) documentUses.set(schema, (bySchema = new WeakMap()));
+  let uses = bySchema.get(document);
+  if (!uses) bySchema.set(document, (uses = usesOfDocument(schema, document)));
+  checkVariables(uses, variables, limits);
+}
+
+/** Throws for the first hostile literal of the document; answers where each variable is used: `Type.field.argument` (or `@directive.argument`). */
+function usesOfDocument(schema: GraphQLSchema, document: DocumentNode): Map<string, string[]> {
   const uses = new Map<string, string[]>();
   const checkLiteral = (value: ValueNode, coordinate: string, argument: string): void => {
     switch (value.kind) {
@@ -93,7 +108,10 @@ export function checkRequestInputs(schema: GraphQLSchema, document: DocumentNode
       walk(d.selectionSet, d.typeCondition.name.value);
     }
   }
+  return uses;
+}
 
+function checkVariables(uses: ReadonlyMap<string, readonly string[]>, variables: Record<string, unknown> | undefined, limits: InputLimits): void {
   let nodes = 0;
   for (const [name, value] of Object.entries(variables ?? {})) {
     const coordinates = uses.get(name) ?? [];

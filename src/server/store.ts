@@ -3,19 +3,29 @@
  * /metrics reads when scraped, and the WAL positions that read routing compares (src/server/read-routing.ts).
  */
 import { sql } from 'drizzle-orm';
-import { A, rows, type Db } from '../db/client.ts';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { rows, type Db } from '../db/client.ts';
+
+const dialect = new PgDialect();
+
+/** The counter upsert, prepared once per database handle (by name: each connection parses it once). */
+const addStatements = new WeakMap<Db, { execute(values: { subjects: string[]; n: number[] }): Promise<unknown> }>();
 
 /**
  * Adds `n[i]` requests to subject `subjects[i]` in the current minute (one counter per subject and minute, in
  * the database so that all instances share it); returns each subject's count after the addition.
  */
 export async function addRequests(db: Db, subjects: readonly string[], n: readonly number[]): Promise<Array<{ subject: string; count: number }>> {
-  return rows<{ subject: string; count: number }>(
-    db,
-    sql`/* http.rate-limit */ INSERT INTO rate_limits (subject, minute, count)
-        SELECT t.subject, date_trunc('minute', now()), t.n FROM unnest(${A(subjects)}::text[], ${A(n)}::int[]) AS t(subject, n)
-        ON CONFLICT (subject, minute) DO UPDATE SET count = rate_limits.count + EXCLUDED.count RETURNING subject, count`,
-  );
+  let s = addStatements.get(db);
+  if (!s) {
+    const query = sql`/* http.rate-limit */ INSERT INTO rate_limits (subject, minute, count)
+        SELECT t.subject, date_trunc('minute', now()), t.n FROM unnest(${sql.placeholder('subjects')}::text[], ${sql.placeholder('n')}::int[]) AS t(subject, n)
+        ON CONFLICT (subject, minute) DO UPDATE SET count = rate_limits.count + EXCLUDED.count RETURNING subject, count`;
+    const prepared = db._.session.prepareQuery(dialect.sqlToQuery(query), undefined, 'http_rate_limit', false);
+    addStatements.set(db, (s = { execute: (values) => prepared.execute(values) }));
+  }
+  const r = (await s.execute({ subjects: [...subjects], n: [...n] })) as { rows: Array<{ subject: string; count: number }> };
+  return r.rows;
 }
 
 /** Forgets the counters of minutes more than an hour old. */
