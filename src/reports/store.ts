@@ -50,7 +50,13 @@ async function regionsTable(db: Db): Promise<SQL> {
   return sql`SELECT * FROM unnest(${A(codes)}::text[], ${A(codes.map(reportCounty))}::text[], ${A(codes.map(cityOf))}::text[]) AS r(code, county, city)`;
 }
 
-/** The quarter's aid records with their dimensions, as the CTEs `regions`, `agencies` and `b`. */
+/**
+ * The quarter's aid records with their dimensions, as the CTEs `regions`, `agencies` and `b`: one pass over the
+ * quarter's range of `aid_records_paid_idx`, no join to persons and no lookup per record. The payer's county code
+ * and category on the payment day are derived columns (src/overlap/store.ts sets them for every record of each
+ * derivation's scope); a record no derivation has covered yet (category null, right after the migration that
+ * added them) asks `categoryOn` itself.
+ */
 async function aidBase(db: Db, from: string, to: string): Promise<SQL> {
   const systems = adapters.map((a) => a.code);
   return sql`
@@ -60,10 +66,9 @@ async function aidBase(db: Db, from: string, to: string): Promise<SQL> {
       SELECT a.person_id, a.system, g.agency, a.program, a.amount_fen, a.excess_fen, a.duplicate_of,
         ${countsSql('a')} AS counts,
         COALESCE(r.county, 'COUNTY_UNKNOWN') AS county, COALESCE(r.city, 'COUNTY_UNKNOWN') AS city,
-        ${categoryOn(sql`a.person_id`, sql`a.paid_on`)} AS category
+        COALESCE(a.category_on_paid, ${categoryOn(sql`a.person_id`, sql`a.paid_on`)}) AS category
       FROM aid_records a
-      JOIN persons p ON p.id = a.person_id
-      LEFT JOIN regions r ON r.code = COALESCE(p.county_code, '')
+      LEFT JOIN regions r ON r.code = COALESCE(a.person_county_code, '')
       LEFT JOIN agencies g ON g.system = a.system
       WHERE a.paid_on >= ${from}::date AND a.paid_on <= ${to}::date
     )`;
