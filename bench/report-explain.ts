@@ -37,17 +37,25 @@ try {
   const dims = values.group === '' ? [] : (values.group!.split(',') as Dimension[]);
   if (!values['no-explain']) {
     const db = database.db;
-    const execute = db.execute.bind(db);
-    (db as unknown as { execute: (q: SQL) => Promise<unknown> }).execute = async (q: SQL) => {
-      const text = (db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string } } }).dialect.sqlToQuery(q).sql;
-      if (/^\s*(\/\*.*?\*\/\s*)?(WITH|SELECT)/s.test(text) && /aid_records|ledger_daily/.test(text)) {
-        const plan = (await execute(sql`EXPLAIN (ANALYZE, BUFFERS) ${q}`)) as unknown as { rows: Array<Record<string, string>> };
-        console.log(`\n-- ${text.slice(0, 120).replace(/\s+/g, ' ')}\n${plan.rows.map((r) => Object.values(r)[0]).join('\n')}`);
-      }
-      return execute(q);
+    type Handle = { execute: (q: SQL) => Promise<unknown>; transaction: (work: (tx: Handle) => Promise<unknown>) => Promise<unknown> };
+    // Every statement on the handle, and on the transactions it opens (the aid pass runs in one, JIT off), is explained first.
+    const explaining = (h: Handle): Handle & { restore: () => void } => {
+      const execute = h.execute.bind(h);
+      const transaction = h.transaction.bind(h);
+      h.execute = async (q: SQL) => {
+        const text = (db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string } } }).dialect.sqlToQuery(q).sql;
+        if (/^\s*(\/\*.*?\*\/\s*)?(WITH|SELECT)/s.test(text) && /aid_records|ledger_daily/.test(text)) {
+          const plan = (await execute(sql`EXPLAIN (ANALYZE, BUFFERS) ${q}`)) as unknown as { rows: Array<Record<string, string>> };
+          console.log(`\n-- ${text.slice(0, 120).replace(/\s+/g, ' ')}\n${plan.rows.map((r) => Object.values(r)[0]).join('\n')}`);
+        }
+        return execute(q);
+      };
+      h.transaction = (work) => transaction((tx) => work(explaining(tx)));
+      return Object.assign(h, { restore: () => void Object.assign(h, { execute, transaction }) });
     };
+    const patched = explaining(db as unknown as Handle);
     await quarterlyReport(db, year, quarter, dims);
-    (db as unknown as { execute: unknown }).execute = execute;
+    patched.restore();
   }
   const ms: number[] = [];
   for (let i = 0; i < Number(values.runs) + 1; i++) {

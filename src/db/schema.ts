@@ -425,6 +425,17 @@ export const aidRecords = pgTable(
     linkKind: text('link_kind').notNull().default('NONE'),
     linkedSettlementId: text('linked_settlement_id'),
     excessFen: fen('excess_fen').notNull().default(sql`0`),
+    /**
+     * The payer's county code as the person's row holds it now (persons.county_code; null when none), copied by
+     * the derivation for every record of its scope so that the quarterly report needs no join to persons.
+     */
+    personCountyCode: text('person_county_code'),
+    /**
+     * The payer's recipient category on the payment day (`categoryOn` of src/shared/rules.ts, NONE when none),
+     * set by the derivation for every record of its scope; null until a derivation has covered the record
+     * (the report then asks `categoryOn` itself).
+     */
+    categoryOnPaid: text('category_on_paid'),
   },
   (t) => [
     uniqueIndex('aid_records_source_uq').on(t.system, t.recordId),
@@ -433,8 +444,8 @@ export const aidRecords = pgTable(
     index('aid_records_settlement_ref_idx').on(t.settlementRef),
     index('aid_records_linked_idx').on(t.linkedSettlementId),
     // By payment day, with every column the quarterly report reads: a quarter's aid from the index alone
-    // (issue 17; an index-only scan once the table is vacuumed).
-    index('aid_records_paid_idx').on(t.paidOn, t.personId, t.system, t.program, t.amountFen, t.excessFen, t.duplicateOf, t.status),
+    // (issue 17; an index-only scan once the table is vacuumed), the payer's county and category included (derived).
+    index('aid_records_paid_idx').on(t.paidOn, t.personId, t.system, t.program, t.personCountyCode, t.categoryOnPaid, t.amountFen, t.excessFen, t.duplicateOf, t.status),
     // Paid, not arrived, counting: the report's 已发放未到账 per fund, read from the index alone.
     index('aid_records_in_transit_idx')
       .on(t.fundCode, t.paidOn, t.amountFen)

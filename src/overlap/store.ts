@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { A, rows, type Tx } from '../db/client.ts';
-import { inferableStays, suspectedPair } from '../shared/rules.ts';
+import { categoryOn, inferableStays, suspectedPair } from '../shared/rules.ts';
 import { personIn, type PersonSet } from '../shared/person-sets.ts';
 
 /** The owners of these stays and every person whose aid names or is linked to one of them. */
@@ -39,7 +39,7 @@ export async function personsOfVouchers(tx: Tx, vouchers: string[]): Promise<num
 }
 
 /**
- * Derives every derived column (link, duplicate of, flags, excess) of the aid records of these persons and
+ * Derives every derived column (link, duplicate of, flags, excess, the payer's county and category) of the aid records of these persons and
  * writes the changed ones; returns how many more are flagged DUPLICATE / SUSPECTED_DUPLICATE than before.
  */
 export async function deriveRecords(tx: Tx, persons: PersonSet): Promise<{ duplicates: number; suspectedDuplicates: number }> {
@@ -62,6 +62,10 @@ export async function deriveRecords(tx: Tx, persons: PersonSet): Promise<{ dupli
   // Rule 3 (suspected). Same person, same linked stay, same amount, paid at most 3 days apart, other system, no
   // shared voucher, both counting.
   //
+  // For the quarterly report (issue 17): the payer's county code as the person's row holds it and the category
+  // on the payment day (`categoryOn`), so that the report reads one table. A correction of a residence or a
+  // status names its person, who is in scope, so both are refreshed with everything else derived.
+  //
   // Rule 5 (excess). On each stay, the counting linked aid in payment order (then the primary order): the part
   // of each record that takes the running sum above the burden B is its excess.
   //
@@ -72,8 +76,10 @@ export async function deriveRecords(tx: Tx, persons: PersonSet): Promise<{ dupli
     WITH base AS (
       SELECT a.id, a.person_id, a.system, a.record_id, a.amount_fen, a.paid_on, a.approved_on, a.status, a.voucher_normalized,
         a.settlement_ref, a.hospital_code, a.flags AS old_flags, a.link_kind AS old_kind, a.linked_settlement_id AS old_sid,
-        a.duplicate_of AS old_dup, a.excess_fen AS old_excess
-      FROM aid_records a WHERE ${personIn(sql`a.person_id`, persons)}
+        a.duplicate_of AS old_dup, a.excess_fen AS old_excess,
+        p.county_code AS county, ${categoryOn(sql`a.person_id`, sql`a.paid_on`)} AS category,
+        a.person_county_code AS old_county, a.category_on_paid AS old_category
+      FROM aid_records a JOIN persons p ON p.id = a.person_id WHERE ${personIn(sql`a.person_id`, persons)}
     ),
     linked AS (
       SELECT b.*, st.settlement_id AS st_id, st.person_id AS st_person, st.refunded_by AS st_refunded,
@@ -134,6 +140,7 @@ export async function deriveRecords(tx: Tx, persons: PersonSet): Promise<{ dupli
     ),
     f AS (
       SELECT s.id, s.kind, s.sid, s.dup_of, COALESCE(e.excess, 0) AS excess, s.old_kind, s.old_sid, s.old_dup, s.old_excess, s.old_flags,
+        s.county, s.category, s.old_county, s.old_category,
         array_remove(ARRAY[
           CASE WHEN s.dup_of IS NOT NULL THEN 'DUPLICATE' END,
           CASE WHEN s.conflict THEN 'VOUCHER_CONFLICT' END,
@@ -145,10 +152,12 @@ export async function deriveRecords(tx: Tx, persons: PersonSet): Promise<{ dupli
       FROM s LEFT JOIN suspected sp ON sp.id = s.id LEFT JOIN excess e ON e.id = s.id
     )
     , updated AS (
-      UPDATE aid_records a SET link_kind = f.kind, linked_settlement_id = f.sid, duplicate_of = f.dup_of, flags = f.flags, excess_fen = f.excess
+      UPDATE aid_records a SET link_kind = f.kind, linked_settlement_id = f.sid, duplicate_of = f.dup_of, flags = f.flags, excess_fen = f.excess,
+        person_county_code = f.county, category_on_paid = f.category
       FROM f
       WHERE a.id = f.id AND (f.old_kind IS DISTINCT FROM f.kind OR f.old_sid IS DISTINCT FROM f.sid OR f.old_dup IS DISTINCT FROM f.dup_of
-                             OR f.old_flags IS DISTINCT FROM f.flags OR f.old_excess IS DISTINCT FROM f.excess)
+                             OR f.old_flags IS DISTINCT FROM f.flags OR f.old_excess IS DISTINCT FROM f.excess
+                             OR f.old_county IS DISTINCT FROM f.county OR f.old_category IS DISTINCT FROM f.category)
       RETURNING f.old_flags AS old, f.flags AS new
     )
     SELECT COALESCE(sum(('DUPLICATE' = ANY(new))::int - ('DUPLICATE' = ANY(old))::int), 0)::text AS duplicates,

@@ -39,10 +39,12 @@ export async function derivedState(database: Database, opts: { asOf: string; qua
         FROM households h JOIN household_members m ON m.household_id = h.id JOIN persons p ON p.id = m.person_id
         GROUP BY h.key, h.annual_income_fen, h.per_capita_income_fen, h.county_code ORDER BY h.key`,
   );
-  const aid = await rows<{ k: string; person: string; status: string; link: string; sid: string | null; dup: string | null; flags: string; excess: string }>(
+  // (county and category: the payer's, derived for the quarterly report)
+  const aid = await rows<{ k: string; person: string; status: string; link: string; sid: string | null; dup: string | null; flags: string; excess: string; county: string | null; category: string | null }>(
     db,
     sql`SELECT a.system || '/' || a.record_id AS k, COALESCE(p.id_number, p.provisional_key) AS person, a.status, a.link_kind AS link, a.linked_settlement_id AS sid,
-          d.system || '/' || d.record_id AS dup, array_to_string(ARRAY(SELECT unnest(a.flags) ORDER BY 1), ',') AS flags, a.excess_fen::text AS excess
+          d.system || '/' || d.record_id AS dup, array_to_string(ARRAY(SELECT unnest(a.flags) ORDER BY 1), ',') AS flags, a.excess_fen::text AS excess,
+          a.person_county_code AS county, a.category_on_paid AS category
         FROM aid_records a JOIN persons p ON p.id = a.person_id LEFT JOIN aid_records d ON d.id = a.duplicate_of
         ORDER BY a.system, a.record_id`,
   );
