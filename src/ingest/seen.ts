@@ -10,11 +10,11 @@
  * which systems have no heads until it commits. Heads written by a file rolled back to its savepoint stay in
  * the filter: a false positive, one more id looked up.
  *
- * Memory is fixed (2 MiB a system) whatever the size of the load; the false-positive rate grows with the
- * ids added (about 0.5% at 1.3 million ids, the largest system at full scale), which costs lookups, never
+ * Memory is fixed (1 MiB a system) whatever the size of the load; the false-positive rate grows with the
+ * ids added (about 5% at 1.3 million ids, the largest system at full scale), which costs lookups, never
  * correctness.
  */
-const BITS = 1 << 24;
+const BITS = 1 << 23;
 const MASK = BITS - 1;
 const PROBES = 4;
 
