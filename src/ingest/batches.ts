@@ -10,6 +10,7 @@ import { sha256, stableJson, UNSTORABLE_JSON } from './hashing.ts';
 import { applyBatch, type Counters, type Prepared } from './dispatch.ts';
 import type { Statistics } from './statistics.ts';
 import type { Scope } from '../overlap/derive.ts';
+import type { SeenIds } from './seen.ts';
 
 /** Where the records of one ingest come from: a file's reader, or records already at hand (a pulled page). */
 export interface RecordSource {
@@ -65,13 +66,13 @@ function prepareBatch(adapter: Adapter, ctx: MapContext, batch: SourceRecord[]):
  * touched goes into `scope`. Two batches are in flight: while the database writes one, the next is read and
  * prepared. Batches are applied strictly in order, each after the previous one finished.
  */
-export async function loadRecords(tx: Tx, adapter: Adapter, source: RecordSource, runId: number, ctx: MapContext, batchSize: number, c: Counters, scope: Scope, stats: Statistics): Promise<void> {
+export async function loadRecords(tx: Tx, adapter: Adapter, source: RecordSource, runId: number, ctx: MapContext, batchSize: number, c: Counters, scope: Scope, stats: Statistics, seen: SeenIds | null = null): Promise<void> {
   let writing: Promise<void> | null = null;
   const flush = async (batch: SourceRecord[]) => {
     const prepared = prepareBatch(adapter, ctx, batch);
     if (writing) await writing;
     await stats.wrote(batch.length);
-    writing = applyBatch(tx, adapter, source.name, runId, prepared, c, scope);
+    writing = applyBatch(tx, adapter, source.name, runId, prepared, c, scope, seen);
     writing.catch(() => undefined); // awaited by the next flush or below; a failure surfaces there
   };
   let batch: SourceRecord[] = [];

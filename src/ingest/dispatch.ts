@@ -10,6 +10,7 @@ import type { Adapter, AidFact, Fact, MapOutcome, PersonRef, SourceRecord } from
 import * as store from './store.ts';
 import { sha256, stableJson } from './hashing.ts';
 import type { Scope } from '../overlap/derive.ts';
+import type { SeenIds } from './seen.ts';
 
 export interface Counters {
   records: number;
@@ -31,10 +32,14 @@ export interface Prepared {
   records: number;
 }
 
-/** Only records that were corrected at least once can receive a stale version. */
-function updatedAnywhere(heads: Map<string, store.Head>): boolean {
-  for (const h of heads.values()) if (h.version > 1) return true;
-  return false;
+/**
+ * Only records that were corrected at least once can receive a stale version (of a record never corrected, the
+ * one version known is its head's); their earlier versions are looked up, no one else's.
+ */
+function corrected(heads: Map<string, store.Head>): string[] {
+  const out: string[] = [];
+  for (const [id, h] of heads) if (h.version > 1) out.push(id);
+  return out;
 }
 
 function personsOf(facts: Fact[]): PersonRef[] {
@@ -74,7 +79,7 @@ function identityOf(facts: Fact[]): string | null {
  *   When several vouchered records have the key, which one it re-sends cannot be told: it is quarantined
  *   (`BAD_VALUE`), not guessed, and not counted as another payment.
  */
-async function resolvePaymentKeys(tx: Tx, system: string, file: string, runId: number, prepared: Prepared, c: Counters): Promise<void> {
+async function resolvePaymentKeys(tx: Tx, system: string, file: string, runId: number, prepared: Prepared, c: Counters, written: SeenIds | null): Promise<void> {
   const keyed = prepared.good.filter((g) => g.out.paymentKey);
   const keys = [...new Set(keyed.map((g) => g.out.paymentKey!))];
   const exists = new Set((await store.loadHeads(tx, system, [...new Set([...keys, ...keyed.map((g) => g.out.recordId)])])).keys());
@@ -94,6 +99,7 @@ async function resolvePaymentKeys(tx: Tx, system: string, file: string, runId: n
       // Delivered with its voucher.
       if (!exists.has(id) && exists.has(key)) {
         await store.renameRecord(tx, system, key, id);
+        written?.add(id);
         exists.delete(key);
         // Deliveries of the same file still to be applied under the old id follow it.
         for (const k of keep) if (k.out.recordId === key) k.out = { ...k.out, recordId: id };
@@ -129,20 +135,23 @@ async function resolvePaymentKeys(tx: Tx, system: string, file: string, runId: n
   prepared.good = keep;
 }
 
-/** The database half of a batch, in the file's transaction. */
-export async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number, prepared: Prepared, c: Counters, scope: Scope): Promise<void> {
+/**
+ * The database half of a batch, in the file's transaction. `written`: on a first load of the system, the record
+ * ids the load has written so far (src/ingest/seen.ts); only those it may hold are looked up in the heads.
+ */
+export async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: number, prepared: Prepared, c: Counters, scope: Scope, written: SeenIds | null = null): Promise<void> {
   const system = adapter.code;
   const { quarantined } = prepared;
   c.records += prepared.records;
   c.quarantined += quarantined.length;
   await store.storeQuarantine(tx, system, file, runId, quarantined);
-  if (prepared.good.some((g) => g.out.paymentKey)) await resolvePaymentKeys(tx, system, file, runId, prepared, c);
+  if (prepared.good.some((g) => g.out.paymentKey)) await resolvePaymentKeys(tx, system, file, runId, prepared, c, written);
   const good = prepared.good;
   if (good.length === 0) return;
 
   const ids = [...new Set(good.map((g) => g.out.recordId))];
-  const heads = await store.loadHeads(tx, system, ids);
-  const known = updatedAnywhere(heads) ? await store.loadKnownVersions(tx, system, ids) : new Set<string>();
+  const heads = await store.loadHeads(tx, system, written ? ids.filter((id) => written.mayHave(id)) : ids);
+  const known = await store.loadKnownVersions(tx, system, corrected(heads));
   const seen = new Map<string, string>();
   for (const [id, h] of heads) seen.set(id, h.contentHash);
   // The last delivery of a record in the batch is the one applied; `updated` tracks which existed before.
@@ -183,6 +192,7 @@ export async function applyBatch(tx: Tx, adapter: Adapter, file: string, runId: 
     runId,
     entries.map(([recordId, a]) => ({ recordId, contentHash: a.hash, identity: identityOf(a.facts), location: a.rec.location, raw: a.rec.raw, paymentKey: a.paymentKey, provisionalKey: provisionalKeyOf(personsOf(a.facts)) })),
   );
+  if (written) for (const [recordId] of entries) written.add(recordId);
   const personIds = await resolvePersons(tx, entries.flatMap(([, a]) => personsOf(a.facts)));
   const pid = (p: PersonRef) => personIds.get(refKey(p))!;
   for (const id of personIds.values()) scope.addPerson(id);

@@ -15,7 +15,8 @@ import { reconcileDonations } from '../ledger/store.ts';
 import { loadRecords, type RecordSource } from './batches.ts';
 import { zero, type Counters } from './dispatch.ts';
 import { Statistics } from './statistics.ts';
-import { savepoint } from './store.ts';
+import { savepoint, systemsWithoutHeads } from './store.ts';
+import { SeenIds } from './seen.ts';
 
 
 /** The summary `relief-hub ingest` prints and the `ingest` mutation returns (contract.md). */
@@ -147,6 +148,9 @@ export async function ingestBatch(database: Database, items: Array<{ adapter: Ad
     const all = new Scope();
     await lockDerivation(tx);
     if (opts.deriveEverything) all.everything();
+    // Systems with no heads yet (a first load): their head lookups are limited to ids this load wrote (seen.ts)
+    const firstLoads = new Map<string, SeenIds>();
+    for (const s of await systemsWithoutHeads(tx, [...new Set(items.map((it) => it.adapter.code))])) firstLoads.set(s, new SeenIds());
     const stats = new Statistics(tx);
     const donations = new Map<string, Set<string>>();
     for (const [i, { adapter, source }] of items.entries()) {
@@ -157,7 +161,7 @@ export async function ingestBatch(database: Database, items: Array<{ adapter: Ad
       let rejected: FileRejectedError | null = null;
       try {
         if (source.verify) await source.verify();
-        await savepoint(tx, async (sp) => loadRecords(sp, adapter, source, runIds[i]!, ctx, opts.batchSize ?? DEFAULT_BATCH, c, scope, stats));
+        await savepoint(tx, async (sp) => loadRecords(sp, adapter, source, runIds[i]!, ctx, opts.batchSize ?? DEFAULT_BATCH, c, scope, stats, firstLoads.get(adapter.code) ?? null));
         all.merge(scope);
         const ids = donations.get(adapter.code) ?? new Set<string>();
         for (const d of scope.donations) ids.add(d);

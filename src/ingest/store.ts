@@ -27,6 +27,16 @@ export async function loadHeads(tx: Tx, system: string, recordIds: string[]): Pr
   return out;
 }
 
+/** Those of these systems that have no source heads at all (none of their records was ever received). */
+export async function systemsWithoutHeads(tx: Tx, systems: string[]): Promise<Set<string>> {
+  if (systems.length === 0) return new Set();
+  const r = await rows<{ system: string }>(
+    tx,
+    sql`/* ingest.systems-without-heads */ SELECT s AS system FROM unnest(${A(systems)}::text[]) AS t(s) WHERE NOT EXISTS (SELECT 1 FROM source_heads h WHERE h.system = t.s)`,
+  );
+  return new Set(r.map((x) => x.system));
+}
+
 /** Every version of these records ever received, by content hash. */
 export async function loadKnownVersions(tx: Tx, system: string, recordIds: string[]): Promise<Set<string>> {
   if (recordIds.length === 0) return new Set();
