@@ -11,7 +11,7 @@ import { exportsIn, ingestFiles } from '../src/ingest/service.ts';
 
 const [dir] = process.argv.slice(2);
 const config = loadConfig();
-const database = await openHubDatabase(config);
+const database = await openHubDatabase(config, undefined, 'batch');
 const started = Date.now();
 // A first load into an empty database: everything is touched, so derivation runs over every person at once.
 const batch = await ingestFiles(database, exportsIn(dir!), { batchSize: config.ingestBatchSize, deriveEverything: true });

@@ -5,7 +5,7 @@ import { ingestFile } from '../src/ingest/service.ts';
 
 const [system, file] = process.argv.slice(2);
 const config = loadConfig();
-const database = await openHubDatabase(config);
+const database = await openHubDatabase(config, undefined, 'batch');
 const s = await ingestFile(database, system!, file!, { batchSize: config.ingestBatchSize });
 await database.close();
 console.log(JSON.stringify({ ...s, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));

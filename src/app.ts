@@ -17,8 +17,15 @@ export async function seedReferenceData(database: Database): Promise<void> {
   });
 }
 
-export async function openHubDatabase(config: Config, warn: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): Promise<Database> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...poolOptions(config) });
+/**
+ * What the database is opened for: serving requests (the statement limit of a request) or a command line batch
+ * (`load`, `ingest`, `pull`, `rederive`, `demo`: DB_BATCH_STATEMENT_TIMEOUT_MS, since one statement derives a slice
+ * of 50,000 persons).
+ */
+export type DatabaseUse = 'serve' | 'batch';
+
+export async function openHubDatabase(config: Config, warn: (message: string) => void = (m) => process.stderr.write(`${m}\n`), use: DatabaseUse = 'serve'): Promise<Database> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...poolOptions(config, use) });
   if (config.databaseUrl && !config.databaseOwnerUrl) {
     warn('warning: DATABASE_OWNER_URL is not set: the hub serves as the role that owns its tables, so nothing stops it from changing its own access log; set DATABASE_OWNER_URL to the owner and DATABASE_URL to a serving role');
   }
@@ -29,8 +36,13 @@ export async function openHubDatabase(config: Config, warn: (message: string) =>
   return database;
 }
 
-function poolOptions(config: Config) {
-  return { maxConnections: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs, connectTimeoutMs: config.dbConnectTimeoutMs };
+/** The pool's settings from configuration, for serving or for a command line batch. */
+export function poolOptions(config: Config, use: DatabaseUse = 'serve') {
+  return {
+    maxConnections: config.dbPoolSize,
+    statementTimeoutMs: use === 'batch' ? config.dbBatchStatementTimeoutMs : config.dbStatementTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+  };
 }
 
 /** The read-only standby (`DATABASE_READ_URL`), when configured: a second pool beside the primary's, never migrated. */

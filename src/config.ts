@@ -67,6 +67,12 @@ export interface Config {
   dbPoolSize: number;
   /** Longest a statement may run (server-side `statement_timeout`; also the client's wait, plus a margin). */
   dbStatementTimeoutMs: number;
+  /**
+   * The same for the command line's batch work (`load`, `ingest`, `pull`, `rederive`, `demo`): a bulk load derives
+   * slices of 50,000 persons, one statement a slice, which at provincial scale runs longer than a request may
+   * (issue 17's full run was cancelled by the 30 s serving limit in the derivation of a first load).
+   */
+  dbBatchStatementTimeoutMs: number;
   /** Longest to wait for a database connection (connecting, or a free one in the pool). */
   dbConnectTimeoutMs: number;
   /** Most lexical tokens a query document may have; the parser stops there (QUERY_TOO_COMPLEX). */
@@ -166,6 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseReadUrl,
     dbPoolSize: intVar(env, 'DB_POOL_SIZE', 10, 1, 1000),
     dbStatementTimeoutMs: intVar(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 86_400_000),
+    dbBatchStatementTimeoutMs: intVar(env, 'DB_BATCH_STATEMENT_TIMEOUT_MS', 3_600_000, 100, 86_400_000),
     dbConnectTimeoutMs: intVar(env, 'DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     maxQueryTokens: intVar(env, 'MAX_QUERY_TOKENS', 5000, 100, 1_000_000),
     compiledQueries: oneOf(env, 'COMPILED_QUERIES', ['on', 'off'] as const, 'on') === 'on',

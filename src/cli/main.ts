@@ -14,6 +14,7 @@ import * as serve from './commands/serve.ts';
 import * as migrate from './commands/migrate.ts';
 import * as ingest from './commands/ingest.ts';
 import * as load from './commands/load.ts';
+import * as rederive from './commands/rederive.ts';
 import * as pull from './commands/pull.ts';
 import * as quarantine from './commands/quarantine.ts';
 import * as demo from './commands/demo.ts';
@@ -26,7 +27,7 @@ import * as exportToPostgres from './commands/export-to-postgres.ts';
 import * as schema from './commands/schema.ts';
 
 /** Every command, in the order of the usage text. */
-export const COMMANDS: readonly Command[] = [serve, migrate, ingest, load, pull, quarantine, demo, generate, report, publish, token, systems, exportToPostgres, schema];
+export const COMMANDS: readonly Command[] = [serve, migrate, ingest, load, rederive, pull, quarantine, demo, generate, report, publish, token, systems, exportToPostgres, schema];
 
 const USAGE = [
   'relief-hub <command> [options]',
@@ -37,7 +38,7 @@ const USAGE = [
   'Configuration (environment): DATABASE_URL (PostgreSQL; else embedded PGlite in DATA_DIR, default ./data),',
   'HOST (127.0.0.1), PORT (4000), NODE_ENV, LOG_LEVEL, MAX_BODY_BYTES, INGEST_BATCH_SIZE, AUTH_SECRET, AUTH_JWKS_URL,',
   'RATE_LIMIT_PER_MINUTE, MAX_QUERY_DEPTH, MAX_QUERY_FIELDS, MAX_QUERY_TOKENS, DATABASE_READ_URL, DB_POOL_SIZE,',
-  'DB_STATEMENT_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS.',
+  'DB_STATEMENT_TIMEOUT_MS, DB_BATCH_STATEMENT_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS.',
 ].join('\n');
 
 async function main(argv: string[]): Promise<number> {

@@ -150,7 +150,7 @@ describe(`the relief-hub command (${testDbKind})`, () => {
 
   it('prints its usage, built from one file per command, on --help (exit 0), without a command (exit 1) and after an unknown one', async () => {
     // The commands of README "Command line", in its order; each is a file of src/cli/commands/.
-    const commands = ['serve', 'migrate', 'ingest', 'load', 'pull', 'quarantine', 'demo', 'generate', 'report', 'publish', 'token', 'systems', 'export-to-postgres', 'schema'];
+    const commands = ['serve', 'migrate', 'ingest', 'load', 'rederive', 'pull', 'quarantine', 'demo', 'generate', 'report', 'publish', 'token', 'systems', 'export-to-postgres', 'schema'];
     expect(fs.readdirSync(path.resolve('src/cli/commands')).sort()).toEqual(commands.map((c) => `${c}.ts`).sort());
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
@@ -196,6 +196,11 @@ describe(`the relief-hub command (${testDbKind})`, () => {
     expect(lines.slice(0, -1).filter((f) => f.rejected).map((f) => `${f.system}/${f.file}:${f.reason}`).sort()).toEqual(
       expected.rejectedFiles.map((f) => `${f.system}/${path.basename(f.file)}:${f.reason}`).sort(),
     );
+
+    // Deriving everything again finds nothing to flag: the load left the database derived.
+    const r = await cli(['rederive']);
+    expect(r.code).toBe(0);
+    expect(lastJson(r.stdout)).toMatchObject({ persons: 'all', duplicates: 0, suspectedDuplicates: 0 });
 
     const q = await cli(['quarantine', '--limit', '3']);
     expect(q.code).toBe(0);

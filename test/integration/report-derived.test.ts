@@ -13,6 +13,7 @@ import { ingest } from '../../src/ingest/pipeline.ts';
 import { bufferInput } from '../../src/ingest/service.ts';
 import { quarterlyReport, type Dimension } from '../../src/reports/quarterly.ts';
 import { cityOf, reportCounty } from '../../src/identity/regions.ts';
+import { rederiveEverything } from '../../src/overlap/consequences.ts';
 import { resetDatabase, testDatabase, testDbKind } from '../support/db.ts';
 import { civilPaymentFile, civilStatusFile, idNumber } from '../support/builders.ts';
 
@@ -124,5 +125,19 @@ describe(`the quarterly report follows corrections of what it groups by (${testD
     // content again: an old version delivered again is a stale copy and changes nothing.)
     await expectSameReportAsFresh([status('', 'a.csv'), other, pay, status('2026/1/31', 'b.csv'), status('2026/12/31', 'c.csv')], [other, pay, status('2026/12/31', 'c.csv')]);
     expect((await rowsBy(['CATEGORY'])).map((r) => r.key[0])).toEqual([held]);
+  });
+
+  it('records from before migration 0020 (no derived county or category): the report asks the rule, and rederive fills them', async () => {
+    await deliver('civil-affairs', 'a.csv', civilStatusFile([{ householder: P, member: P, county: '469027' }, { householder: Q, member: Q, county: '460106' }]));
+    await deliver('civil-affairs', 'pay.csv', civilPaymentFile([{ id: 'PAY-P', person: P, paid: '2026/2/5' }, { id: 'PAY-Q', person: Q, paid: '2026/2/6' }]));
+    const derived = await report();
+    // What the migration leaves on records already there: the county copied from the person, the category unset.
+    await database.db.execute(sql`UPDATE aid_records SET category_on_paid = NULL`);
+    expect(await stale()).toHaveLength(2);
+    expect(await report()).toBe(derived);
+    const d = await rederiveEverything(database, now);
+    expect([d.persons.all, d.duplicates, d.suspectedDuplicates]).toEqual([true, 0, 0]);
+    expect(await stale()).toEqual([]);
+    expect(await report()).toBe(derived);
   });
 });

@@ -8,7 +8,7 @@ export const usage = ['demo [--persons N] [--seed S]       load a small syntheti
 export const spec = { options: { persons: { type: 'string' }, seed: { type: 'string' } } } as const;
 
 export async function run({ values }: Parsed<typeof spec>, { config }: CommandContext): Promise<number> {
-  const database = await openHubDatabase(config);
+  const database = await openHubDatabase(config, undefined, 'batch');
   try {
     const summaries = await loadDemo(database, { persons: intOption(values.persons, 'persons', 300), seed: intOption(values.seed, 'seed', 7) });
     for (const s of summaries) process.stdout.write(JSON.stringify(s) + '\n');

@@ -14,7 +14,7 @@ export async function run({ positionals }: Parsed<typeof spec>, { config, log }:
     throw new UsageError(`usage: relief-hub ingest <system> <file>\nknown systems: ${adapters.map((a) => a.code).join(', ')}`);
   }
   requireAdapter(system);
-  const database = await openHubDatabase(config);
+  const database = await openHubDatabase(config, undefined, 'batch');
   try {
     log.debug({ system, file }, 'ingesting');
     const summary = await ingestFile(database, system, file, { batchSize: config.ingestBatchSize });

@@ -16,7 +16,7 @@ export async function run({ positionals }: Parsed<typeof spec>, { config }: Comm
   if (!dir) throw new UsageError('usage: relief-hub load <dir>   (exports under <dir>/<system>/)');
   const files = exportsIn(dir);
   if (files.length === 0) throw new UsageError(`no exports of a known system under ${dir}`);
-  const database = await openHubDatabase(config);
+  const database = await openHubDatabase(config, undefined, 'batch');
   try {
     const batch = await ingestFiles(database, files, { batchSize: config.ingestBatchSize });
     for (const f of batch.files) {

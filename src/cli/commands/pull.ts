@@ -19,7 +19,7 @@ export async function run({ positionals, values }: Parsed<typeof spec>, { config
   if (!system) throw new UsageError('usage: relief-hub pull <system> --base URL (a pulled source, e.g. union-women)');
   pulledAdapter(system); // UNKNOWN_SYSTEM or NOT_PULLED before anything is opened
   if (!values.base || !/^https?:\/\//.test(values.base)) throw new UsageError('--base must be the http(s) URL of the claims API');
-  const database = await openHubDatabase(config);
+  const database = await openHubDatabase(config, undefined, 'batch');
   try {
     // --timeout: seconds one request may take, its answer included (default limits.pullRequestTimeoutMs).
     const timeout = values.timeout === undefined ? undefined : intOption(values.timeout, 'timeout') * 1000;
