@@ -71,7 +71,7 @@ export async function loadRecords(tx: Tx, adapter: Adapter, source: RecordSource
   const flush = async (batch: SourceRecord[]) => {
     const prepared = prepareBatch(adapter, ctx, batch);
     if (writing) await writing;
-    await stats.wrote(batch.length);
+    await stats.wrote(batch.length, adapter.code);
     writing = applyBatch(tx, adapter, source.name, runId, prepared, c, scope, seen);
     writing.catch(() => undefined); // awaited by the next flush or below; a failure surfaces there
   };
