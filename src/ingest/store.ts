@@ -231,17 +231,22 @@ export async function deriveHouseholds(tx: Tx, personIds: number[], householdKey
         source_record_id = EXCLUDED.source_record_id, since = EXCLUDED.since`);
   }
   if (householdKeys.length > 0) {
+    // One pass over each household's memberships (one index probe a household): the income of the latest
+    // statement that states one (ties: the larger), the latest statement's day, the latest stated county. As four
+    // correlated sub-queries the UPDATE evaluated each twice (its condition and its SET), eight probes a
+    // household, 490–630 ms a batch inside a large load (issue 17).
     await tx.execute(sql`/* ingest.derive-household-income */ 
       UPDATE households h SET annual_income_fen = x.i, per_capita_income_fen = x.pc, income_as_of = x.a, county_code = x.c
-      FROM (SELECT k.key,
-              (SELECT m.annual_income_fen FROM memberships m WHERE m.household_key = k.key AND (m.annual_income_fen IS NOT NULL OR m.per_capita_income_fen IS NOT NULL)
-               ORDER BY m.as_of DESC NULLS LAST, m.annual_income_fen DESC NULLS LAST, m.per_capita_income_fen DESC NULLS LAST LIMIT 1) AS i,
-              (SELECT m.per_capita_income_fen FROM memberships m WHERE m.household_key = k.key AND (m.annual_income_fen IS NOT NULL OR m.per_capita_income_fen IS NOT NULL)
-               ORDER BY m.as_of DESC NULLS LAST, m.annual_income_fen DESC NULLS LAST, m.per_capita_income_fen DESC NULLS LAST LIMIT 1) AS pc,
-              (SELECT max(m.as_of) FROM memberships m WHERE m.household_key = k.key) AS a,
-              (SELECT m.county_code FROM memberships m WHERE m.household_key = k.key AND m.county_code IS NOT NULL
-               ORDER BY m.as_of DESC NULLS LAST, m.county_code DESC LIMIT 1) AS c
-            FROM unnest(${A(householdKeys)}::text[]) AS k(key)) x
+      FROM (SELECT k.key, v.i, v.pc, v.a, v.c
+            FROM unnest(${A(householdKeys)}::text[]) AS k(key)
+            CROSS JOIN LATERAL (
+              SELECT (array_agg(m.annual_income_fen ORDER BY m.as_of DESC NULLS LAST, m.annual_income_fen DESC NULLS LAST, m.per_capita_income_fen DESC NULLS LAST)
+                        FILTER (WHERE m.annual_income_fen IS NOT NULL OR m.per_capita_income_fen IS NOT NULL))[1] AS i,
+                     (array_agg(m.per_capita_income_fen ORDER BY m.as_of DESC NULLS LAST, m.annual_income_fen DESC NULLS LAST, m.per_capita_income_fen DESC NULLS LAST)
+                        FILTER (WHERE m.annual_income_fen IS NOT NULL OR m.per_capita_income_fen IS NOT NULL))[1] AS pc,
+                     max(m.as_of) AS a,
+                     (array_agg(m.county_code ORDER BY m.as_of DESC NULLS LAST, m.county_code DESC) FILTER (WHERE m.county_code IS NOT NULL))[1] AS c
+              FROM memberships m WHERE m.household_key = k.key) v) x
       WHERE h.key = x.key AND (h.annual_income_fen IS DISTINCT FROM x.i OR h.per_capita_income_fen IS DISTINCT FROM x.pc
                                OR h.income_as_of IS DISTINCT FROM x.a OR h.county_code IS DISTINCT FROM x.c)`);
   }
