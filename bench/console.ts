@@ -31,7 +31,7 @@ import { loadConfig } from '../src/config.ts';
 import { startServer } from '../src/server/http.ts';
 import { DEMO_CASEWORKER, demoLookups, loadDemo } from '../src/demo.ts';
 import { CHROMIUM, launch } from '../dev/chromium.ts';
-import { CASEWORKER, HUB_QUERY, PURPOSE, runLoadProcess, sampleIdNumbers, type Stats } from './query-load.ts';
+import { CASEWORKER, failuresOf, HUB_QUERY, PURPOSE, runLoadProcess, sampleIdNumbers, type Stats } from './query-load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -143,7 +143,7 @@ const result = {
   runs,
   data: pgUrl ? 'a loaded database (--pg-url)' : `demo, ${Number(values.persons)} persons`,
   background: loadStats
-    ? { connections: background, requestsPerSec: loadStats.requestsPerSec, p99: loadStats.p99, failed: loadStats.errors + loadStats.timeouts + loadStats.non2xx + loadStats.graphqlErrors }
+    ? { connections: background, requestsPerSec: loadStats.requestsPerSec, p99: loadStats.p99, failed: failuresOf(loadStats) }
     : null,
   budget: BUDGET,
 };

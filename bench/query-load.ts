@@ -469,7 +469,7 @@ const summary = (runs: Stats[]): Summary => ({
   p50: median(runs.map((r) => r.p50)),
   p99: median(runs.map((r) => r.p99)),
 });
-const failuresOf = (s: Stats) => s.errors + s.timeouts + s.non2xx + s.graphqlErrors;
+export const failuresOf = (s: Stats) => s.errors + s.timeouts + s.non2xx + s.graphqlErrors;
 
 export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBenchResult> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
