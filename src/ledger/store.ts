@@ -22,7 +22,7 @@ import { adapters } from '../../adapters/index.ts';
 import { fundCodeOf } from '../codes.ts';
 import { todayCst } from '../identity/dates.ts';
 import { normalizeVoucher } from '../identity/text.ts';
-import { isEmptySet, personIn, personSlices, type PersonSet } from '../shared/person-sets.ts';
+import { isEmptySet, personIn, personSlices, slicing, type PersonSet } from '../shared/person-sets.ts';
 import { AWAITING_ARRIVAL, countsSql, inferableStays } from '../shared/rules.ts';
 
 export const BUDGET = 'OUTSIDE:BUDGET';
@@ -281,24 +281,29 @@ export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promi
         FROM want w JOIN bad b ON b.aid_id = w.id LEFT JOIN held h ON h.aid_id = w.id
         ORDER BY w.id`,
   );
-  const items = deltas.flatMap((d) =>
-    planAid(
-      {
-        id: Number(d.id),
-        system: d.system,
-        recordId: d.record_id,
-        fundCode: d.fund_code,
-        personId: Number(d.person_id),
-        amountFen: BigInt(d.amount),
-        valueDate: d.vd,
-        booked: d.booked,
-        arrivedAt: d.arrived_at,
-        current: (d.cur ?? []).map((c) => ({ account: c.a, valueDate: c.d, personId: c.p === null ? null : Number(c.p), amountFen: BigInt(c.m) })),
-      },
-      now,
-    ),
-  );
-  await appendTransactions(tx, items);
+  // Planned and booked a chunk at a time: the transactions of a slice's records, with their postings and the
+  // statements' parameters, held at once came to a few hundred MiB for a dense slice.
+  for (let i = 0; i < deltas.length; i += slicing.records) {
+    const chunk = deltas.slice(i, i + slicing.records);
+    const items = chunk.flatMap((d) =>
+      planAid(
+        {
+          id: Number(d.id),
+          system: d.system,
+          recordId: d.record_id,
+          fundCode: d.fund_code,
+          personId: Number(d.person_id),
+          amountFen: BigInt(d.amount),
+          valueDate: d.vd,
+          booked: d.booked,
+          arrivedAt: d.arrived_at,
+          current: (d.cur ?? []).map((c) => ({ account: c.a, valueDate: c.d, personId: c.p === null ? null : Number(c.p), amountFen: BigInt(c.m) })),
+        },
+        now,
+      ),
+    );
+    await appendTransactions(tx, items);
+  }
 }
 
 /**
@@ -308,6 +313,11 @@ export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promi
  */
 export async function reconcileDonations(tx: Tx, system: string, donationIds: string[], now: Date): Promise<void> {
   if (donationIds.length === 0) return;
+  if (donationIds.length > slicing.records) {
+    // A first load brings a channel's every donation at once: a chunk at a time, so that memory stays bounded.
+    for (let i = 0; i < donationIds.length; i += slicing.records) await reconcileDonations(tx, system, donationIds.slice(i, i + slicing.records), now);
+    return;
+  }
   await ensureAccounts(tx);
   // What each delivered donation has booked, per fund and value date, looked
   // up per donation by index (a grouped join over the system's ledger was mis-planned as a nested loop while the

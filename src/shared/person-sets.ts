@@ -25,10 +25,11 @@ export function isEmptySet(set: PersonSet): boolean {
 }
 
 /**
- * Persons per slice when work over every person is done slice by slice (to bound memory). A setting, not a
- * constant, so that the tests can make slices small.
+ * How work over many persons is cut to bound memory: persons (ids) per slice when work over every person is done
+ * slice by slice, and records (aid or donations) the ledger plans and books per statement. Settings, not
+ * constants, so that the tests can make them small.
  */
-export const slicing = { persons: 50_000 };
+export const slicing = { persons: 50_000, records: 5_000 };
 
 /** Every person as consecutive id ranges of `slicing.persons` ids each. */
 export async function personSlices(tx: Tx): Promise<PersonSet[]> {

@@ -26,18 +26,7 @@ interface Desired {
   policy: PolicyVersion;
 }
 
-async function burdenWarnings(tx: Tx, persons: PersonSet, today: string, rtp: PolicyVersion, ipr: PolicyVersion): Promise<{ desired: Desired[]; units: { households: number[]; solos: number[] } }> {
-  const all = { desired: [] as Desired[], units: { households: [] as number[], solos: [] as number[] } };
-  // Over every person the work goes slice by slice, so that the rows held in memory stay bounded.
-  for (const filter of await store.unitFilters(tx, persons)) {
-    const r = await burdenWarningsOf(tx, filter, today, rtp, ipr);
-    for (const d of r.desired) all.desired.push(d);
-    if (!persons.all) all.units = r.units;
-  }
-  return all;
-}
-
-async function burdenWarningsOf(tx: Tx, filter: store.UnitFilter, today: string, rtp: PolicyVersion, ipr: PolicyVersion): Promise<{ desired: Desired[]; units: { households: number[]; solos: number[] } }> {
+async function burdenWarningsOf(tx: Tx, filter: store.UnitFilter, today: string, rtp: PolicyVersion, ipr: PolicyVersion): Promise<Desired[]> {
   const days = rtp.definition.days ?? 365;
   const years = rtp.definition.statusEndedYears ?? 5;
   // One row per household (or person of no household) in scope; over every
@@ -72,13 +61,7 @@ async function burdenWarningsOf(tx: Tx, filter: store.UnitFilter, today: string,
       },
     });
   }
-  return {
-    desired,
-    units: {
-      households: units.filter((u) => u.hid !== null).map((u) => Number(u.hid)),
-      solos: units.filter((u) => u.pid !== null).map((u) => Number(u.pid)),
-    },
-  };
+  return desired;
 }
 
 async function missedAssistance(tx: Tx, persons: PersonSet, mis: PolicyVersion): Promise<Desired[]> {
@@ -106,12 +89,27 @@ export async function recomputeWarnings(tx: Tx, persons: PersonSet, today: strin
   const ipr = await versionInForce(tx, 'ILLNESS_POVERTY_RISK', today);
   const mis = await versionInForce(tx, 'MISSED_ASSISTANCE', today);
   if (!rtp || !ipr || !mis) return;
-  const burden = await burdenWarnings(tx, persons, today, rtp, ipr);
-  const desired = [...burden.desired, ...(await missedAssistance(tx, persons, mis))];
-  const key = (k: string, h: unknown, p: unknown, s: unknown) => `${k}|${h ?? ''}|${p ?? ''}|${s ?? ''}`;
+  if (persons.all) {
+    // Over every person, slice by slice: each open warning belongs to one slice, so that each slice is settled
+    // on its own and the warnings held in memory are one slice's, whatever the province's size.
+    for (const slice of await store.wholeSlices(tx)) {
+      const burden = await burdenWarningsOf(tx, slice.filter, today, rtp, ipr);
+      const missed = slice.persons ? await missedAssistance(tx, slice.persons, mis) : [];
+      await settleWarnings(tx, [...burden, ...missed], await store.openWarningsOfSlice(tx, slice));
+    }
+    return;
+  }
+  const units = await store.unitsOf(tx, persons);
+  const burden = await burdenWarningsOf(tx, units.filter, today, rtp, ipr);
+  const desired = [...burden, ...(await missedAssistance(tx, persons, mis))];
   // A person's own (household-of-one) warning is in scope with the person, so that
   // it closes once a membership puts the person in a household
-  const open = await store.openWarningsInScope(tx, persons, burden.units);
+  await settleWarnings(tx, desired, await store.openWarningsInScope(tx, persons, units));
+}
+
+/** Brings the open warnings of a scope to the desired ones: closes what no longer holds, refreshes what still does, opens what is new. */
+async function settleWarnings(tx: Tx, desired: Desired[], open: store.OpenWarning[]): Promise<void> {
+  const key = (k: string, h: unknown, p: unknown, s: unknown) => `${k}|${h ?? ''}|${p ?? ''}|${s ?? ''}`;
   const openByKey = new Map(open.map((w) => [key(w.kind, w.household_id, w.person_id, w.settlement_id), w.id]));
   const wanted = new Map(desired.map((d) => [key(d.kind, d.householdId, d.personId, d.settlementId), d]));
   const toClose = [...openByKey].filter(([k]) => !wanted.has(k)).map(([, id]) => Number(id));

@@ -21,39 +21,66 @@ export interface UnitFilter {
 }
 
 /**
- * The units of the persons in a set; over every person, household-id slices then person-id slices. For a set of
- * persons the households and persons of no household are looked up first, by index, and passed on as arrays:
- * written as a sub-query of the burden statement, PostgreSQL guessed ten times the households and members there
- * are (a semi-join of household_members on itself), and hashed whole `settlements`, `aid_records` and
- * `statuses` for a few thousand members. An array's length is known to the planner.
+ * The units of a list of persons: the households and persons of no household are looked up first, by index, and
+ * passed on as arrays: written as a sub-query of the burden statement, PostgreSQL guessed ten times the households
+ * and members there are (a semi-join of household_members on itself), and hashed whole `settlements`,
+ * `aid_records` and `statuses` for a few thousand members. An array's length is known to the planner.
  */
-export async function unitFilters(tx: Tx, persons: PersonSet): Promise<UnitFilter[]> {
-  if (!persons.all) {
-    const units = await rows<{ hid: string | null; pid: string | null }>(
-      tx,
-      sql`/* warnings.scope-units */ SELECT DISTINCT household_id::text AS hid, NULL::text AS pid FROM household_members WHERE ${personIn(sql`person_id`, persons)}
-          UNION ALL
-          SELECT NULL, p.id::text FROM persons p
-          WHERE ${personIn(sql`p.id`, persons)} AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.person_id = p.id)`,
-    );
-    const hids = units.filter((u) => u.hid !== null).map((u) => Number(u.hid));
-    const pids = units.filter((u) => u.pid !== null).map((u) => Number(u.pid));
-    return [
-      {
-        households: hids.length ? sql`hm.household_id = ANY(${A(hids)}::bigint[])` : sql`false`,
-        solos: pids.length ? sql`p.id = ANY(${A(pids)}::bigint[])` : sql`false`,
-        burdenedOnly: false,
-      },
-    ];
-  }
-  const out: UnitFilter[] = [];
+export async function unitsOf(tx: Tx, persons: PersonSet): Promise<{ filter: UnitFilter; households: number[]; solos: number[] }> {
+  const units = await rows<{ hid: string | null; pid: string | null }>(
+    tx,
+    sql`/* warnings.scope-units */ SELECT DISTINCT household_id::text AS hid, NULL::text AS pid FROM household_members WHERE ${personIn(sql`person_id`, persons)}
+        UNION ALL
+        SELECT NULL, p.id::text FROM persons p
+        WHERE ${personIn(sql`p.id`, persons)} AND p.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.person_id = p.id)`,
+  );
+  const households = units.filter((u) => u.hid !== null).map((u) => Number(u.hid));
+  const solos = units.filter((u) => u.pid !== null).map((u) => Number(u.pid));
+  return {
+    filter: {
+      households: households.length ? sql`hm.household_id = ANY(${A(households)}::bigint[])` : sql`false`,
+      solos: solos.length ? sql`p.id = ANY(${A(solos)}::bigint[])` : sql`false`,
+      burdenedOnly: false,
+    },
+    households,
+    solos,
+  };
+}
+
+/**
+ * One slice of a pass over every unit: the burden pass's filter, the persons whose missed assistance it covers,
+ * and the open warnings that are its own, as a condition on `warnings`. Each open warning belongs to exactly one
+ * slice (a household's to its household-id slice; a person's own and missed assistance, which name no
+ * household, to its person-id slice), so that each slice is settled on its own and what is held in memory is one
+ * slice's warnings, whatever the province's size.
+ */
+export interface WholeSlice {
+  filter: UnitFilter;
+  persons: PersonSet | null;
+  open: SQL;
+}
+
+/** Every unit as slices: household-id slices, then person-id slices (`slicing.persons` ids each). */
+export async function wholeSlices(tx: Tx): Promise<WholeSlice[]> {
+  const out: WholeSlice[] = [];
   const h = await rows<{ lo: string | null; hi: string | null }>(tx, sql`/* warnings.household-range */ SELECT min(id)::text AS lo, max(id)::text AS hi FROM households`);
   if (h[0]!.lo !== null) {
     for (let from = Number(h[0]!.lo); from <= Number(h[0]!.hi); from += slicing.persons) {
-      out.push({ households: sql`(hm.household_id >= ${from} AND hm.household_id < ${from + slicing.persons})`, solos: sql`false`, burdenedOnly: true });
+      const below = from + slicing.persons;
+      out.push({
+        filter: { households: sql`(hm.household_id >= ${from} AND hm.household_id < ${below})`, solos: sql`false`, burdenedOnly: true },
+        persons: null,
+        open: sql`(household_id >= ${from} AND household_id < ${below})`,
+      });
     }
   }
-  for (const slice of await personSlices(tx)) out.push({ households: sql`false`, solos: personIn(sql`p.id`, slice), burdenedOnly: true });
+  for (const slice of await personSlices(tx)) {
+    out.push({
+      filter: { households: sql`false`, solos: personIn(sql`p.id`, slice), burdenedOnly: true },
+      persons: slice,
+      open: sql`(household_id IS NULL AND ${personIn(sql`person_id`, slice)})`,
+    });
+  }
   return out;
 }
 
@@ -169,23 +196,26 @@ export interface OpenWarning {
 export async function openWarningsInScope(tx: Tx, persons: PersonSet, units: { households: number[]; solos: number[] }): Promise<OpenWarning[]> {
   return rows<OpenWarning>(
     tx,
-    persons.all
-      ? sql`/* warnings.open-in-scope */ SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL`
-      : // One index lookup per kind of unit, joined by UNION (written as one WHERE with OR, PostgreSQL scanned every
-        // warning and hashed every household member). A household left without members is found by none of its
-        // members any more: that branch reads the open household warnings (a partial index) and probes each one's
-        // members, a pass bounded by the open household warnings, not by the province.
-        sql`/* warnings.open-in-scope-units */ SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings
-          WHERE closed_at IS NULL AND household_id = ANY(${A(units.households)}::bigint[])
-          UNION SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings
-          WHERE closed_at IS NULL AND household_id IS NULL AND settlement_id IS NULL AND person_id = ANY(${A(units.solos)}::bigint[])
-          UNION SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings
-          WHERE closed_at IS NULL AND ${personIn(sql`person_id`, persons)}
-            AND ((household_id IS NULL AND settlement_id IS NULL) OR kind = 'MISSED_ASSISTANCE')
-          UNION SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings w
-          WHERE closed_at IS NULL AND household_id IS NOT NULL
-            AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.household_id = w.household_id)`,
+    // One index lookup per kind of unit, joined by UNION (written as one WHERE with OR, PostgreSQL scanned every
+    // warning and hashed every household member). A household left without members is found by none of its
+    // members any more: that branch reads the open household warnings (a partial index) and probes each one's
+    // members, a pass bounded by the open household warnings, not by the province.
+    sql`/* warnings.open-in-scope-units */ SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings
+        WHERE closed_at IS NULL AND household_id = ANY(${A(units.households)}::bigint[])
+        UNION SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings
+        WHERE closed_at IS NULL AND household_id IS NULL AND settlement_id IS NULL AND person_id = ANY(${A(units.solos)}::bigint[])
+        UNION SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings
+        WHERE closed_at IS NULL AND ${personIn(sql`person_id`, persons)}
+          AND ((household_id IS NULL AND settlement_id IS NULL) OR kind = 'MISSED_ASSISTANCE')
+        UNION SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings w
+        WHERE closed_at IS NULL AND household_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.household_id = w.household_id)`,
   );
+}
+
+/** The open warnings of one slice of a pass over every unit (`WholeSlice.open`). */
+export async function openWarningsOfSlice(tx: Tx, slice: WholeSlice): Promise<OpenWarning[]> {
+  return rows<OpenWarning>(tx, sql`/* warnings.open-in-slice */ SELECT id::text, kind, household_id::text, person_id::text, settlement_id FROM warnings WHERE closed_at IS NULL AND ${slice.open}`);
 }
 
 /** Closes warnings that no longer hold (never deleted). */
