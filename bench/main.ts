@@ -38,7 +38,7 @@ import { eligibility } from '../src/policy/eligibility.ts';
 import { findPgBinDir, startCluster } from '../dev/pg-cluster.ts';
 import { copyInto, exportCanonical } from './copy-reference.ts';
 import { correctionDelivery, deliverCorrections } from './corrections.ts';
-import { baseEnv, CASEWORKER, formatQueryTable, runLoadProcess, runQueryBench, sampleIdNumbers, startHub, stopChild } from './query-load.ts';
+import { baseEnv, CASEWORKER, failuresOf, formatQueryTable, runLoadProcess, runQueryBench, sampleIdNumbers, startHub, stopChild } from './query-load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -189,12 +189,14 @@ async function reportTimes(url: string, year: number, quarter: number): Promise<
   }
 }
 
-const ELIGIBILITY_RULES = fs
+const ELIGIBILITY_POLICIES = fs
   .readdirSync(path.join(ROOT, 'policies'))
-  .map((f) => JSON.parse(fs.readFileSync(path.join(ROOT, 'policies', f), 'utf8')) as { code: string; kind: string })
+  .map((f) => JSON.parse(fs.readFileSync(path.join(ROOT, 'policies', f), 'utf8')) as { code: string; kind: string; forCharities?: boolean })
   .filter((p) => p.kind === 'ELIGIBILITY')
-  .map((p) => p.code)
-  .sort();
+  .sort((a, b) => a.code.localeCompare(b.code));
+const ELIGIBILITY_RULES = ELIGIBILITY_POLICIES.map((p) => p.code);
+/** What a charity may ask through the API: the rules published for charities (src/access/policy.ts). */
+const CHARITY_RULES = ELIGIBILITY_POLICIES.filter((p) => p.forCharities).map((p) => p.code);
 
 
 /** Eligibility answered in-process over one connection, back to back, for `seconds`: checks per second. */
@@ -228,14 +230,20 @@ async function eligibilityUnderLoad(url: string, ids: string[]) {
     const token = tok.stdout.trim().split('\n').at(-1)!;
     const query = 'query Eligible($id: String!, $rule: String!) { eligibility(idNumber: $id, rule: $rule) { eligible reasons ruleCode ruleVersion } }';
     const bodies = ids.map((id, i) => ({
-      body: JSON.stringify({ query, variables: { id, rule: ELIGIBILITY_RULES[i % ELIGIBILITY_RULES.length] } }),
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables: { id, rule: CHARITY_RULES[i % CHARITY_RULES.length] } }),
+      // A charity states why it reads, like every reader of personal data (contract.md, x-purpose)
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'checking a charity rule (benchmark)' },
     }));
     const file = path.join(dataDir, 'eligibility-bodies.json');
     fs.writeFileSync(file, JSON.stringify(bodies));
     await runLoadProcess(hub.url, file, connections, 5); // warm-up
     const stats = [];
-    for (let i = 0; i < runs; i++) stats.push(await runLoadProcess(hub.url, file, connections, duration));
+    for (let i = 0; i < runs; i++) {
+      const s = await runLoadProcess(hub.url, file, connections, duration);
+      // A refused request is answered fast: a rate with failures in it would measure the refusal, not the check
+      if (failuresOf(s) > 0) throw new Error(`eligibility through the API: ${failuresOf(s)} of ${s.total} requests failed: ${s.errorSamples.join(' | ')}`);
+      stats.push(s);
+    }
     return stats;
   } finally {
     await stopChild(hub.child);
@@ -360,14 +368,14 @@ async function main() {
     const inProc: number[] = [];
     for (let i = 0; i < runs; i++) inProc.push(await eligibilityInProcess(cluster.url, eligIds, 10));
     const underLoad = await eligibilityUnderLoad(cluster.url, eligIds);
-    results.eligibility = { rules: ELIGIBILITY_RULES, inProcess: inProc, underLoad };
+    results.eligibility = { rules: ELIGIBILITY_RULES, charityRules: CHARITY_RULES, inProcess: inProc, underLoad };
     out.push(
-      `### Eligibility (${ELIGIBILITY_RULES.length} rules in rotation, ${eligIds.length} persons)\n\n` +
+      `### Eligibility (${eligIds.length} persons)\n\n` +
         `| how | runs | median checks/s | p50 | p99 | failed |\n|---|---|---:|---:|---:|---:|\n` +
-        `| in-process, one connection, back to back (10 s) | ${inProc.map((x) => fmt(x)).join(', ')} | ${fmt(median(inProc))} | | | |\n` +
-        `| GraphQL as a charity, ${connections} connections from a second process (${duration} s) | ${underLoad.map((s) => fmt(s.requestsPerSec)).join(', ')} | ` +
+        `| in-process, one connection, back to back (10 s), the ${ELIGIBILITY_RULES.length} rules in rotation | ${inProc.map((x) => fmt(x)).join(', ')} | ${fmt(median(inProc))} | | | |\n` +
+        `| GraphQL as a charity, ${connections} connections from a second process (${duration} s), the rules published for charities (${CHARITY_RULES.join(', ')}) | ${underLoad.map((s) => fmt(s.requestsPerSec)).join(', ')} | ` +
         `**${fmt(median(underLoad.map((s) => s.requestsPerSec)))}** | ${fmt(median(underLoad.map((s) => s.p50)))} ms | ${fmt(median(underLoad.map((s) => s.p99)))} ms | ` +
-        `${underLoad.reduce((n, s) => n + s.errors + s.non2xx + s.graphqlErrors, 0)} |`,
+        `${underLoad.reduce((n, s) => n + failuresOf(s), 0)} |`,
     );
     log(`eligibility: ${fmt(median(underLoad.map((s) => s.requestsPerSec)))} checks/s through the API`);
     }
