@@ -141,10 +141,15 @@ export async function childInGuardianHousehold(tx: Tx, guardianIdNumber: string,
 export function staleChildMatches(tx: Tx): Promise<Array<{ prov: string; into: string }>> {
   return rows<{ prov: string; into: string }>(
     tx,
-    sql`/* persons.stale-child-matches */ SELECT p.id::text AS prov, p.merged_into::text AS into FROM persons p
-        JOIN person_merges m ON m.from_person_id = p.id AND m.into_person_id = p.merged_into AND m.reason = 'GUARDIAN_HOUSEHOLD_MATCH'
-          AND m.undone_at IS NULL AND m.superseded_at IS NULL
-        WHERE p.id_number IS NULL AND p.guardian_id_number IS NOT NULL AND p.merged_into IS DISTINCT FROM ${householdMatch}`,
+    // The merges first, then the match for each (materialized: written as one join, PostgreSQL evaluated the match
+    // for every merged child with a guardian before joining the merges: 41,183 times an ingest at provincial scale
+    // for 2,076 household-match merges, 2.0–2.8 s of every ingest against 0.2 s now; issue 17)
+    sql`/* persons.stale-child-matches */ WITH merged AS MATERIALIZED (
+          SELECT p.id, p.merged_into, p.guardian_id_number, p.name_normalized, p.birth_date FROM person_merges m
+          JOIN persons p ON p.id = m.from_person_id AND p.merged_into = m.into_person_id
+          WHERE m.reason = 'GUARDIAN_HOUSEHOLD_MATCH' AND m.undone_at IS NULL AND m.superseded_at IS NULL
+            AND p.id_number IS NULL AND p.guardian_id_number IS NOT NULL)
+        SELECT p.id::text AS prov, p.merged_into::text AS into FROM merged p WHERE p.merged_into IS DISTINCT FROM ${householdMatch}`,
   );
 }
 
