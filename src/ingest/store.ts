@@ -228,7 +228,11 @@ export async function deriveHouseholds(tx: Tx, personIds: number[], householdKey
       WHERE m.person_id = ANY(${P}::bigint[])
       ORDER BY h.id, m.person_id, m.as_of DESC NULLS LAST, m.source_record_ref DESC NULLS LAST
       ON CONFLICT (household_id, person_id) DO UPDATE SET relationship = EXCLUDED.relationship, source_system = EXCLUDED.source_system,
-        source_record_id = EXCLUDED.source_record_id, since = EXCLUDED.since`);
+        source_record_id = EXCLUDED.source_record_id, since = EXCLUDED.since
+      -- A membership that stays as it was is not written again (a new row version and index entries for every
+      -- member of every household a batch touches, most of them unchanged)
+      WHERE (household_members.relationship, household_members.source_system, household_members.source_record_id, household_members.since)
+        IS DISTINCT FROM (EXCLUDED.relationship, EXCLUDED.source_system, EXCLUDED.source_record_id, EXCLUDED.since)`);
   }
   if (householdKeys.length > 0) {
     // One pass over each household's memberships (one index probe a household): the income of the latest
