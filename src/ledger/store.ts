@@ -22,7 +22,7 @@ import { adapters } from '../../adapters/index.ts';
 import { fundCodeOf } from '../codes.ts';
 import { todayCst } from '../identity/dates.ts';
 import { normalizeVoucher } from '../identity/text.ts';
-import { isEmptySet, personIn, personSlices, slicing, type PersonSet } from '../shared/person-sets.ts';
+import { isEmptySet, personIn, personSlices, recordChunks, slicing, type PersonSet } from '../shared/person-sets.ts';
 import { AWAITING_ARRIVAL, countsSql, inferableStays } from '../shared/rules.ts';
 
 export const BUDGET = 'OUTSIDE:BUDGET';
@@ -283,8 +283,7 @@ export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promi
   );
   // Planned and booked a chunk at a time: the transactions of a slice's records, with their postings and the
   // statements' parameters, held at once came to a few hundred MiB for a dense slice.
-  for (let i = 0; i < deltas.length; i += slicing.records) {
-    const chunk = deltas.slice(i, i + slicing.records);
+  for (const chunk of recordChunks(deltas)) {
     const items = chunk.flatMap((d) =>
       planAid(
         {
@@ -315,7 +314,7 @@ export async function reconcileDonations(tx: Tx, system: string, donationIds: st
   if (donationIds.length === 0) return;
   if (donationIds.length > slicing.records) {
     // A first load brings a channel's every donation at once: a chunk at a time, so that memory stays bounded.
-    for (let i = 0; i < donationIds.length; i += slicing.records) await reconcileDonations(tx, system, donationIds.slice(i, i + slicing.records), now);
+    for (const ids of recordChunks(donationIds)) await reconcileDonations(tx, system, ids, now);
     return;
   }
   await ensureAccounts(tx);

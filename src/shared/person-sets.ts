@@ -40,3 +40,10 @@ export async function personSlices(tx: Tx): Promise<PersonSet[]> {
   for (let from = lo; from <= hi; from += slicing.persons) out.push({ all: false, from, below: Math.min(from + slicing.persons, hi + 1) });
   return out;
 }
+
+/** `items` in consecutive chunks of `slicing.records`: what the ledger plans and books per statement. */
+export function recordChunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += slicing.records) out.push(items.slice(i, i + slicing.records));
+  return out;
+}
