@@ -1,7 +1,6 @@
 /** `relief-hub load <dir>`: every export under <dir>/<system>/ in one transaction, derived once at the end. */
 import { openHubDatabase } from '../../app.ts';
-import { exportsIn, ingestFiles } from '../../ingest/service.ts';
-import { vacuumAfterLoad } from '../../ingest/store.ts';
+import { exportsIn, loadFiles } from '../../ingest/service.ts';
 import { UsageError, type CommandContext, type Parsed } from '../command.ts';
 
 export const name = 'load';
@@ -19,9 +18,7 @@ export async function run({ positionals }: Parsed<typeof spec>, { config }: Comm
   if (files.length === 0) throw new UsageError(`no exports of a known system under ${dir}`);
   const database = await openHubDatabase(config, undefined, 'batch');
   try {
-    const batch = await ingestFiles(database, files, { batchSize: config.ingestBatchSize });
-    // The first reports after a load read the aid by index alone, without waiting for autovacuum
-    await vacuumAfterLoad(database.db);
+    const batch = await loadFiles(database, files, { batchSize: config.ingestBatchSize });
     for (const f of batch.files) {
       const { runId: _r, message, duplicates: _d, suspectedDuplicates: _s, ...printed } = f;
       process.stdout.write(JSON.stringify(f.rejected ? { ...printed, message } : printed) + '\n');
