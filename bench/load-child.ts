@@ -1,8 +1,7 @@
 /**
  * Bulk-loads every export under a folder through the hub's `loadFiles` (`ingestBatch`, then the aid table
  * vacuumed: the path of `relief-hub load`), in a process of its own so that its peak resident set size is the
- * ingest's alone. Prints one JSON line: the
- * per-file summaries, the settle time, the wall time and the peak RSS.
+ * ingest's alone. Prints one JSON line: the per-file summaries, the settle time, the wall time and the peak RSS.
  *
  *   DATABASE_URL=… node --import tsx bench/load-child.ts <dir>
  */
