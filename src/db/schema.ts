@@ -583,6 +583,23 @@ export const ledgerDaily = pgTable(
   (t) => [primaryKey({ columns: [t.accountCode, t.day] })],
 );
 
+/**
+ * What is paid and not arrived (`AWAITING_ARRIVAL`, src/shared/rules.ts), summed per fund and payment day: the
+ * quarterly report's 已发放未到账 reads a few thousand rows here instead of every record in transit (issue 17).
+ * Kept by statement triggers on aid_records (migration 0021), so every writer of aid records keeps it without
+ * knowing of it; a row whose records go to none is deleted. Derived, like ledger_daily.
+ */
+export const transitDaily = pgTable(
+  'transit_daily',
+  {
+    fundCode: text('fund_code').notNull(),
+    paidOn: day('paid_on').notNull(),
+    amountFen: fen('amount_fen').notNull(),
+    records: id('records').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.fundCode, t.paidOn] })],
+);
+
 /** Donations received by the social channels (red-cross, charity), as delivered. */
 export const donations = pgTable(
   'donations',

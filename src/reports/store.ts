@@ -9,7 +9,7 @@ import { withoutJit } from '../overlap/store.ts';
 import { KEY_CATEGORIES } from '../codes.ts';
 import { adapters, socialChannelSystems } from '../../adapters/index.ts';
 import { cityOf, reportCounty } from '../identity/regions.ts';
-import { AWAITING_ARRIVAL, categoryOn, countsSql } from '../shared/rules.ts';
+import { categoryOn, countsSql } from '../shared/rules.ts';
 import { quarterRange, type Dimension } from './quarter.ts';
 
 /* ----------------------------------------------------------------- the quarterly figures */
@@ -141,7 +141,8 @@ export interface FundSumsRow {
 /**
  * The fund accounts' sums by value date (the day the money moved, so the figures follow from the current facts
  * and not from the order of delivery; a reversal or correction is netted against what it corrects, on its value
- * date), and what is paid but not arrived from the in-transit index; by fund code.
+ * date), and what is paid but not arrived from its sums per fund and payment day (transit_daily, kept with the
+ * records by the rule AWAITING_ARRIVAL); by fund code.
  */
 export async function fundQuarterSums(db: Db, from: string, to: string): Promise<FundSumsRow[]> {
   return rows<FundSumsRow>(
@@ -154,9 +155,7 @@ export async function fundQuarterSums(db: Db, from: string, to: string): Promise
         FROM fund_accounts f
         LEFT JOIN ledger_daily d ON d.account_code = f.code
         LEFT JOIN (
-          SELECT fund_code, sum(amount_fen) AS pna FROM aid_records
-          WHERE ${AWAITING_ARRIVAL} AND paid_on <= ${to}::date
-          GROUP BY fund_code
+          SELECT fund_code, sum(amount_fen) AS pna FROM transit_daily WHERE paid_on <= ${to}::date GROUP BY fund_code
         ) t ON t.fund_code = f.code
         WHERE f.kind = 'FUND'
         GROUP BY f.code, f.agency, f.program ORDER BY f.code`,

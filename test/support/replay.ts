@@ -10,7 +10,7 @@ import { rows, type Database } from '../../src/db/client.ts';
 import { openItems } from '../../src/review/service.ts';
 import { eligibility } from '../../src/policy/eligibility.ts';
 import { quarterlyReport, DIMENSIONS } from '../../src/reports/quarterly.ts';
-import { excessOf, remainingOf } from '../../src/shared/rules.ts';
+import { AWAITING_ARRIVAL, excessOf, remainingOf } from '../../src/shared/rules.ts';
 
 export const ELIGIBILITY_RULES = ['CHARITY_GENERAL_HARDSHIP', 'RURAL_MEDICAL_SUPPORT', 'WOMEN_TWO_CANCERS'];
 
@@ -86,10 +86,30 @@ export async function derivedState(database: Database, opts: { asOf: string; qua
       answers.push(`${p.k}:${rule}:${a.eligible}:${a.reasons.join('+')}`);
     }
   }
+  await transitAgrees(database);
   const reports = [];
   for (const [year, quarter] of opts.quarters) {
     const r = await quarterlyReport(db, year, quarter, [...DIMENSIONS]);
     reports.push({ year, quarter, rows: r.rows, totals: r.totals, ...(fundComparison.include ? { funds: r.funds } : {}) });
   }
   return { persons, households, aid, settlements, review, warnings, eligibility: answers, reports };
+}
+
+/**
+ * The rollup the report reads paid-not-arrived from (transit_daily, kept by triggers) equals the rule asked of
+ * the records themselves; throws with both when not. Every scenario that compares states checks it on both sides.
+ */
+export async function transitAgrees(database: Database): Promise<void> {
+  const byRule = await rows<{ f: string; d: string; m: string; n: string }>(
+    database.db,
+    sql`SELECT fund_code AS f, paid_on::text AS d, sum(amount_fen)::text AS m, count(*)::text AS n FROM aid_records
+        WHERE ${AWAITING_ARRIVAL} AND paid_on IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`,
+  );
+  const kept = await rows<{ f: string; d: string; m: string; n: string }>(
+    database.db,
+    sql`SELECT fund_code AS f, paid_on::text AS d, amount_fen::text AS m, records::text AS n FROM transit_daily ORDER BY 1, 2`,
+  );
+  const a = JSON.stringify(byRule);
+  const b = JSON.stringify(kept);
+  if (a !== b) throw new Error(`transit_daily differs from the rule: by the rule ${a}, kept ${b}`);
 }
