@@ -8,6 +8,8 @@
  * - Tables are copied parents before children (foreign keys), each in primary-key order, in batches
  *   (bounded memory): each row travels as its composite literal (`t::text`) and is read back on the target
  *   with the same row type (`(r::t).*`), so every type (bigint fen, jsonb, arrays, timestamptz) is exact.
+ * - A table that triggers keep from other tables (TRIGGER_KEPT_TABLES) is not copied: the target's triggers
+ *   build it from the rows copied, and the check below compares it like any other.
  * - All of it is one transaction on the target: it commits whole or not at all. Sequences are set to the
  *   source's values, so ids continue where they stopped.
  * - Then, per table, the row count and the sum of every money column (`*_fen`) are compared on both sides;
@@ -16,7 +18,7 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { rows, type Database } from './client.ts';
-import { migrate } from './migrate.ts';
+import { migrate, TRIGGER_KEPT_TABLES } from './migrate.ts';
 import { openDatabase } from './client.ts';
 
 export interface TableCheck {
@@ -130,6 +132,8 @@ export async function exportToPostgres(source: Database, targetUrl: string, opts
     }
     await client.query('BEGIN');
     for (const t of tables) {
+      // Kept by the target's own triggers from the rows copied (compared like every table below)
+      if ((TRIGGER_KEPT_TABLES as readonly string[]).includes(t.name)) continue;
       let copied = 0;
       const order = t.pk.length > 0 ? t.pk.map((p) => ident(p.column)).join(', ') : 'x::text';
       let after: string[] | null = null;

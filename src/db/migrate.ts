@@ -8,6 +8,12 @@ const MIGRATION_LOCK = 727274;
 /** Tables whose rows are never changed (their triggers refuse it too): the serving role may add rows, no more. */
 export const APPEND_ONLY_TABLES = ['access_log', 'ledger_transactions', 'ledger_postings', 'review_decisions', 'review_lapses', 'published_reports'] as const;
 
+/**
+ * Tables that triggers keep from other tables' rows (migration 0021): whoever copies the tables they are kept
+ * from gets them anew, and must not copy them too.
+ */
+export const TRIGGER_KEPT_TABLES = ['transit_daily'] as const;
+
 /** The user a PostgreSQL URL connects as. */
 export function userOf(url: string): string {
   return decodeURIComponent(new URL(url).username) || process.env.PGUSER || 'postgres';

@@ -314,6 +314,9 @@ describe.skipIf(!enabled)('export-to-postgres', () => {
     for (const t of result.tables) expect(t.rows.target, t.table).toBe(t.rows.source);
     expect(byTable.get('aid_records')!.sums.amount_fen!.target).toBe(byTable.get('aid_records')!.sums.amount_fen!.source);
     expect(Number(byTable.get('aid_records')!.sums.amount_fen!.source)).toBeGreaterThan(0);
+    // Kept by the target's triggers from the aid copied, not copied itself: the same sums on both sides.
+    expect(byTable.get('transit_daily')!.rows.source).toBeGreaterThan(0);
+    expect(byTable.get('transit_daily')!.sums.amount_fen!.target).toBe(byTable.get('transit_daily')!.sums.amount_fen!.source);
 
     const target = await openDatabase({ databaseUrl: url, dataDir: null, maxConnections: 4 });
     const moved = await startTestHub(target);
