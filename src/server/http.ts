@@ -22,12 +22,11 @@ import { servedSchema } from '../graphql/schema.ts';
 import { Keys, type Principal } from '../access/auth.ts';
 import { enforceLimits } from '../access/limits.ts';
 import { parsePurpose, requirePurpose } from '../access/guard.ts';
-import type { Db } from '../db/client.ts';
 import { HubError, ErrorCode, isDatabaseUnavailable } from '../shared/errors.ts';
 import { HubMetrics } from './metrics.ts';
 import * as store from './store.ts';
 import { ReadRouter } from './read-routing.ts';
-import { GroupCommit } from '../shared/group-commit.ts';
+import { RateLimit } from './rate-limit.ts';
 import { landingPage } from './landing.ts';
 import { checkRequestInputs, clipMessage, codeOfUncodedClientError, isTokenLimit } from './request-guards.ts';
 import { serveConsole } from './console.ts';
@@ -184,32 +183,6 @@ class VerifiedTokens {
   }
 }
 
-/**
- * Requests per subject and minute, counted in the database so that all instances share the count. Requests
- * are counted by group commit (src/shared/group-commit.ts): one upsert adding n per subject, and each request
- * gets the count it would have got alone, its position within the minute.
- */
-async function countRequests(db: Db, subjects: string[]): Promise<number[]> {
-  const n = new Map<string, number>();
-  for (const s of subjects) n.set(s, (n.get(s) ?? 0) + 1);
-  const distinct = [...n.keys()];
-  // One counter per subject and minute, in the database so all instances share it
-  const counted = await store.addRequests(db, distinct, distinct.map((s) => n.get(s)!));
-  const next = new Map<string, number>();
-  let firstOfMinute = false;
-  for (const r of counted) {
-    const start = Number(r.count) - n.get(r.subject)! + 1;
-    if (start === 1) firstOfMinute = true;
-    next.set(r.subject, start);
-  }
-  if (firstOfMinute) await store.pruneRequestCounts(db);
-  return subjects.map((s) => {
-    const c = next.get(s)!;
-    next.set(s, c + 1);
-    return c;
-  });
-}
-
 export interface ServeOptions {
   /** Serve the schema as an Apollo Federation 2 subgraph. */
   subgraph?: boolean;
@@ -322,7 +295,7 @@ export async function startServer(database: Database, config: Config, log: Logge
   });
   await apollo.start();
   const verifiedTokens = new VerifiedTokens(keys);
-  const rateCounter = new GroupCommit<string, number>((subjects) => countRequests(database.db, subjects));
+  const rateLimit = new RateLimit(database.db, config.rateLimitPerMinute);
   const metrics = new HubMetrics(database, opts.readDatabase ?? null);
   const router = opts.readDatabase ? new ReadRouter(database, opts.readDatabase) : null;
   // Apollo shallow-copies the context for the operation; the state travels in it under a symbol.
@@ -489,8 +462,7 @@ export async function startServer(database: Database, config: Config, log: Logge
       sendJson(res, 401, errorBody(err.code, err.message), { 'www-authenticate': 'Bearer realm="relief-hub"' });
       return;
     }
-    const count = await rateCounter.submit(principal.sub);
-    if (count > config.rateLimitPerMinute) {
+    if (!(await rateLimit.allow(principal.sub))) {
       state.outcome = ErrorCode.RATE_LIMITED;
       sendJson(res, 429, errorBody(ErrorCode.RATE_LIMITED, `more than ${config.rateLimitPerMinute} requests in a minute`), { 'retry-after': '60' });
       return;

@@ -13,18 +13,20 @@ const addStatements = new WeakMap<Db, { execute(values: { subjects: string[]; n:
 
 /**
  * Adds `n[i]` requests to subject `subjects[i]` in the current minute (one counter per subject and minute, in
- * the database so that all instances share it); returns each subject's count after the addition.
+ * the database so that all instances share it); returns each subject's count after the addition, and the
+ * milliseconds left in that minute (by the database's clock, from the start of the statement's transaction).
  */
-export async function addRequests(db: Db, subjects: readonly string[], n: readonly number[]): Promise<Array<{ subject: string; count: number }>> {
+export async function addRequests(db: Db, subjects: readonly string[], n: readonly number[]): Promise<Array<{ subject: string; count: number; msLeft: number }>> {
   let s = addStatements.get(db);
   if (!s) {
     const query = sql`/* http.rate-limit */ INSERT INTO rate_limits (subject, minute, count)
         SELECT t.subject, date_trunc('minute', now()), t.n FROM unnest(${sql.placeholder('subjects')}::text[], ${sql.placeholder('n')}::int[]) AS t(subject, n)
-        ON CONFLICT (subject, minute) DO UPDATE SET count = rate_limits.count + EXCLUDED.count RETURNING subject, count`;
+        ON CONFLICT (subject, minute) DO UPDATE SET count = rate_limits.count + EXCLUDED.count
+        RETURNING subject, count, floor(extract(epoch FROM minute + interval '1 minute' - now()) * 1000)::int AS "msLeft"`;
     const prepared = db._.session.prepareQuery(dialect.sqlToQuery(query), undefined, 'http_rate_limit', false);
     addStatements.set(db, (s = { execute: (values) => prepared.execute(values) }));
   }
-  const r = (await s.execute({ subjects: [...subjects], n: [...n] })) as { rows: Array<{ subject: string; count: number }> };
+  const r = (await s.execute({ subjects: [...subjects], n: [...n] })) as { rows: Array<{ subject: string; count: number; msLeft: number }> };
   return r.rows;
 }
 
