@@ -104,7 +104,11 @@ function correct(system: string, value: Value, i: number, otherId: string | null
 }
 
 /** Reads every export back through its adapter and picks `share` of the valid records of each system, corrected. */
-export async function correctionDelivery(dir: string, share: number): Promise<Map<string, SourceRecord[]>> {
+/**
+ * Every `1 / share`-th valid record of each system's exports, corrected. `offset` shifts which records are picked
+ * (0: the bench's own delivery), to deliver other corrections to a database that already had that one.
+ */
+export async function correctionDelivery(dir: string, share: number, offset = 0): Promise<Map<string, SourceRecord[]>> {
   const out = new Map<string, SourceRecord[]>();
   const every = Math.max(1, Math.round(1 / share));
   let n = 0;
@@ -131,7 +135,7 @@ export async function correctionDelivery(dir: string, share: number): Promise<Ma
       if (setl.length > 64) setl = setl.slice(-32);
       // A rural monitoring row's record id holds its household, person and day: changing any is another record.
       if (f.system === 'rural-revitalization' && value.sheet !== '帮扶记录') continue;
-      if (++n % every !== 0) continue;
+      if ((++n + offset) % every !== 0) continue;
       const corrected = correct(f.system, value, n, ids[ids.length - 2] ?? null, setl[setl.length - 2] ?? null);
       if (corrected) picked.push({ location: { ...rec.location, file: `corrections/${path.basename(f.file)}` }, raw: stableJson(corrected), value: corrected });
     }

@@ -6,7 +6,8 @@
  * (`CREATE DATABASE copy TEMPLATE loaded`) to compare two versions of the code on the same data.
  *
  *   npx tsx bench/per-file.ts --pg-url postgres://…/copy --data <export dir> [--rounds 3] [--records 10]
- *     [--systems veterans,union-women,civil-affairs,medical-insurance,charity] [--delivery] [--share 0.01]
+ *     [--systems veterans,union-women,civil-affairs,medical-insurance,charity] [--delivery] [--share 0.01] [--offset 0]
+ * --offset N picks other records than the bench's own delivery (bench/main.ts applied that one already).
  */
 import { parseArgs } from 'node:util';
 import { adapters, adapterFor } from '../adapters/index.ts';
@@ -24,13 +25,14 @@ const { values } = parseArgs({
     systems: { type: 'string', default: 'veterans,union-women,civil-affairs,medical-insurance,charity' },
     delivery: { type: 'boolean', default: false },
     share: { type: 'string', default: '0.01' },
+    offset: { type: 'string', default: '0' },
   },
 });
 if (!values['pg-url'] || !values.data) throw new Error('--pg-url and --data are required');
 const now = new Date('2026-11-01T00:00:00+08:00');
 const rounds = Number(values.rounds);
 const per = Number(values.records);
-const delivery = await correctionDelivery(values.data, Number(values.share));
+const delivery = await correctionDelivery(values.data, Number(values.share), Number(values.offset));
 const database = await openDatabase({ databaseUrl: values['pg-url'], dataDir: null });
 
 async function timed(system: string, name: string, recs: SourceRecord[]) {

@@ -1,0 +1,2 @@
+CREATE INDEX "household_members_source_idx" ON "household_members" USING btree ("source_system","source_record_id");--> statement-breakpoint
+CREATE INDEX "status_statements_person_idx" ON "status_statements" USING btree ("person_id");
