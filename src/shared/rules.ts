@@ -124,7 +124,9 @@ export function inferableStays(person: SQL, hospital: SQL, approvedOn: SQL): SQL
  * SQL: an aid_records row (unqualified columns) is paid and its arrival not confirmed, and counts (a duplicate
  * report is paid once, through its primary). The follow-up list adds "paid at least 30 days ago", the report's fund
  * figures "paid by the quarter's end". The partial index `aid_records_in_transit_idx` (src/db/schema.ts)
- * is declared with this very fragment, so a query using it can use the index.
+ * is declared with this very fragment, so a query using it can use the index. The report reads its sums per fund
+ * and payment day from `transit_daily`, kept by triggers (migration 0021) that spell the fragment out in SQL;
+ * test/support/replay.ts checks after every replay scenario that the two agree.
  */
 export const AWAITING_ARRIVAL: SQL = sql`status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL`;
 
