@@ -103,10 +103,10 @@ function correct(system: string, value: Value, i: number, otherId: string | null
   return v;
 }
 
-/** Reads every export back through its adapter and picks `share` of the valid records of each system, corrected. */
 /**
- * Every `1 / share`-th valid record of each system's exports, corrected. `offset` shifts which records are picked
- * (0: the bench's own delivery), to deliver other corrections to a database that already had that one.
+ * Reads every export back through its adapter and picks `share` of the valid records of each system, corrected:
+ * every `1 / share`-th. `offset` shifts which records are picked (0: the bench's own delivery), to deliver other
+ * corrections to a database that already had that one.
  */
 export async function correctionDelivery(dir: string, share: number, offset = 0): Promise<Map<string, SourceRecord[]>> {
   const out = new Map<string, SourceRecord[]>();

@@ -11,6 +11,13 @@ CREATE TABLE "transit_daily" (
 -- test/support/replay.ts checks after every scenario that the rollup equals the rule asked of aid_records.
 -- Writers of aid records hold the derivation lock, so two transactions never add to the same rows side by side.
 --
+-- What the rollup counts: AWAITING_ARRIVAL, with a payment day. Written once here; every trigger below and the
+-- backfill call it.
+CREATE FUNCTION relief_hub_counts_in_transit(status text, arrived_at timestamptz, duplicate_of bigint, paid_on date) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL AND paid_on IS NOT NULL
+$$;
+--> statement-breakpoint
 -- Adds signed sums and counts per fund and payment day; removes a day left with no record in transit (a fresh
 -- database would not have it).
 CREATE FUNCTION relief_hub_transit_add(fs text[], ds date[], ms bigint[], ns bigint[]) RETURNS void
@@ -44,11 +51,11 @@ BEGIN
   IF TG_OP = 'INSERT' THEN
     SELECT array_agg(f), array_agg(d), array_agg(m), array_agg(n) INTO fs, ds, ms, ns FROM (
       SELECT fund_code AS f, paid_on AS d, sum(amount_fen) AS m, count(*) AS n FROM new_rows
-      WHERE status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL AND paid_on IS NOT NULL GROUP BY 1, 2) x;
+      WHERE relief_hub_counts_in_transit(status, arrived_at, duplicate_of, paid_on) GROUP BY 1, 2) x;
   ELSE
     SELECT array_agg(f), array_agg(d), array_agg(m), array_agg(n) INTO fs, ds, ms, ns FROM (
       SELECT fund_code AS f, paid_on AS d, -sum(amount_fen) AS m, -count(*) AS n FROM old_rows
-      WHERE status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL AND paid_on IS NOT NULL GROUP BY 1, 2) x;
+      WHERE relief_hub_counts_in_transit(status, arrived_at, duplicate_of, paid_on) GROUP BY 1, 2) x;
   END IF;
   PERFORM relief_hub_transit_add(fs, ds, ms, ns);
   RETURN NULL;
@@ -61,8 +68,8 @@ $$;
 CREATE FUNCTION relief_hub_transit_row() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-  was boolean := OLD.status = 'PAID' AND OLD.arrived_at IS NULL AND OLD.duplicate_of IS NULL AND OLD.paid_on IS NOT NULL;
-  is_now boolean := NEW.status = 'PAID' AND NEW.arrived_at IS NULL AND NEW.duplicate_of IS NULL AND NEW.paid_on IS NOT NULL;
+  was boolean := relief_hub_counts_in_transit(OLD.status, OLD.arrived_at, OLD.duplicate_of, OLD.paid_on);
+  is_now boolean := relief_hub_counts_in_transit(NEW.status, NEW.arrived_at, NEW.duplicate_of, NEW.paid_on);
 BEGIN
   IF was AND is_now THEN
     PERFORM relief_hub_transit_add(ARRAY[OLD.fund_code, NEW.fund_code], ARRAY[OLD.paid_on, NEW.paid_on], ARRAY[-OLD.amount_fen, NEW.amount_fen], ARRAY[-1, 1]::bigint[]);
@@ -89,5 +96,5 @@ CREATE TRIGGER aid_records_transit_delete AFTER DELETE ON aid_records
 -- The records already there.
 INSERT INTO transit_daily (fund_code, paid_on, amount_fen, records)
 SELECT fund_code, paid_on, sum(amount_fen), count(*) FROM aid_records
-WHERE status = 'PAID' AND arrived_at IS NULL AND duplicate_of IS NULL AND paid_on IS NOT NULL
+WHERE relief_hub_counts_in_transit(status, arrived_at, duplicate_of, paid_on)
 GROUP BY 1, 2;

@@ -595,7 +595,7 @@ export const ledgerDaily = pgTable(
 /**
  * What is paid and not arrived (`AWAITING_ARRIVAL`, src/shared/rules.ts), summed per fund and payment day: the
  * quarterly report's 已发放未到账 reads a few thousand rows here instead of every record in transit (issue 17).
- * Kept by statement triggers on aid_records (migration 0021), so every writer of aid records keeps it without
+ * Kept by triggers on aid_records (migration 0021), so every writer of aid records keeps it without
  * knowing of it; a row whose records go to none is deleted. Derived, like ledger_daily.
  */
 export const transitDaily = pgTable(
