@@ -70,6 +70,12 @@ export async function deriveRecords(tx: Tx, persons: PersonSet): Promise<{ dupli
   // of each record that takes the running sum above the burden B is its excess.
   //
   // What changed is counted in SQL (old flags against new), so that a pass over millions of records returns one row.
+  //
+  // Planned as lookups by key (issue 17): the scope's records are a few per person, and the planner, guessing ten
+  // times the rows from a list of ids, joined them to whole tables instead (persons, settlements and, for the
+  // UPDATE, every aid record, hashed: 3 of 5.3 s for the 67,000 records of a correction delivery at full
+  // scale). The payer's row and a named stay are read per record (a sub-query; OFFSET 0 keeps the planner from
+  // flattening it back into a join), and the UPDATE finds the changed records by id (an array it cannot size).
   const counted = await rows<{ duplicates: string; suspected: string }>(
     tx,
     sql`/* overlap.derive */ 
@@ -77,9 +83,9 @@ export async function deriveRecords(tx: Tx, persons: PersonSet): Promise<{ dupli
       SELECT a.id, a.person_id, a.system, a.record_id, a.amount_fen, a.paid_on, a.approved_on, a.status, a.voucher_normalized,
         a.settlement_ref, a.hospital_code, a.flags AS old_flags, a.link_kind AS old_kind, a.linked_settlement_id AS old_sid,
         a.duplicate_of AS old_dup, a.excess_fen AS old_excess,
-        p.county_code AS county, ${categoryOn(sql`a.person_id`, sql`a.paid_on`)} AS category,
+        (SELECT p.county_code FROM persons p WHERE p.id = a.person_id) AS county, ${categoryOn(sql`a.person_id`, sql`a.paid_on`)} AS category,
         a.person_county_code AS old_county, a.category_on_paid AS old_category
-      FROM aid_records a JOIN persons p ON p.id = a.person_id WHERE ${personIn(sql`a.person_id`, persons)}
+      FROM aid_records a WHERE ${personIn(sql`a.person_id`, persons)}
     ),
     linked AS (
       SELECT b.*, st.settlement_id AS st_id, st.person_id AS st_person, st.refunded_by AS st_refunded,
@@ -100,7 +106,7 @@ export async function deriveRecords(tx: Tx, persons: PersonSet): Promise<{ dupli
          AND (min(b.person_id) FILTER (WHERE b.status <> 'REVERSED') OVER v <> max(b.person_id) FILTER (WHERE b.status <> 'REVERSED') OVER v
               OR min(b.amount_fen) FILTER (WHERE b.status <> 'REVERSED') OVER v <> max(b.amount_fen) FILTER (WHERE b.status <> 'REVERSED') OVER v)) AS conflict
       FROM base b
-      LEFT JOIN settlements st ON st.settlement_id = b.settlement_ref
+      LEFT JOIN LATERAL (SELECT x.settlement_id, x.person_id, x.refunded_by FROM settlements x WHERE x.settlement_id = b.settlement_ref OFFSET 0) st ON true
       LEFT JOIN LATERAL (
         ${inferableStays(sql`b.person_id`, sql`(CASE WHEN b.settlement_ref IS NULL THEN b.hospital_code END)`, sql`COALESCE(b.approved_on, b.paid_on)`)}
       ) inf ON true
@@ -151,13 +157,17 @@ export async function deriveRecords(tx: Tx, persons: PersonSet): Promise<{ dupli
         ], NULL) AS flags
       FROM s LEFT JOIN suspected sp ON sp.id = s.id LEFT JOIN excess e ON e.id = s.id
     )
+    , changed AS MATERIALIZED (
+      SELECT * FROM f
+      WHERE f.old_kind IS DISTINCT FROM f.kind OR f.old_sid IS DISTINCT FROM f.sid OR f.old_dup IS DISTINCT FROM f.dup_of
+         OR f.old_flags IS DISTINCT FROM f.flags OR f.old_excess IS DISTINCT FROM f.excess
+         OR f.old_county IS DISTINCT FROM f.county OR f.old_category IS DISTINCT FROM f.category
+    )
     , updated AS (
       UPDATE aid_records a SET link_kind = f.kind, linked_settlement_id = f.sid, duplicate_of = f.dup_of, flags = f.flags, excess_fen = f.excess,
         person_county_code = f.county, category_on_paid = f.category
-      FROM f
-      WHERE a.id = f.id AND (f.old_kind IS DISTINCT FROM f.kind OR f.old_sid IS DISTINCT FROM f.sid OR f.old_dup IS DISTINCT FROM f.dup_of
-                             OR f.old_flags IS DISTINCT FROM f.flags OR f.old_excess IS DISTINCT FROM f.excess
-                             OR f.old_county IS DISTINCT FROM f.county OR f.old_category IS DISTINCT FROM f.category)
+      FROM changed f
+      WHERE a.id = ANY(ARRAY(SELECT id FROM changed)) AND a.id = f.id
       RETURNING f.old_flags AS old, f.flags AS new
     )
     SELECT COALESCE(sum(('DUPLICATE' = ANY(new))::int - ('DUPLICATE' = ANY(old))::int), 0)::text AS duplicates,
