@@ -9,7 +9,9 @@
  *   (bounded memory): each row travels as its composite literal (`t::text`) and is read back on the target
  *   with the same row type (`(r::t).*`), so every type (bigint fen, jsonb, arrays, timestamptz) is exact.
  * - A table that triggers keep from other tables (TRIGGER_KEPT_TABLES) is not copied: the target's triggers
- *   build it from the rows copied, and the check below compares it like any other.
+ *   build it from the rows copied, and the check below compares it like any other. A table that triggers mark
+ *   as others are written (TRIGGER_MARKED_TABLES: the aid records the ledger has yet to book) is copied last,
+ *   in place of what the target's triggers marked.
  * - All of it is one transaction on the target: it commits whole or not at all. Sequences are set to the
  *   source's values, so ids continue where they stopped.
  * - Then, per table, the row count and the sum of every money column (`*_fen`) are compared on both sides;
@@ -18,7 +20,7 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { rows, type Database } from './client.ts';
-import { migrate, TRIGGER_KEPT_TABLES } from './migrate.ts';
+import { migrate, TRIGGER_KEPT_TABLES, TRIGGER_MARKED_TABLES } from './migrate.ts';
 import { openDatabase } from './client.ts';
 
 export interface TableCheck {
@@ -122,7 +124,10 @@ export async function exportToPostgres(source: Database, targetUrl: string, opts
   } finally {
     await target.close();
   }
-  const tables = await dependencyOrder(source, await tablesOf(source));
+  // Tables the target's triggers mark as the others are copied go last: their marks are replaced by the source's.
+  const marked = (t: TableInfo) => (TRIGGER_MARKED_TABLES as readonly string[]).includes(t.name);
+  const ordered = await dependencyOrder(source, await tablesOf(source));
+  const tables = [...ordered.filter((t) => !marked(t)), ...ordered.filter(marked)];
   const client = new pg.Client({ connectionString: targetUrl });
   await client.connect();
   try {
@@ -134,6 +139,7 @@ export async function exportToPostgres(source: Database, targetUrl: string, opts
     for (const t of tables) {
       // Kept by the target's own triggers from the rows copied (compared like every table below)
       if ((TRIGGER_KEPT_TABLES as readonly string[]).includes(t.name)) continue;
+      if (marked(t)) await client.query(`DELETE FROM ${ident(t.name)}`);
       let copied = 0;
       const order = t.pk.length > 0 ? t.pk.map((p) => ident(p.column)).join(', ') : 'x::text';
       let after: string[] | null = null;

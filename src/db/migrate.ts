@@ -14,6 +14,13 @@ export const APPEND_ONLY_TABLES = ['access_log', 'ledger_transactions', 'ledger_
  */
 export const TRIGGER_KEPT_TABLES = ['transit_daily'] as const;
 
+/**
+ * Tables that triggers write into as a side effect of writing others (migration 0023: every aid record inserted
+ * is marked for the ledger): whoever copies the others gets marks the source does not have, and must replace them
+ * with the source's.
+ */
+export const TRIGGER_MARKED_TABLES = ['ledger_pending'] as const;
+
 /** The user a PostgreSQL URL connects as. */
 export function userOf(url: string): string {
   return decodeURIComponent(new URL(url).username) || process.env.PGUSER || 'postgres';

@@ -609,6 +609,18 @@ export const transitDaily = pgTable(
   (t) => [primaryKey({ columns: [t.fundCode, t.paidOn] })],
 );
 
+/**
+ * The aid records whose fund-pool positions may differ from what the ledger books: every record inserted, and
+ * every record whose status, duplicate, amount, fund, person, arrival or dates changed, marked by triggers on
+ * aid_records (migration 0023), so that every writer marks what it changes without knowing of it. The ledger
+ * books them and removes them in the same transaction (src/ledger/store.ts), so it is empty between
+ * derivations; booking reads back the ledger of these records only, not of every record of every person in
+ * scope. No foreign key: it is written per changed row, and aid records are never deleted.
+ */
+export const ledgerPending = pgTable('ledger_pending', {
+  aidId: id('aid_id').primaryKey(),
+});
+
 /** Donations received by the social channels (red-cross, charity), as delivered. */
 export const donations = pgTable(
   'donations',

@@ -232,18 +232,36 @@ export function planAid(a: AidState, now: Date): NewTransaction[] {
 }
 
 /**
- * Books what the aid of these persons should show and does not yet: a counting paid record sits out of its
- * fund on its value date and in TRANSIT (RECIPIENTS once its arrival is confirmed) under its person; a reversed
- * or duplicate one sits nowhere. Only records whose positions differ are read back.
+ * Books what the aid records should show and do not yet: a counting paid record sits out of its fund on its
+ * value date and in TRANSIT (RECIPIENTS once its arrival is confirmed) under its person; a reversed or duplicate
+ * one sits nowhere. A scope of some persons books the records marked in ledger_pending (inserted, or changed in
+ * a column of their positions, by any writer: triggers on aid_records) and unmarks them; every person (a first
+ * load, `relief-hub rederive`) compares every record with the ledger, slice by slice, and clears the marks.
  */
 export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promise<void> {
   if (isEmptySet(persons)) return;
+  await ensureAccounts(tx);
   if (persons.all) {
     // Every person: slice by slice, so that the deltas held in memory stay bounded whatever the province's size.
-    for (const slice of await personSlices(tx)) await reconcileAid(tx, slice, now);
+    for (const slice of await personSlices(tx)) await bookAid(tx, personIn(sql`a.person_id`, slice), now);
+    await tx.execute(sql`/* ledger.pending-clear */ DELETE FROM ledger_pending`);
     return;
   }
-  await ensureAccounts(tx);
+  // A chunk of marks at a time (a file of a million new records marks a million)
+  for (;;) {
+    const marked = await rows<{ id: string }>(
+      tx,
+      sql`/* ledger.pending */ SELECT aid_id::text AS id FROM ledger_pending ORDER BY aid_id LIMIT ${slicing.records}`,
+    );
+    if (marked.length === 0) return;
+    const ids = marked.map((m) => Number(m.id));
+    await bookAid(tx, sql`a.id = ANY(${A(ids)}::bigint[])`, now);
+    await tx.execute(sql`/* ledger.pending-done */ DELETE FROM ledger_pending WHERE aid_id = ANY(${A(ids)}::bigint[])`);
+  }
+}
+
+/** Books the difference between what the records `where` selects (over `aid_records a`) should hold and what the ledger holds. */
+async function bookAid(tx: Tx, where: SQL, now: Date): Promise<void> {
   const today = todayCst(now);
   // What each record should hold against what the ledger holds, per position
   const deltas = await rows<{
@@ -255,7 +273,7 @@ export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promi
           SELECT a.id, a.system, a.record_id, a.fund_code, a.person_id, a.amount_fen, a.arrived_at,
             (a.status IN ('PAID', 'ARRIVED') AND a.duplicate_of IS NULL AND a.amount_fen <> 0) AS booked,
             COALESCE(a.paid_on, a.approved_on, ${today}::date) AS vd
-          FROM aid_records a WHERE ${personIn(sql`a.person_id`, persons)}),
+          FROM aid_records a WHERE ${where}),
         cur AS MATERIALIZED (
           SELECT x.aid_id, p.account_code AS acc, CASE WHEN p.account_code IN (${TRANSIT}, ${RECIPIENTS}) THEN NULL ELSE x.value_date END AS vd,
             CASE WHEN p.account_code IN (${TRANSIT}, ${RECIPIENTS}) THEN p.person_id END AS person, sum(p.amount_fen) AS amt

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
-import { rows, type Database } from '../../src/db/client.ts';
+import { rows, transaction, type Database } from '../../src/db/client.ts';
+import { Scope } from '../../src/overlap/derive.ts';
+import { applyConsequences } from '../../src/overlap/consequences.ts';
 import { adapterFor } from '../../adapters/index.ts';
 import { ingest } from '../../src/ingest/pipeline.ts';
 import { bufferInput, ingestFile } from '../../src/ingest/service.ts';
@@ -111,6 +113,33 @@ describe(`the fund pool (${testDbKind})`, () => {
     expect(await balance()).toBe(1_000_000n);
     const kinds = await rows<{ kind: string }>(database.db, sql`SELECT kind FROM ledger_transactions ORDER BY id`);
     expect(kinds.map((k) => k.kind)).toEqual(['ALLOCATION', 'DISBURSEMENT', 'ARRIVAL', 'REVERSAL']);
+    expect(await unbalanced()).toBe(0);
+  });
+
+  it('books what any writer changed in an aid record: triggers mark the columns of its positions, and only those', async () => {
+    await allocateFunds(database, FUND, 1_000_000n, 'budget', 'platform', now);
+    const r = await recordAid(database, { idNumber: P, program: 'TEMPORARY_ASSISTANCE', amount: 250_000n, paidOn: '2026-09-01' }, 'cw', now);
+    const aidId = (r as { aidId: number }).aidId;
+    const pending = () => num(sql`SELECT count(*)::text AS n FROM ledger_pending`);
+    expect(await pending()).toBe(0); // recordAid booked and unmarked its record before committing
+    const person = await num(sql`SELECT person_id::text AS n FROM aid_records WHERE id = ${aidId}`);
+    await transaction(database, async (tx) => {
+      // A derived column the positions are not made of: no mark
+      await tx.execute(sql`UPDATE aid_records SET excess_fen = excess_fen + 1, flags = flags WHERE id = ${aidId}`);
+      expect(Number((await rows<{ n: string }>(tx, sql`SELECT count(*)::text AS n FROM ledger_pending`))[0]!.n)).toBe(0);
+      // A writer that knows nothing of the ledger (a later migration, say) changes the amount
+      await tx.execute(sql`UPDATE aid_records SET amount_fen = 200000, excess_fen = 0 WHERE id = ${aidId}`);
+      const marked = await rows<{ id: string }>(tx, sql`SELECT aid_id::text AS id FROM ledger_pending`);
+      expect(marked.map((m) => Number(m.id))).toEqual([aidId]);
+      const scope = new Scope();
+      scope.addPerson(person);
+      await applyConsequences(tx, scope, now);
+    });
+    expect(await pending()).toBe(0);
+    expect(await balance()).toBe(800_000n);
+    expect(await num(sql`SELECT COALESCE(sum(amount_fen), 0)::text AS n FROM ledger_postings WHERE account_code = 'TRANSIT'`)).toBe(200_000);
+    const kinds = await rows<{ kind: string }>(database.db, sql`SELECT kind FROM ledger_transactions ORDER BY id`);
+    expect(kinds.map((k) => k.kind)).toEqual(['ALLOCATION', 'DISBURSEMENT', 'CORRECTION']);
     expect(await unbalanced()).toBe(0);
   });
 

@@ -87,12 +87,22 @@ export async function derivedState(database: Database, opts: { asOf: string; qua
     }
   }
   await transitAgrees(database);
+  await nothingPending(database);
   const reports = [];
   for (const [year, quarter] of opts.quarters) {
     const r = await quarterlyReport(db, year, quarter, [...DIMENSIONS]);
     reports.push({ year, quarter, rows: r.rows, totals: r.totals, ...(fundComparison.include ? { funds: r.funds } : {}) });
   }
   return { persons, households, aid, settlements, review, warnings, eligibility: answers, reports };
+}
+
+/**
+ * Every aid record the triggers marked for the ledger (ledger_pending) was booked and unmarked before its
+ * transaction committed: a mark left over is a writer of aid records that did not settle what it changed.
+ */
+export async function nothingPending(database: Database): Promise<void> {
+  const left = await rows<{ id: string }>(database.db, sql`SELECT aid_id::text AS id FROM ledger_pending ORDER BY aid_id LIMIT 10`);
+  if (left.length > 0) throw new Error(`aid records left marked for the ledger: ${left.map((l) => l.id).join(', ')}`);
 }
 
 /**
