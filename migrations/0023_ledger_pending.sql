@@ -6,11 +6,14 @@ CREATE TABLE "ledger_pending" (
 -- it changes. The columns are those the fund-pool positions of a record are made of (src/ledger/store.ts,
 -- reconcileAid): whether it is booked (status, duplicate, amount), the fund, the value date (payment, approval
 -- days), the holding account's person and whether it has arrived. The ledger books the marked records and
--- removes their marks before its transaction commits.
+-- removes their marks before its transaction commits. A transaction that will compare every record with the
+-- ledger (a first load: `SET LOCAL relief_hub.ledger_marks = 'off'`, src/ledger/store.ts) marks nothing.
 CREATE FUNCTION relief_hub_ledger_pending_rows() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO ledger_pending (aid_id) SELECT id FROM new_rows ORDER BY id ON CONFLICT DO NOTHING;
+  IF current_setting('relief_hub.ledger_marks', true) IS DISTINCT FROM 'off' THEN
+    INSERT INTO ledger_pending (aid_id) SELECT id FROM new_rows ORDER BY id ON CONFLICT DO NOTHING;
+  END IF;
   RETURN NULL;
 END;
 $$;
@@ -18,7 +21,9 @@ $$;
 CREATE FUNCTION relief_hub_ledger_pending_row() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO ledger_pending (aid_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
+  IF current_setting('relief_hub.ledger_marks', true) IS DISTINCT FROM 'off' THEN
+    INSERT INTO ledger_pending (aid_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
+  END IF;
   RETURN NULL;
 END;
 $$;

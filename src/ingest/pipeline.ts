@@ -11,7 +11,7 @@ import type { RejectCode } from '../codes.ts';
 import { FileRejectedError, type Adapter, type ByteInput, type MapContext } from './adapter.ts';
 import { Scope } from '../overlap/derive.ts';
 import { applyConsequences, lockDerivation } from '../overlap/consequences.ts';
-import { reconcileDonations } from '../ledger/store.ts';
+import { bookingEverything, reconcileDonations } from '../ledger/store.ts';
 import { loadRecords, type RecordSource } from './batches.ts';
 import { zero, type Counters } from './dispatch.ts';
 import { Statistics } from './statistics.ts';
@@ -147,7 +147,10 @@ export async function ingestBatch(database: Database, items: Array<{ adapter: Ad
   await transaction(database, async (tx) => {
     const all = new Scope();
     await lockDerivation(tx);
-    if (opts.deriveEverything) all.everything();
+    if (opts.deriveEverything) {
+      all.everything();
+      await bookingEverything(tx);
+    }
     // Systems with no heads yet (a first load): their head lookups are limited to ids this load wrote (seen.ts)
     const firstLoads = new Map<string, SeenIds>();
     for (const s of await systemsWithoutHeads(tx, [...new Set(items.map((it) => it.adapter.code))])) firstLoads.set(s, new SeenIds());
