@@ -247,16 +247,16 @@ export async function reconcileAid(tx: Tx, persons: PersonSet, now: Date): Promi
     await tx.execute(sql`/* ledger.pending-clear */ DELETE FROM ledger_pending`);
     return;
   }
-  // A chunk of marks at a time (a file of a million new records marks a million)
+  // A chunk of marks at a time (a file of a million new records marks a million), taken off and booked in the
+  // same transaction
   for (;;) {
     const marked = await rows<{ id: string }>(
       tx,
-      sql`/* ledger.pending */ SELECT aid_id::text AS id FROM ledger_pending ORDER BY aid_id LIMIT ${slicing.records}`,
+      sql`/* ledger.pending */ DELETE FROM ledger_pending
+          WHERE aid_id IN (SELECT aid_id FROM ledger_pending ORDER BY aid_id LIMIT ${slicing.records}) RETURNING aid_id::text AS id`,
     );
     if (marked.length === 0) return;
-    const ids = marked.map((m) => Number(m.id));
-    await bookAid(tx, sql`a.id = ANY(${A(ids)}::bigint[])`, now);
-    await tx.execute(sql`/* ledger.pending-done */ DELETE FROM ledger_pending WHERE aid_id = ANY(${A(ids)}::bigint[])`);
+    await bookAid(tx, sql`a.id = ANY(${A(marked.map((m) => Number(m.id)))}::bigint[])`, now);
   }
 }
 
