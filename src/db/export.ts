@@ -99,6 +99,11 @@ async function dependencyOrder(database: Database, tables: TableInfo[]): Promise
   return out;
 }
 
+/** The names of the hub's tables, every table after those its foreign keys reference (the bench's COPY floor copies them so). */
+export async function hubTablesInOrder(database: Database): Promise<string[]> {
+  return (await dependencyOrder(database, await tablesOf(database))).map((t) => t.name);
+}
+
 async function countAndSums(database: Database | pg.Client, t: TableInfo): Promise<{ n: number; sums: Record<string, string> }> {
   const sums = t.money.map((m) => `coalesce(sum(${ident(m)}), 0)::text AS ${ident(m)}`).join(', ');
   // label: export.check — row count and money sums of one table
