@@ -339,7 +339,7 @@ async function main() {
     const copyMs = median(copies.map((c) => c.ms));
     const hubRowsPerSec = canonical / ingest.seconds;
     const copyRowsPerSec = (canonical * 1000) / copyMs;
-    results.copy = { byTable, ms: copies.map((c) => c.ms), state: { byTable: whole.byTable, ms: whole.ms } };
+    results.copy = { byTable, ms: copies.map((c) => c.ms), state: { byTable: whole.byTable, ms: whole.ms, msByTable: whole.msByTable } };
     figures.copyPct = (100 * hubRowsPerSec) / copyRowsPerSec;
     figures.copyCeilingPct = (100 * copyMs) / whole.ms;
     out.push(
@@ -350,7 +350,7 @@ async function main() {
         `| **ratio hub / COPY** | | | **${fmt((100 * hubRowsPerSec) / copyRowsPerSec, 1)}%** |\n` +
         `| floor: COPY of everything the load keeps (${fmt(whole.rows)} rows in ${Object.keys(whole.byTable).length} tables, one run) | ${fmt(canonical)} | ${fmt(whole.ms / 1000, 1)} | ${fmt((canonical * 1000) / whole.ms)} |\n` +
         `| **the ratio a load that only wrote what it keeps would reach** | | | **${fmt(figures.copyCeilingPct, 1)}%** |\n\n` +
-        `Canonical rows: ${Object.entries(byTable).map(([t, n]) => `${t} ${fmt(n)}`).join(', ')}. Everything kept: ${Object.entries(whole.byTable).map(([t, n]) => `${t} ${fmt(n)}`).join(', ')}.`,
+        `Canonical rows: ${Object.entries(byTable).map(([t, n]) => `${t} ${fmt(n)}`).join(', ')}. Everything kept (rows, seconds of COPY): ${Object.entries(whole.byTable).map(([t, n]) => `${t} ${fmt(n)} (${fmt(whole.msByTable[t]! / 1000, 1)} s)`).join(', ')}.`,
     );
     }
 

@@ -1,0 +1,46 @@
+/**
+ * Reading alone: every export under a folder read through its adapter, each record mapped and hashed as the
+ * ingest pipeline prepares it (`mapRecord`, `stableJson`, `sha256`), with no database. What a load costs before it
+ * writes anything; a file the adapter refuses (the data set's hostile files) is counted and skipped.
+ *
+ *   npx tsx bench/parse.ts <exports dir>
+ */
+import { requireAdapter } from '../adapters/index.ts';
+import { FileRejectedError } from '../src/ingest/adapter.ts';
+import { exportsIn, fileInput } from '../src/ingest/service.ts';
+import { mapRecord } from '../src/ingest/common-rules.ts';
+import { sha256, stableJson } from '../src/ingest/hashing.ts';
+import { todayCst } from '../src/identity/dates.ts';
+
+const [dir] = process.argv.slice(2);
+if (!dir) {
+  console.error('usage: npx tsx bench/parse.ts <exports dir>');
+  process.exit(2);
+}
+const now = new Date();
+const started = Date.now();
+const cpuBefore = process.cpuUsage();
+let records = 0;
+let mapped = 0;
+let refused = 0;
+for (const { system, file } of exportsIn(dir)) {
+  const adapter = requireAdapter(system);
+  const ctx = { system, now, today: todayCst(now) };
+  const input = fileInput(file);
+  try {
+    if (adapter.verify) await adapter.verify(input);
+    for await (const rec of adapter.read(input)) {
+      records++;
+      const out = mapRecord(adapter, rec, ctx);
+      if (out.ok) {
+        mapped++;
+        sha256(stableJson(out.facts));
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof FileRejectedError)) throw e;
+    refused++;
+  }
+}
+const cpu = process.cpuUsage(cpuBefore);
+console.log(JSON.stringify({ records, mapped, refusedFiles: refused, seconds: (Date.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
