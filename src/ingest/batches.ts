@@ -25,7 +25,7 @@ export interface RecordSource {
  * The pure half of a batch: each record mapped to facts (or a quarantine reason) and its content hashed. It
  * needs no database, so the next batch is prepared while the previous one is being written.
  */
-function prepareBatch(adapter: Adapter, ctx: MapContext, batch: SourceRecord[]): Prepared {
+export function prepareBatch(adapter: Adapter, ctx: MapContext, batch: SourceRecord[]): Prepared {
   const quarantined: store.QuarantineRow[] = [];
   const good: Prepared['good'] = [];
   for (const rec of batch) {
